@@ -1,0 +1,49 @@
+# One entry point for people and CI. Every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+UV_VERSION  := 0.13.9
+TOOLS       := .tools
+UV          := $(TOOLS)/bin/uv
+VENV        := .venv
+RUN         := $(VENV)/bin
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: help setup demo test lint bench docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: $(VENV)/.synced ## create .venv with every dependency (idempotent, fast when done)
+
+demo: setup ## run the daily job on the embedded defaults (sample data, DuckDB, SQLite)
+	$(RUN)/runner demo
+
+test: setup ## run every test: pytest (runner + dbt build on real DuckDB/SQLite/PostgreSQL)
+	$(RUN)/pytest
+
+lint: setup ## ruff, mypy and sqlfluff
+	$(RUN)/ruff check runner tests benchmarks
+	$(RUN)/ruff format --check runner tests benchmarks
+	$(RUN)/mypy runner
+
+bench: setup ## performance benchmarks (1M and 10M events); figures in bench-results/
+	$(RUN)/python -m benchmarks
+
+docs: setup ## dbt docs generate (offline)
+	$(RUN)/dbt docs generate --project-dir . --profiles-dir .
+
+clean: ## remove generated data, reports and dbt artefacts (keeps .venv)
+	rm -rf data reports target logs bench-results

@@ -1,0 +1,1 @@
+"""Hook pattern miner runner."""

@@ -1,0 +1,338 @@
+"""The `runner` command line: thin commands over the service modules.
+
+Each command resolves its settings (CLI > RUNNER_* environment > runner.toml > defaults),
+calls one service function and prints its summary. Known failures raise RunnerError,
+which becomes a one-line message and exit code 1; usage errors exit 2 (typer's default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from runner import config, paths
+from runner.errors import RunnerError
+
+app = typer.Typer(
+    name="runner",
+    help=(
+        "Mine AI-agent hook events for repeated tool sequences and sync the classified "
+        "patterns to the review UI's pattern_approvals table."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console(stderr=True)
+out = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(func: F) -> F:
+    """Turn RunnerError into one line on stderr and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RunnerError as exc:
+            console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            if exc.hint:
+                console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- shared options ---------------------------------------------------------------
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", envvar="RUNNER_CONFIG", help="Config file (TOML).", show_default="runner.toml if present"),
+]
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        envvar="RUNNER_WAREHOUSE",
+        help="DuckDB warehouse file.",
+        show_default=str(paths.DEFAULT_WAREHOUSE),
+    ),
+]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        envvar="RUNNER_SOURCE",
+        help="Events to load: a .jsonl/.parquet path or glob, sqlite:///file.db or postgresql://…",
+    ),
+]
+TargetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        envvar="RUNNER_TARGET",
+        help="pattern_approvals database: sqlite:///file.db or postgresql://…",
+        show_default=paths.DEFAULT_TARGET,
+    ),
+]
+RunDateOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--run-date",
+        envvar="RUNNER_RUN_DATE",
+        formats=["%Y-%m-%d"],
+        help="Day to analyse (UTC).",
+        show_default="yesterday",
+    ),
+]
+WindowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--window-hours",
+        envvar="RUNNER_WINDOW_HOURS",
+        min=1,
+        help="Length of the analysis window, ending at the midnight after --run-date.",
+        show_default="24",
+    ),
+]
+ChannelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--channel",
+        envvar="RUNNER_CHANNELS",
+        help="Apprise URL to notify (slack://…, mailto://…, json://…); repeat for several.",
+    ),
+]
+ReviewUrlOpt = Annotated[
+    str | None,
+    typer.Option("--review-url", envvar="RUNNER_REVIEW_URL", help="Base URL of the review UI."),
+]
+ReportDirOpt = Annotated[
+    Path | None,
+    typer.Option("--report-dir", envvar="RUNNER_REPORT_DIR", help="Folder for reports.", show_default="reports"),
+]
+
+
+@app.command("generate-sample")
+@handles_errors
+def generate_sample_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write: .jsonl or .parquet.")] = paths.DEFAULT_SAMPLE,
+    sessions: Annotated[int, typer.Option(min=1, help="Number of agent sessions.")] = 200,
+    days: Annotated[int, typer.Option(min=1, help="Days of activity, ending at --end-date.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed and options, same file.")] = 42,
+    end_date: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Last day with events.", show_default="yesterday (UTC)"),
+    ] = None,
+    shape: Annotated[
+        str,
+        typer.Option(help="Record shape: 'table' (hook_events rows) or 'claude' (Claude Code hook JSON)."),
+    ] = "table",
+    noise_only: Annotated[bool, typer.Option(help="Random tool calls only, no planted workflows.")] = False,
+    bad_rows: Annotated[bool, typer.Option(help="Mix in a small share of malformed rows.")] = True,
+) -> None:
+    """Write realistic synthetic hook events, deterministic per seed."""
+    from runner.sample import SampleOptions, generate_sample
+
+    options = SampleOptions(
+        sessions=sessions,
+        days=days,
+        seed=seed,
+        end_date=end_date.date() if end_date else config.default_run_date(),
+        shape=shape,
+        noise_only=noise_only,
+        bad_rows=bad_rows,
+    )
+    summary = generate_sample(out_file, options)
+    out.print(summary.describe())
+
+
+@app.command()
+@handles_errors
+def ingest(
+    source: SourceOpt = None,
+    warehouse: WarehouseOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Load new events into the warehouse, incrementally and without duplicates."""
+    from runner.ingest import ingest_source
+
+    settings = config.resolve(config=config_file, warehouse=warehouse, source=source)
+    if not settings.source:
+        raise RunnerError("no source given", "pass --source, set RUNNER_SOURCE, or set source in runner.toml")
+    summary = ingest_source(settings.source, settings.warehouse)
+    out.print(summary.describe())
+
+
+@app.command()
+@handles_errors
+def build(
+    run_date: RunDateOpt = None,
+    window_hours: WindowOpt = None,
+    warehouse: WarehouseOpt = None,
+    config_file: ConfigOpt = None,
+    select: Annotated[str | None, typer.Option(help="dbt node selection, e.g. 'marts'.")] = None,
+) -> None:
+    """Run `dbt build` (seeds, models, tests) for the analysis window."""
+    from runner.pipeline import build_warehouse
+
+    settings = config.resolve(
+        config=config_file, warehouse=warehouse, run_date=run_date, window_hours=window_hours
+    )
+    result = build_warehouse(settings, select=select, console=console)
+    if not result.success:
+        raise RunnerError(
+            f"dbt build failed: {len(result.failures)} node(s) failed",
+            "see the failures above; the previous marts stay in place until a build succeeds",
+        )
+
+
+@app.command()
+@handles_errors
+def check(
+    warehouse: WarehouseOpt = None,
+    run_date: RunDateOpt = None,
+    window_hours: WindowOpt = None,
+    report_dir: ReportDirOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Run the data-quality suites (great-expectations) on the source and the marts."""
+    from runner.checks import run_checks
+
+    settings = config.resolve(
+        config=config_file,
+        warehouse=warehouse,
+        run_date=run_date,
+        window_hours=window_hours,
+        report_dir=report_dir,
+    )
+    summary = run_checks(settings)
+    out.print(summary.describe())
+    if not summary.success:
+        raise RunnerError("error-level data-quality checks failed", f"see {summary.json_path}")
+
+
+@app.command("sync-approvals")
+@handles_errors
+def sync_approvals_cmd(
+    target: TargetOpt = None,
+    warehouse: WarehouseOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; write nothing.")] = False,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Upsert the classified patterns into pattern_approvals (SQLite or PostgreSQL)."""
+    from runner.sync import sync_approvals
+
+    settings = config.resolve(config=config_file, warehouse=warehouse, target=target)
+    summary = sync_approvals(settings.warehouse, settings.target, dry_run=dry_run)
+    out.print(summary.describe())
+
+
+@app.command()
+@handles_errors
+def notify(
+    channel: ChannelOpt = None,
+    review_url: ReviewUrlOpt = None,
+    target: TargetOpt = None,
+    warehouse: WarehouseOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Tell reviewers about patterns that became pending since the last notification."""
+    from runner.notify import notify_reviewers
+
+    settings = config.resolve(
+        config=config_file, warehouse=warehouse, target=target, channels=channel, review_url=review_url
+    )
+    summary = notify_reviewers(settings)
+    out.print(summary.describe())
+    if not summary.success:
+        raise RunnerError(
+            f"{len(summary.failed_channels)} channel(s) failed: {', '.join(summary.failed_channels)}",
+            "the patterns stay queued and are sent on the next run",
+        )
+
+
+@app.command()
+@handles_errors
+def report(
+    report_dir: ReportDirOpt = None,
+    run_date: RunDateOpt = None,
+    window_hours: WindowOpt = None,
+    warehouse: WarehouseOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Write the daily report (JSON, Markdown and a self-contained HTML page)."""
+    from runner.report import write_report
+
+    settings = config.resolve(
+        config=config_file,
+        warehouse=warehouse,
+        run_date=run_date,
+        window_hours=window_hours,
+        report_dir=report_dir,
+    )
+    written = write_report(settings)
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+@app.command()
+@handles_errors
+def daily(
+    source: SourceOpt = None,
+    target: TargetOpt = None,
+    run_date: RunDateOpt = None,
+    window_hours: WindowOpt = None,
+    channel: ChannelOpt = None,
+    review_url: ReviewUrlOpt = None,
+    report_dir: ReportDirOpt = None,
+    warehouse: WarehouseOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """ingest → build → check → sync → notify → report, in one command, for cron."""
+    from runner.daily import run_daily
+
+    settings = config.resolve(
+        config=config_file,
+        warehouse=warehouse,
+        source=source,
+        target=target,
+        run_date=run_date,
+        window_hours=window_hours,
+        channels=channel,
+        review_url=review_url,
+        report_dir=report_dir,
+    )
+    summary = run_daily(settings, console=console)
+    out.print(summary.describe())
+    if not summary.success:
+        raise RunnerError(summary.failure_message(), summary.failure_hint())
+
+
+@app.command()
+@handles_errors
+def demo(
+    warehouse: WarehouseOpt = None,
+    sample: Annotated[Path, typer.Option(help="Sample file to generate and load.")] = paths.DEFAULT_SAMPLE,
+) -> None:
+    """Generate the sample data set, run the whole job on it and show what was found."""
+    from runner.pipeline import run_demo
+
+    settings = config.resolve(warehouse=warehouse)
+    run_demo(settings, sample=sample, console=console, out=out)
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

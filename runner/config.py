@@ -1,0 +1,122 @@
+"""Settings: command line > environment (RUNNER_*) > config file (runner.toml) > defaults.
+
+Typer resolves the first two (every option declares its ``RUNNER_*`` variable); this
+module adds the config file and the defaults, so every command sees one ``Settings``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner import paths
+from runner.errors import RunnerError
+
+#: Keys a config file may set at its top level (the options of `runner daily`).
+CONFIG_KEYS = {
+    "warehouse",
+    "source",
+    "target",
+    "window_hours",
+    "channels",
+    "review_url",
+    "report_dir",
+}
+
+
+def default_run_date() -> dt.date:
+    """The last complete UTC day: what a cron job at any time of day should analyse."""
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: Path = paths.DEFAULT_WAREHOUSE
+    source: str | None = None
+    target: str = paths.DEFAULT_TARGET
+    run_date: dt.date = field(default_factory=default_run_date)
+    window_hours: int = 24
+    channels: tuple[str, ...] = ()
+    review_url: str = "http://localhost:8080/patterns"
+    report_dir: Path = paths.DEFAULT_REPORT_DIR
+    #: Extra dbt vars from the config file's [vars] table (thresholds, cost per hour, …).
+    dbt_vars: dict[str, Any] = field(default_factory=dict)
+    config_file: Path | None = None
+
+    def dbt_run_vars(self) -> dict[str, Any]:
+        """The vars every dbt invocation gets: the window plus configured overrides."""
+        return {
+            **self.dbt_vars,
+            "hook_patterns_run_date": self.run_date.isoformat(),
+            "hook_patterns_window_hours": self.window_hours,
+        }
+
+
+def load_config_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
+    """Read the config file. An explicitly named file must exist; the default may not."""
+    explicit = path is not None or "RUNNER_CONFIG" in os.environ
+    candidate = path or Path(os.environ.get("RUNNER_CONFIG", paths.DEFAULT_CONFIG_FILE))
+    if not candidate.exists():
+        if explicit:
+            raise RunnerError(
+                f"config file {candidate} does not exist",
+                "check --config / RUNNER_CONFIG, or copy runner.example.toml",
+            )
+        return {}, None
+    try:
+        data = tomllib.loads(candidate.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RunnerError(f"config file {candidate} is not valid TOML: {exc}") from exc
+    unknown = set(data) - CONFIG_KEYS - {"vars"}
+    if unknown:
+        raise RunnerError(
+            f"config file {candidate} has unknown keys: {', '.join(sorted(unknown))}",
+            f"allowed: {', '.join(sorted(CONFIG_KEYS | {'vars'}))}",
+        )
+    return data, candidate
+
+
+def resolve(
+    *,
+    config: Path | None = None,
+    warehouse: Path | None = None,
+    source: str | None = None,
+    target: str | None = None,
+    run_date: dt.date | dt.datetime | None = None,
+    window_hours: int | None = None,
+    channels: list[str] | None = None,
+    review_url: str | None = None,
+    report_dir: Path | None = None,
+) -> Settings:
+    """Merge values given on the command line (or environment) over the config file."""
+    data, config_path = load_config_file(config)
+    defaults = Settings()
+
+    def pick(cli_value: Any, key: str) -> Any:
+        if cli_value is not None and cli_value != []:
+            return cli_value
+        if key in data:
+            return data[key]
+        return getattr(defaults, key)
+
+    if isinstance(run_date, dt.datetime):
+        run_date = run_date.date()
+    hours = int(pick(window_hours, "window_hours"))
+    if hours <= 0:
+        raise RunnerError(f"window hours must be positive, got {hours}")
+    return Settings(
+        warehouse=Path(pick(warehouse, "warehouse")),
+        source=pick(source, "source"),
+        target=str(pick(target, "target")),
+        run_date=run_date or defaults.run_date,
+        window_hours=hours,
+        channels=tuple(pick(channels, "channels")),
+        review_url=str(pick(review_url, "review_url")),
+        report_dir=Path(pick(report_dir, "report_dir")),
+        dbt_vars=dict(data.get("vars", {})),
+        config_file=config_path,
+    )
