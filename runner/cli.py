@@ -55,7 +55,12 @@ def handles_errors(func: F) -> F:
 # --- shared options ---------------------------------------------------------------
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", envvar="RUNNER_CONFIG", help="Config file (TOML).", show_default="runner.toml if present"),
+    typer.Option(
+        "--config",
+        envvar="RUNNER_CONFIG",
+        help="Config file (TOML).",
+        show_default="runner.toml if present",
+    ),
 ]
 WarehouseOpt = Annotated[
     Path | None,
@@ -117,26 +122,39 @@ ReviewUrlOpt = Annotated[
 ]
 ReportDirOpt = Annotated[
     Path | None,
-    typer.Option("--report-dir", envvar="RUNNER_REPORT_DIR", help="Folder for reports.", show_default="reports"),
+    typer.Option(
+        "--report-dir",
+        envvar="RUNNER_REPORT_DIR",
+        help="Folder for reports.",
+        show_default="reports",
+    ),
 ]
 
 
 @app.command("generate-sample")
 @handles_errors
 def generate_sample_cmd(
-    out_file: Annotated[Path, typer.Option("--out", help="File to write: .jsonl or .parquet.")] = paths.DEFAULT_SAMPLE,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="File to write: .jsonl or .parquet.")
+    ] = paths.DEFAULT_SAMPLE,
     sessions: Annotated[int, typer.Option(min=1, help="Number of agent sessions.")] = 200,
     days: Annotated[int, typer.Option(min=1, help="Days of activity, ending at --end-date.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: same seed and options, same file.")] = 42,
     end_date: Annotated[
         dt.datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last day with events.", show_default="yesterday (UTC)"),
+        typer.Option(
+            formats=["%Y-%m-%d"], help="Last day with events.", show_default="yesterday (UTC)"
+        ),
     ] = None,
     shape: Annotated[
         str,
-        typer.Option(help="Record shape: 'table' (hook_events rows) or 'claude' (Claude Code hook JSON)."),
+        typer.Option(
+            help="Record shape: 'table' (hook_events rows) or 'claude' (Claude Code hook JSON)."
+        ),
     ] = "table",
-    noise_only: Annotated[bool, typer.Option(help="Random tool calls only, no planted workflows.")] = False,
+    noise_only: Annotated[
+        bool, typer.Option(help="Random tool calls only, no planted workflows.")
+    ] = False,
     bad_rows: Annotated[bool, typer.Option(help="Mix in a small share of malformed rows.")] = True,
 ) -> None:
     """Write realistic synthetic hook events, deterministic per seed."""
@@ -167,7 +185,9 @@ def ingest(
 
     settings = config.resolve(config=config_file, warehouse=warehouse, source=source)
     if not settings.source:
-        raise RunnerError("no source given", "pass --source, set RUNNER_SOURCE, or set source in runner.toml")
+        raise RunnerError(
+            "no source given", "pass --source, set RUNNER_SOURCE, or set source in runner.toml"
+        )
     summary = ingest_source(settings.source, settings.warehouse)
     out.print(summary.describe())
 
@@ -225,7 +245,9 @@ def check(
 def sync_approvals_cmd(
     target: TargetOpt = None,
     warehouse: WarehouseOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
+    ] = False,
     config_file: ConfigOpt = None,
 ) -> None:
     """Upsert the classified patterns into pattern_approvals (SQLite or PostgreSQL)."""
@@ -249,13 +271,17 @@ def notify(
     from runner.notify import notify_reviewers
 
     settings = config.resolve(
-        config=config_file, warehouse=warehouse, target=target, channels=channel, review_url=review_url
+        config=config_file,
+        warehouse=warehouse,
+        target=target,
+        channels=channel,
+        review_url=review_url,
     )
     summary = notify_reviewers(settings)
     out.print(summary.describe())
     if not summary.success:
         raise RunnerError(
-            f"{len(summary.failed_channels)} channel(s) failed: {', '.join(summary.failed_channels)}",
+            f"notification failed on: {', '.join(summary.failed_channels)}",
             "the patterns stay queued and are sent on the next run",
         )
 
@@ -321,7 +347,9 @@ def daily(
 @handles_errors
 def demo(
     warehouse: WarehouseOpt = None,
-    sample: Annotated[Path, typer.Option(help="Sample file to generate and load.")] = paths.DEFAULT_SAMPLE,
+    sample: Annotated[
+        Path, typer.Option(help="Sample file to generate and load.")
+    ] = paths.DEFAULT_SAMPLE,
 ) -> None:
     """Generate the sample data set, run the whole job on it and show what was found."""
     from runner.pipeline import run_demo

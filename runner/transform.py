@@ -1,11 +1,18 @@
-"""Run dbt (in process) against the warehouse, for one analysis window."""
+"""Run dbt against the warehouse for one analysis window.
+
+dbt runs in a child process rather than in-process: dbt-duckdb keeps its DuckDB
+connection alive for the life of the process, which would lock the warehouse file
+against the runner's own connections, and a child process is the unit that can be
+stopped cleanly. Progress comes from dbt's JSON log lines.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,42 +20,43 @@ from typing import Any
 from runner import paths
 from runner.errors import RunnerError
 
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
 
 @dataclass
 class NodeOutcome:
+    unique_id: str
     name: str
     resource_type: str
     status: str
-    message: str | None
+    message: str | None = None
 
 
 @dataclass
-class BuildResult:
+class DbtResult:
+    command: str
     success: bool
     outcomes: list[NodeOutcome] = field(default_factory=list)
+    log_tail: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[NodeOutcome]:
-        return [o for o in self.outcomes if o.status in {"error", "fail", "runtime error"}]
+        return [o for o in self.outcomes if o.status in FAILED_STATUSES]
 
     def count(self, *statuses: str) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
 
 
-@contextmanager
-def _environment(warehouse: Path) -> Iterator[None]:
-    """dbt reads the warehouse path from RUNNER_WAREHOUSE through profiles.yml."""
-    saved = {k: os.environ.get(k) for k in ("RUNNER_WAREHOUSE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
-    os.environ["RUNNER_WAREHOUSE"] = str(warehouse.resolve())
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def dbt_environment(warehouse: Path) -> dict[str, str]:
+    """The child's environment: profiles.yml reads the warehouse from RUNNER_WAREHOUSE."""
+    env = dict(os.environ)
+    env.update(
+        RUNNER_WAREHOUSE=str(warehouse.resolve()),
+        DBT_PROFILES_DIR=str(paths.PROJECT_DIR),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_PARTIAL_PARSE="true",
+    )
+    return env
 
 
 def run_dbt(
@@ -58,56 +66,102 @@ def run_dbt(
     dbt_vars: dict[str, Any] | None = None,
     args: Sequence[str] = (),
     on_node: Callable[[NodeOutcome], None] | None = None,
-) -> BuildResult:
-    """Invoke ``dbt <command>`` in this process and collect per-node outcomes.
+) -> DbtResult:
+    """Run ``dbt <command>`` and collect one outcome per finished node.
 
-    Raises RunnerError when dbt cannot run at all (bad project, unreadable warehouse);
-    a build whose models or tests fail returns ``success=False`` with the failures.
+    Raises RunnerError when dbt cannot run at all (invalid project, unreadable
+    warehouse); a build whose models or tests fail returns ``success=False``.
     """
-    from dbt.cli.main import dbtRunner
-
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    cli_args = [
+    target_path = paths.PROJECT_DIR / "target"
+    cmd = [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        "--log-format",
+        "json",
+        "--no-use-colors",
         command,
         "--project-dir",
         str(paths.PROJECT_DIR),
         "--profiles-dir",
         str(paths.PROJECT_DIR),
-        "--quiet",
+        "--target-path",
+        str(target_path),
         *args,
     ]
     if dbt_vars:
-        cli_args += ["--vars", json.dumps(dbt_vars)]
+        cmd += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
 
     outcomes: list[NodeOutcome] = []
+    tail: list[str] = []
+    with subprocess.Popen(
+        cmd,
+        cwd=paths.PROJECT_DIR,
+        env=dbt_environment(warehouse),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            outcome, text = _parse_log_line(line)
+            if text:
+                tail = [*tail[-40:], text]
+            if outcome is not None:
+                outcomes.append(outcome)
+                if on_node is not None:
+                    on_node(outcome)
+        returncode = proc.wait()
 
-    def callback(event: Any) -> None:
-        if event.info.name != "NodeFinished":
-            return
-        node = event.data.node_info
-        outcome = NodeOutcome(
-            name=node.node_name,
-            resource_type=node.resource_type,
-            status=node.node_status,
-            message=None,
-        )
-        outcomes.append(outcome)
-        if on_node is not None:
-            on_node(outcome)
-
-    with _environment(warehouse):
-        result = dbtRunner(callbacks=[callback]).invoke(cli_args)
-
-    if result.exception is not None:
+    _attach_messages(outcomes, target_path / "run_results.json")
+    if returncode not in (0, 1):
+        detail = next((t for t in reversed(tail) if t.strip()), "no output")
         raise RunnerError(
-            f"dbt {command} could not run: {result.exception}",
+            f"dbt {command} could not run: {detail}",
             f"check the dbt project in {paths.PROJECT_DIR} and the warehouse {warehouse}",
         )
-    # Attach messages of failed nodes from the run results (the events carry no text).
-    by_name = {o.name: o for o in outcomes}
-    for node_result in getattr(result.result, "results", None) or []:
-        outcome = by_name.get(node_result.node.name)
-        if outcome is not None:
-            outcome.status = str(node_result.status)
-            outcome.message = node_result.message
-    return BuildResult(success=bool(result.success), outcomes=outcomes)
+    if returncode == 1 and not any(o.status in FAILED_STATUSES for o in outcomes):
+        # dbt exits 1 without failed nodes when it fails before running any (bad SQL
+        # in a macro, a warehouse file that is locked or not DuckDB, ...).
+        detail = next((t for t in reversed(tail) if t.strip()), "no output")
+        raise RunnerError(f"dbt {command} failed: {detail}", f"warehouse: {warehouse}")
+    return DbtResult(command=command, success=returncode == 0, outcomes=outcomes, log_tail=tail)
+
+
+def _parse_log_line(line: str) -> tuple[NodeOutcome | None, str]:
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None, line.rstrip()
+    info = event.get("info", {})
+    text = info.get("msg", "") if info.get("level") in {"error", "warn"} else ""
+    if info.get("name") != "NodeFinished":
+        return None, text
+    node = event.get("data", {}).get("node_info", {})
+    run_result = event.get("data", {}).get("run_result", {})
+    return (
+        NodeOutcome(
+            unique_id=node.get("unique_id", "?"),
+            name=node.get("node_name", "?"),
+            resource_type=node.get("resource_type", "?"),
+            status=str(run_result.get("status") or node.get("node_status", "?")),
+            message=run_result.get("message"),
+        ),
+        text,
+    )
+
+
+def _attach_messages(outcomes: list[NodeOutcome], run_results: Path) -> None:
+    """Failed nodes' messages are most complete in run_results.json."""
+    if not run_results.exists():
+        return
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return
+    by_id = {r["unique_id"]: r for r in results}
+    for outcome in outcomes:
+        result = by_id.get(outcome.unique_id)
+        if result and outcome.status in FAILED_STATUSES and result.get("message"):
+            outcome.message = result["message"]

@@ -1,0 +1,303 @@
+"""`runner daily`: ingest → build → check → sync → notify → report, for cron.
+
+Every step is idempotent on its own (ingest deduplicates, the marts are derived from
+the facts, the sync upserts, notifications are logged per pattern and channel), so the
+job can always be re-run. On top of that the job remembers which days finished in
+``runner.daily_runs``; a run after a failure or a missed day catches up on every day
+since the last finished one (up to ``MAX_CATCH_UP_DAYS``) before the requested day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.console import Console
+
+from runner.config import Settings
+from runner.errors import RunnerError
+
+#: A run never replays more than this many missed days; older gaps need `--run-date`.
+MAX_CATCH_UP_DAYS = 7
+
+BOOKKEEPING_DDL = """
+create schema if not exists runner;
+create table if not exists runner.daily_runs (
+    run_id varchar not null,
+    run_date date not null,
+    step varchar not null,
+    status varchar not null,
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    detail varchar
+);
+"""
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # ok | warning | failed | skipped
+    seconds: float
+    detail: str = ""
+    run_date: dt.date | None = None
+
+
+@dataclass
+class DailySummary:
+    run_id: str
+    run_dates: list[dt.date]
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return not any(step.status == "failed" for step in self.steps)
+
+    def failed(self) -> list[StepResult]:
+        return [step for step in self.steps if step.status == "failed"]
+
+    def failure_message(self) -> str:
+        failed = self.failed()
+        if not failed:
+            return ""
+        first = failed[0]
+        day = f" for {first.run_date}" if first.run_date else ""
+        others = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        return f"daily run failed at {first.name}{day}: {first.detail}{others}"
+
+    def failure_hint(self) -> str:
+        return "fix the cause and run `runner daily` again: it resumes from the last finished day"
+
+    def describe(self) -> str:
+        days = ", ".join(d.isoformat() for d in self.run_dates)
+        lines = [f"[bold]runner daily[/] {self.run_id} for {days}:"]
+        for step in self.steps:
+            colour = {"ok": "green", "warning": "yellow", "failed": "red"}.get(step.status, "dim")
+            day = f" {step.run_date}" if step.run_date and len(self.run_dates) > 1 else ""
+            lines.append(
+                f"  [{colour}]{step.status:>7}[/] {step.name}{day} ({step.seconds:.1f} s)"
+                + (f" — {step.detail}" if step.detail else "")
+            )
+        lines.append("[green]success[/]" if self.success else "[red]failed[/]")
+        return "\n".join(lines)
+
+
+@contextmanager
+def exclusive_lock(warehouse: Path) -> Iterator[None]:
+    """Stop overlapping runs on one warehouse. The OS drops the lock if we die."""
+    lock_path = warehouse.parent / f".{warehouse.name}.daily.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown process"
+            raise RunnerError(
+                f"another `runner daily` is already running on {warehouse} ({holder})",
+                "wait for it to finish; the lock is released as soon as it exits",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _record(warehouse: Path, run_id: str, step: StepResult, started: dt.datetime) -> None:
+    """Log a step in the warehouse. Short-lived connection: dbt needs the file next."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(BOOKKEEPING_DDL)
+        con.execute(
+            "insert into runner.daily_runs values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                step.run_date,
+                step.name,
+                step.status,
+                started,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                step.detail,
+            ],
+        )
+
+
+def last_finished_day(warehouse: Path) -> dt.date | None:
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.sql(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'runner' and table_name = 'daily_runs'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return None
+        row = con.sql(
+            "select max(run_date) from runner.daily_runs where step = 'day' and status = 'ok'"
+        ).fetchone()
+    return row[0] if row else None
+
+
+def days_to_run(requested: dt.date, last_finished: dt.date | None) -> list[dt.date]:
+    """The requested day, preceded by the days missed since the last finished one."""
+    if last_finished is None or last_finished >= requested - dt.timedelta(days=1):
+        return [requested]
+    first = max(
+        last_finished + dt.timedelta(days=1), requested - dt.timedelta(days=MAX_CATCH_UP_DAYS)
+    )
+    return [first + dt.timedelta(days=i) for i in range((requested - first).days + 1)]
+
+
+class _Steps:
+    """Runs steps with progress lines and records each one."""
+
+    def __init__(self, settings: Settings, summary: DailySummary, console: Console) -> None:
+        self.settings = settings
+        self.summary = summary
+        self.console = console
+
+    def run(
+        self, name: str, day: dt.date | None, func: Callable[[], tuple[str, str]]
+    ) -> StepResult:
+        started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        started = time.monotonic()
+        label = f"{name} {day}" if day else name
+        self.console.print(f"[bold]→ {label}[/] …", highlight=False)
+        try:
+            status, detail = func()
+        except RunnerError as exc:
+            status, detail = "failed", str(exc)
+        step = StepResult(name, status, time.monotonic() - started, detail, day)
+        self.summary.steps.append(step)
+        colour = {"ok": "green", "warning": "yellow", "failed": "red"}.get(status, "dim")
+        self.console.print(
+            f"  [{colour}]{status}[/] {label} ({step.seconds:.1f} s) {detail}", highlight=False
+        )
+        if self.settings.warehouse.exists():
+            _record(self.settings.warehouse, self.summary.run_id, step, started_at)
+        return step
+
+    def finish_day(self, day: dt.date) -> None:
+        """Mark the day finished: the next run catches up from the day after it."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        _record(
+            self.settings.warehouse,
+            self.summary.run_id,
+            StepResult("day", "ok", 0.0, "day finished", day),
+            now,
+        )
+
+    def skip(self, name: str, day: dt.date | None, why: str) -> None:
+        self.summary.steps.append(StepResult(name, "skipped", 0.0, why, day))
+        self.console.print(f"  [dim]skipped {name}: {why}[/]", highlight=False)
+
+
+def run_daily(settings: Settings, *, console: Console | None = None) -> DailySummary:
+    console = console or Console(stderr=True)
+    with exclusive_lock(settings.warehouse):
+        days = days_to_run(settings.run_date, last_finished_day(settings.warehouse))
+        summary = DailySummary(run_id=uuid.uuid4().hex[:12], run_dates=days)
+        steps = _Steps(settings, summary, console)
+        if len(days) > 1:
+            console.print(f"catching up on {len(days)} days: {days[0]} … {days[-1]}")
+        if not _ingest(settings, steps):
+            return summary
+        for day in days:
+            if not _run_day(dataclasses.replace(settings, run_date=day), steps):
+                break
+        return summary
+
+
+def _ingest(settings: Settings, steps: _Steps) -> bool:
+    if not settings.source:
+        steps.skip("ingest", None, "no source configured (--source / RUNNER_SOURCE)")
+        return True
+
+    def ingest() -> tuple[str, str]:
+        from runner.ingest import ingest_source
+
+        result = ingest_source(settings.source or "", settings.warehouse)
+        return "ok", f"{result.rows_inserted} new events"
+
+    return steps.run("ingest", None, ingest).status != "failed"
+
+
+def _run_day(settings: Settings, steps: _Steps) -> bool:
+    """One day's build → check → sync → notify → report. False stops the catch-up."""
+    day = settings.run_date
+    extra: dict[str, Any] = {}
+
+    def build() -> tuple[str, str]:
+        from runner.pipeline import build_warehouse
+
+        result = build_warehouse(settings, console=steps.console)
+        if not result.success:
+            names = ", ".join(f.name for f in result.failures[:5])
+            return "failed", f"{len(result.failures)} dbt node(s) failed: {names}"
+        return "ok", f"{result.count('success', 'pass')} dbt nodes"
+
+    def check() -> tuple[str, str]:
+        from runner.checks import run_checks
+
+        result = run_checks(settings)
+        extra["checks"] = result
+        status = "ok" if result.success else "failed"
+        return status, f"{result.describe()}".splitlines()[0]
+
+    def sync() -> tuple[str, str]:
+        from runner.sync import sync_approvals
+
+        result = sync_approvals(settings.warehouse, settings.target, dry_run=False)
+        extra["sync"] = result
+        return "ok", result.describe().splitlines()[0]
+
+    def notify() -> tuple[str, str]:
+        from runner.notify import notify_reviewers
+
+        result = notify_reviewers(settings)
+        extra["notify"] = result
+        if not result.success:
+            return (
+                "failed",
+                f"channels failed (retried next run): {', '.join(result.failed_channels)}",
+            )
+        return "ok", result.describe().splitlines()[0]
+
+    def report() -> tuple[str, str]:
+        from runner.report import write_report
+
+        written = write_report(settings, extra=extra)
+        return "ok", f"{len(written)} files in {settings.report_dir}"
+
+    built = steps.run("build", day, build).status == "ok"
+    checked = built and steps.run("check", day, check).status == "ok"
+    if not built:
+        steps.skip("check", day, "the build failed")
+    synced = checked and steps.run("sync", day, sync).status == "ok"
+    if built and not checked:
+        steps.skip("sync", day, "error-level data-quality checks failed")
+        extra["blocked"] = "the sync did not run: error-level data-quality checks failed"
+    if synced:
+        steps.run("notify", day, notify)
+    else:
+        steps.skip("notify", day, "nothing was synced")
+    if built:
+        steps.run("report", day, report)
+    if synced:
+        steps.finish_day(day)
+    return synced

@@ -1,0 +1,130 @@
+"""The build step, and the demo that shows a new user what the job finds."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from runner.config import Settings
+from runner.errors import RunnerError
+from runner.transform import DbtResult, NodeOutcome, run_dbt
+
+
+def build_warehouse(
+    settings: Settings, *, select: str | None = None, console: Console | None = None
+) -> DbtResult:
+    """`dbt build` (seeds, models, unit and data tests) for the settings' window."""
+    console = console or Console(stderr=True)
+    args = ["--select", select] if select else []
+    started = time.monotonic()
+    done = 0
+
+    with console.status(f"dbt build for {settings.run_date} …") as status:
+
+        def on_node(outcome: NodeOutcome) -> None:
+            nonlocal done
+            done += 1
+            status.update(
+                f"dbt build for {settings.run_date}: {done} nodes done, last {outcome.name}"
+            )
+            if outcome.status in {"error", "fail", "runtime error"}:
+                console.print(
+                    f"[red]{outcome.status}[/] {outcome.resource_type} {outcome.name}: "
+                    f"{(outcome.message or '').strip()[:300]}",
+                    highlight=False,
+                )
+
+        result = run_dbt(
+            "build",
+            warehouse=settings.warehouse,
+            dbt_vars=settings.dbt_run_vars(),
+            args=args,
+            on_node=on_node,
+        )
+    passed = result.count("success", "pass")
+    warned = result.count("warn")
+    console.print(
+        f"dbt build for {settings.run_date}: {passed} ok, {warned} warnings, "
+        f"{len(result.failures)} failed ({time.monotonic() - started:.1f} s)",
+        highlight=False,
+    )
+    return result
+
+
+def run_demo(settings: Settings, *, sample: Path, console: Console, out: Console) -> None:
+    """Generate the sample (once), run the daily job on it, and show what was found."""
+    from runner.daily import run_daily
+    from runner.sample import SampleOptions, generate_sample
+
+    if not sample.exists():
+        console.print(f"generating the sample data set in {sample} …")
+        summary = generate_sample(sample, SampleOptions(end_date=settings.run_date))
+        console.print(summary.describe())
+    demo_settings = Settings(
+        warehouse=settings.warehouse,
+        source=str(sample),
+        target=settings.target,
+        run_date=settings.run_date,
+        window_hours=settings.window_hours,
+        channels=settings.channels,
+        review_url=settings.review_url,
+        report_dir=settings.report_dir,
+        dbt_vars=settings.dbt_vars,
+    )
+    daily = run_daily(demo_settings, console=console)
+    out.print(daily.describe())
+    show_findings(settings.warehouse, out)
+    if not daily.success:
+        raise RunnerError(daily.failure_message(), daily.failure_hint())
+
+
+def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
+    """Print the top patterns, the counts by status and the destructive catches."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise RunnerError(f"cannot open warehouse {warehouse}: {exc}") from exc
+    with con:
+        statuses = con.sql(
+            "select status, count(*) from marts.pattern_classifications "
+            "group by all order by 2 desc"
+        ).fetchall()
+        top = con.sql(
+            f"""
+            select tool_sequence, occurrence_count, round(confidence_score, 4),
+                   round(estimated_savings_usd, 2), status
+            from marts.pattern_classifications
+            order by estimated_savings_usd desc, pattern_id
+            limit {int(limit)}
+            """
+        ).fetchall()
+        destructive = con.sql(
+            """
+            select tool_sequence, destructive_rule_id, destructive_example
+            from marts.pattern_classifications
+            where is_destructive
+            order by occurrence_count desc, pattern_id
+            limit 10
+            """
+        ).fetchall()
+
+    out.print("\n[bold]Patterns by status[/]: " + ", ".join(f"{s} {n}" for s, n in statuses))
+    table = Table(
+        "tool sequence",
+        "occurrences",
+        "confidence",
+        "savings $",
+        "status",
+        title="Top patterns by estimated savings",
+    )
+    for row in top:
+        table.add_row(*(str(v) for v in row))
+    out.print(table)
+    catches = Table("tool sequence", "rule", "example (redacted)", title="Destructive catches")
+    for row in destructive:
+        catches.add_row(*(str(v) for v in row))
+    out.print(catches)
