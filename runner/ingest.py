@@ -1,0 +1,141 @@
+"""`runner ingest`: load hook events from a file or database into raw.hook_events.
+
+EL only: records are conformed to the raw contract (docs/ARCHITECTURE.md) and
+deduplicated; parsing and validation happen in dbt staging. One run is one batch and one
+DuckDB transaction: it either lands completely, with its entry in runner.ingest_batches
+(and, for databases, the new high-water mark in runner.ingest_state), or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+
+from runner.errors import RunnerError
+from runner.sources import Source, open_source, redact_url
+from runner.sources.base import ReadCounts
+from runner.sources.conform import prepare_warehouse
+
+# Extensions load only from the installed wheels (see runner.sources.databases), never
+# from the network: DuckDB must not try to install or autoload anything by itself.
+WAREHOUSE_CONFIG = {
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+}
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What one `runner ingest` run did."""
+
+    source: str
+    batch_id: str
+    rows_read: int
+    rows_inserted: int
+    rows_skipped_duplicates: int
+    rows_unreadable: int
+
+    def describe(self) -> str:
+        counts = (
+            f"read {self.rows_read}, inserted {self.rows_inserted}, "
+            f"skipped {self.rows_skipped_duplicates} already loaded"
+        )
+        if self.rows_unreadable:
+            counts += f", {self.rows_unreadable} unreadable (kept with _load_error)"
+        return f"ingested {self.source} (batch {self.batch_id})\n{counts}"
+
+
+def ingest_source(source: str, warehouse: Path) -> IngestSummary:
+    """Load the new records of ``source`` into ``warehouse`` in one transaction."""
+    reader = open_source(source)
+    batch_id = uuid.uuid4().hex
+    started_at = _utc_now()
+    with _connect(warehouse) as con, _progress(f"ingesting {reader.name}…"):
+        prepare_warehouse(con)
+        reader.attach(con)
+        con.begin()
+        try:
+            counts = reader.load(con, batch_id)
+            summary = _finish_batch(con, reader, batch_id, started_at, counts)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return summary
+
+
+def _finish_batch(
+    con: duckdb.DuckDBPyConnection,
+    reader: Source,
+    batch_id: str,
+    started_at: dt.datetime,
+    counts: ReadCounts,
+) -> IngestSummary:
+    """Count what landed and log the batch (inside the ingest transaction)."""
+    row = con.execute(
+        "select count(*) from raw.hook_events where _batch_id = ?", [batch_id]
+    ).fetchone()
+    inserted = int(row[0]) if row else 0
+    summary = IngestSummary(
+        source=reader.name,
+        batch_id=batch_id,
+        rows_read=counts.rows_read,
+        rows_inserted=inserted,
+        rows_skipped_duplicates=counts.rows_read - inserted,
+        rows_unreadable=counts.rows_unreadable,
+    )
+    con.execute(
+        "insert into runner.ingest_batches values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch_id,
+            reader.name,
+            started_at,
+            _utc_now(),
+            summary.rows_read,
+            summary.rows_inserted,
+            summary.rows_skipped_duplicates,
+            summary.rows_unreadable,
+        ],
+    )
+    return summary
+
+
+def _utc_now() -> dt.datetime:
+    """Naive UTC, the convention of every timestamp column in the warehouse."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def _connect(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse file, creating its folder; a locked file is a clear error."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(warehouse), config=WAREHOUSE_CONFIG)
+    except duckdb.Error as exc:
+        raise RunnerError(
+            f"cannot open warehouse {warehouse}: {redact_url(str(exc).splitlines()[0])}",
+            "check that no other process (a dbt run, a DuckDB shell) holds the file",
+        ) from exc
+    try:
+        con.execute("set enable_progress_bar = false")
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def _progress(message: str) -> Iterator[None]:
+    """A spinner on stderr while the load runs, only when stderr is a terminal."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(message):
+        yield

@@ -1,0 +1,39 @@
+"""The interface every ingest source implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass
+class ReadCounts:
+    """How many records a source read in one batch (what landed is counted in the table)."""
+
+    rows_read: int = 0
+    rows_unreadable: int = 0
+
+    def add(self, other: ReadCounts) -> None:
+        self.rows_read += other.rows_read
+        self.rows_unreadable += other.rows_unreadable
+
+
+class Source(ABC):
+    """A place hook events come from.
+
+    ``name`` is what users see and what lands in ``raw.hook_events._source`` and the batch
+    log; it never contains a password. ``attach`` runs before the warehouse transaction
+    opens (DuckDB cannot ATTACH inside one); ``load`` runs inside it and writes only
+    through :func:`runner.sources.conform.insert_records`, so a failure rolls it all back.
+    """
+
+    name: str
+
+    def attach(self, con: duckdb.DuckDBPyConnection) -> None:  # noqa: B027 - optional hook
+        """Connect whatever the source needs to the warehouse connection."""
+
+    @abstractmethod
+    def load(self, con: duckdb.DuckDBPyConnection, batch_id: str) -> ReadCounts:
+        """Insert the source's new records into raw.hook_events; return what was read."""

@@ -1,0 +1,189 @@
+"""Conform source records to raw.hook_events: canonical text, content hash, dedup.
+
+Sources hand over a SQL ``select`` producing :data:`RECORD_COLUMNS`, every value as text
+exactly as read. This module is the only place that writes raw.hook_events, so every
+source kind gets the same canonical values:
+
+- timestamps that parse are rewritten as UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` (the form the
+  application writes into SQLite); text that does not parse is kept for staging to flag;
+- ``_row_hash`` is md5 over the event's content columns only — not lineage (``_source``,
+  line, batch) and not the application's bookkeeping (``id``, ``processed``,
+  ``processed_at``, ``created_at``), which differ between an export and the live table;
+- a record is skipped when ``(coalesce(event_id, ''), _row_hash)`` is already stored or
+  occurs earlier in the same batch.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+#: Columns every source's select must produce, in this order (all varchar except the
+#: line number). ``_hash_extra`` only feeds the hash: unreadable lines have no identity,
+#: so their line number is hashed with them (two equal bad lines are two records).
+RECORD_COLUMNS = (
+    "event_id",
+    "event_type",
+    "source_app",
+    "session_id",
+    "workflow_id",
+    "timestamp",
+    "payload",
+    "tool_name",
+    "chat_history",
+    "source_row_id",
+    "processed",
+    "processed_at",
+    "created_at",
+    "_source",
+    "_source_line",
+    "_load_error",
+    "_hash_extra",
+)
+
+#: The event's content: what makes two records "the same event, delivered twice".
+CONTENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "source_app",
+    "session_id",
+    "workflow_id",
+    "timestamp",
+    "payload",
+    "tool_name",
+    "chat_history",
+)
+
+RAW_TABLE_DDL = """
+create schema if not exists raw;
+create table if not exists raw.hook_events (
+    event_id varchar,
+    event_type varchar,
+    source_app varchar,
+    session_id varchar,
+    workflow_id varchar,
+    "timestamp" varchar,
+    payload varchar,
+    tool_name varchar,
+    chat_history varchar,
+    source_row_id bigint,
+    processed integer,
+    processed_at varchar,
+    created_at varchar,
+    _source varchar,
+    _source_line bigint,
+    _batch_id varchar,
+    _ingested_at timestamp,
+    _row_hash varchar,
+    _load_error varchar
+);
+create schema if not exists runner;
+create table if not exists runner.ingest_state (
+    source varchar primary key,
+    high_water_id bigint not null,
+    updated_at timestamp not null
+);
+create table if not exists runner.ingest_batches (
+    batch_id varchar primary key,
+    source varchar not null,
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    rows_read bigint not null,
+    rows_inserted bigint not null,
+    rows_skipped bigint not null,
+    rows_unreadable bigint not null
+);
+"""
+
+# Temporary macros: the canonical forms, defined once per connection.
+MACROS = """
+create or replace temp macro ingest_canonical_ts(v) as coalesce(
+    strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'),
+    v
+);
+create or replace temp macro ingest_flag(v) as try_cast(
+    case lower(trim(v)) when 'true' then '1' when 'false' then '0' else trim(v) end
+    as integer
+);
+"""
+
+RAW_COLUMNS = (
+    *CONTENT_COLUMNS,
+    "source_row_id",
+    "processed",
+    "processed_at",
+    "created_at",
+    "_source",
+    "_source_line",
+    "_batch_id",
+    "_ingested_at",
+    "_row_hash",
+    "_load_error",
+)
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and bookkeeping tables if missing, and the conform macros."""
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(RAW_TABLE_DDL)
+    con.execute(MACROS)
+
+
+def _quote(column: str) -> str:
+    return f'"{column}"'
+
+
+def _canonical_select(records_sql: str) -> str:
+    """Canonicalise the text columns and compute the content hash."""
+    ts_columns = {"timestamp", "processed_at", "created_at"}
+    canonical = []
+    for column in RECORD_COLUMNS:
+        ref = f"r.{_quote(column)}"
+        if column in ts_columns:
+            canonical.append(f"ingest_canonical_ts({ref}) as {_quote(column)}")
+        elif column == "source_row_id":
+            canonical.append(f"try_cast({ref} as bigint) as source_row_id")
+        elif column == "processed":
+            canonical.append(f"ingest_flag({ref}) as processed")
+        else:
+            canonical.append(f"{ref} as {_quote(column)}")
+    content = ", ".join(f"c.{_quote(column)}" for column in CONTENT_COLUMNS)
+    return f"""
+        select c.*, md5(to_json([{content}, c._hash_extra])::varchar) as _row_hash
+        from (select {", ".join(canonical)} from ({records_sql}) as r) as c
+    """
+
+
+def insert_records(con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: str) -> int:
+    """Insert the records of ``records_sql`` that are not stored yet; return how many.
+
+    One INSERT … SELECT, so DuckDB streams the source through its own (parallel)
+    operators and nothing passes through Python. The anti-join sees rows inserted earlier
+    in the same transaction, so several files of one batch deduplicate against each other.
+    """
+    columns = ", ".join(_quote(c) for c in RAW_COLUMNS)
+    values = ", ".join(_raw_value(c) for c in RAW_COLUMNS)
+    sql = f"""
+        insert into raw.hook_events ({columns})
+        select {values}
+        from ({_canonical_select(records_sql)}) as b
+        where not exists (
+            select 1 from raw.hook_events as stored
+            where coalesce(stored.event_id, '') = coalesce(b.event_id, '')
+              and stored._row_hash = b._row_hash
+        )
+        qualify row_number() over (
+            partition by coalesce(b.event_id, ''), b._row_hash
+            order by b._source, b._source_line
+        ) = 1
+    """
+    row = con.execute(sql, [batch_id]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _raw_value(column: str) -> str:
+    """The select expression feeding ``column`` of raw.hook_events."""
+    if column == "_batch_id":
+        return "?"
+    if column == "_ingested_at":
+        return "timezone('UTC', now())"
+    return f"b.{_quote(column)}"

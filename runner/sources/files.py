@@ -1,0 +1,234 @@
+"""JSON-lines and Parquet files (a path or a glob), read by DuckDB's parallel readers.
+
+A JSONL file is read as text lines (``read_csv`` with one varchar column, a NUL
+delimiter, no quoting) ``with ordinality``, so every line keeps its exact 1-based number,
+blank lines included; DuckDB then parses them with its JSON functions. A line that is
+not a JSON object is still stored, with ``_load_error`` set and the raw line as payload.
+A Parquet row is turned into the same JSON text (``to_json`` of the row), so both formats
+share one mapping — including Claude Code's own hook JSON, detected per record.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from runner.errors import RunnerError
+from runner.sources.base import ReadCounts, Source
+from runner.sources.conform import insert_records
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+PARQUET_SUFFIXES = (".parquet",)
+#: An unreadable line is stored as payload up to this many characters.
+MAX_UNREADABLE_CHARS = 65_536
+#: How much of a file is sniffed for binary content before DuckDB reads it.
+SNIFF_BYTES = 1024
+PARQUET_MAGIC = b"PAR1"
+
+# JSON paths extracted from every record, parsed once per line with json_extract_string.
+FIELDS = (
+    "id",
+    "event_id",
+    "event_type",
+    "source_app",
+    "session_id",
+    "workflow_id",
+    "timestamp",
+    "payload",
+    "tool_name",
+    "chat_history",
+    "processed",
+    "processed_at",
+    "created_at",
+    "hook_event_name",
+    "tool_use_id",
+)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _field(name: str) -> str:
+    """The extracted value of ``name`` (1-based list index into ``f``)."""
+    return f"f[{FIELDS.index(name) + 1}]"
+
+
+def _records_from_lines(lines_sql: str, source_name: str) -> str:
+    """Map ``(line, line_no)`` rows to the record columns of conform.RECORD_COLUMNS."""
+    paths = "[" + ", ".join(_sql_string(f"$.{name}") for name in FIELDS) + "]"
+    claude = "is_claude"
+
+    def pick(table_shape: str, claude_shape: str = "null") -> str:
+        return f"case when {claude} then {claude_shape} else {table_shape} end"
+
+    claude_event_id = (
+        f"coalesce({_field('tool_use_id')} || ':' || {_field('hook_event_name')}, "
+        "'cc-' || md5(line))"
+    )
+    return f"""
+        with lines as ({lines_sql}),
+        checked as (
+            select line, line_no,
+                case
+                    when not json_valid(line) then
+                        case when ltrim(line) like '{{%' and rtrim(line) not like '%}}'
+                             then 'invalid JSON: unterminated object (truncated line?)'
+                             else 'invalid JSON: not a JSON document' end
+                    when json_type(line) <> 'OBJECT' then
+                        'invalid JSON: expected an object, got ' || lower(json_type(line))
+                end as load_error
+            from lines
+            where trim(coalesce(line, '')) <> ''
+        ),
+        extracted as (
+            select line, line_no, load_error,
+                case when load_error is null then json_extract_string(line, {paths}) end as f
+            from checked
+        ),
+        shaped as (
+            select *, coalesce(
+                {_field("hook_event_name")} is not null and {_field("event_type")} is null,
+                false
+            ) as is_claude
+            from extracted
+        )
+        select
+            {pick(_field("event_id"), claude_event_id)} as event_id,
+            {pick(_field("event_type"), _field("hook_event_name"))} as event_type,
+            {pick(_field("source_app"))} as source_app,
+            {_field("session_id")} as session_id,
+            {pick(_field("workflow_id"))} as workflow_id,
+            {_field("timestamp")} as "timestamp",
+            case when load_error is not null then left(line, {MAX_UNREADABLE_CHARS})
+                 else {pick(_field("payload"), "line")} end as payload,
+            {_field("tool_name")} as tool_name,
+            {pick(_field("chat_history"))} as chat_history,
+            {pick(_field("id"))} as source_row_id,
+            {pick(_field("processed"))} as processed,
+            {pick(_field("processed_at"))} as processed_at,
+            {pick(_field("created_at"))} as created_at,
+            {_sql_string(source_name)} as _source,
+            line_no as _source_line,
+            load_error as _load_error,
+            case when load_error is not null then md5(line) || ':' || line_no end as _hash_extra
+        from shaped
+    """
+
+
+def _jsonl_lines(path: str) -> str:
+    """Every physical line of ``path`` with its 1-based number (blank lines included)."""
+    return f"""
+        select line, ordinality as line_no
+        from read_csv({_sql_string(path)}, columns = {{'line': 'VARCHAR'}},
+                      delim = chr(0), quote = '', escape = '', header = false,
+                      auto_detect = false, strict_mode = false, max_line_size = 1073741824)
+             with ordinality
+    """
+
+
+def _parquet_lines(con: duckdb.DuckDBPyConnection, path: str) -> str:
+    """Each Parquet row as JSON text (as if it were a JSONL line), numbered from 1."""
+    described = con.execute(f"describe select * from read_parquet({_sql_string(path)})")
+    names = [row[0] for row in described.fetchall()]
+    packed = ", ".join(f'{_sql_string(n)} := "{n.replace(chr(34), chr(34) * 2)}"' for n in names)
+    return f"""
+        select to_json(struct_pack({packed}))::varchar as line, file_row_number + 1 as line_no
+        from read_parquet({_sql_string(path)}, file_row_number = true)
+    """
+
+
+def _looks_like_text(path: Path) -> bool:
+    """True when the first KB is UTF-8 without NUL bytes: a cheap guard against binaries."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if b"\x00" in head:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_like_parquet(path: Path) -> bool:
+    """Parquet files start and end with the 4-byte magic ``PAR1``."""
+    size = path.stat().st_size
+    if size < 2 * len(PARQUET_MAGIC):
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(len(PARQUET_MAGIC))
+        handle.seek(size - len(PARQUET_MAGIC))
+        tail = handle.read(len(PARQUET_MAGIC))
+    return head == PARQUET_MAGIC and tail == PARQUET_MAGIC
+
+
+@dataclass
+class FileSource(Source):
+    """One or more JSONL/Parquet files, loaded in sorted order within one batch."""
+
+    name: str
+    files: list[Path]
+
+    @classmethod
+    def from_pattern(cls, pattern: str) -> FileSource:
+        """Expand a path or glob; every match must be a .jsonl/.ndjson or .parquet file."""
+        if glob.has_magic(pattern):
+            matches = sorted(glob.glob(pattern, recursive=True))
+        else:
+            matches = [pattern]
+        files = [Path(m) for m in matches if Path(m).is_file()]
+        if not files:
+            raise RunnerError(
+                f"source {pattern} matches no files",
+                "check the path or glob (quote globs so the shell does not expand them)",
+            )
+        for file in files:
+            if not file.name.lower().endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES):
+                raise RunnerError(
+                    f"source file {file} is neither .jsonl nor .parquet",
+                    "name JSON-lines files *.jsonl (or *.ndjson) and Parquet files *.parquet",
+                )
+        return cls(name=pattern, files=files)
+
+    def load(self, con: duckdb.DuckDBPyConnection, batch_id: str) -> ReadCounts:
+        counts = ReadCounts()
+        for file in self.files:
+            counts.add(self._load_file(con, file, batch_id))
+        return counts
+
+    def _load_file(self, con: duckdb.DuckDBPyConnection, file: Path, batch_id: str) -> ReadCounts:
+        path = str(file.resolve())
+        is_parquet = file.name.lower().endswith(PARQUET_SUFFIXES)
+        self._check_format(file, is_parquet)
+        try:
+            lines = _parquet_lines(con, path) if is_parquet else _jsonl_lines(path)
+            records = _records_from_lines(lines, path)
+            row = con.execute(f"select count(*), count(_load_error) from ({records})").fetchone()
+            insert_records(con, records, batch_id)
+        except duckdb.Error as exc:
+            kind = "Parquet" if is_parquet else "JSON lines (UTF-8 text)"
+            reason = str(exc).strip().splitlines()[0]
+            raise RunnerError(
+                f"cannot read source file {file}: {reason}",
+                f"check that it is {kind}; nothing was loaded",
+            ) from exc
+        return ReadCounts(int(row[0]), int(row[1])) if row else ReadCounts()
+
+    @staticmethod
+    def _check_format(file: Path, is_parquet: bool) -> None:
+        """Refuse binaries before DuckDB reads them: a clear message, nothing written."""
+        if is_parquet and not _looks_like_parquet(file):
+            raise RunnerError(
+                f"source file {file} is not a Parquet file (no PAR1 magic bytes)",
+                "check the file; only .parquet files written by a Parquet writer can be read",
+            )
+        if not is_parquet and file.stat().st_size and not _looks_like_text(file):
+            raise RunnerError(
+                f"source file {file} is not JSON lines: it starts with binary data",
+                "check the file; a .jsonl source must be UTF-8 text with one JSON object a line",
+            )
