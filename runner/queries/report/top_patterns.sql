@@ -1,0 +1,20 @@
+-- The patterns worth automating first: highest estimated savings, ties by window count.
+with classifications as (
+    select * from marts.pattern_classifications
+)
+
+select
+    classifications.pattern_id,
+    classifications.tool_sequence,
+    classifications.window_occurrence_count,
+    classifications.occurrence_count,
+    classifications.confidence_score,
+    classifications.estimated_savings_usd,
+    classifications.status,
+    classifications.first_seen_at >= $window_start_at as is_new
+from classifications
+order by
+    classifications.estimated_savings_usd desc,
+    classifications.window_occurrence_count desc,
+    classifications.pattern_id
+limit $top_n

@@ -1,0 +1,557 @@
+"""The daily report: what the job saw and found for one analysis window.
+
+One JSON document is collected from the warehouse (the SQL lives in
+``runner/queries/report/*.sql``); the Markdown and the HTML page are renderings of that
+document, so the three files never disagree. The HTML page is self-contained (inline CSS,
+inline SVG charts, no script, no network), because reports get mailed, archived and opened
+on machines without access to anything.
+
+Files: ``<report_dir>/<run_date>/report.{json,md,html}``, copied to
+``<report_dir>/latest.{json,md,html}`` so a bookmark or a web server always finds today's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from runner import report_charts as charts
+from runner.config import Settings
+from runner.errors import RunnerError
+
+REPORT_VERSION = 1
+TOP_PATTERNS = 10
+TREND_DAYS = 14
+STATUSES = ("auto-approved", "pending", "auto-rejected")
+#: The dbt var (and its default in dbt_project.yml) below which patterns are auto-rejected;
+#: the scatter draws it as a reference line.
+AUTO_REJECT_VAR = "hook_patterns_auto_reject_max_confidence"
+AUTO_REJECT_DEFAULT = 0.95
+QUERY_DIR = Path(__file__).parent / "queries" / "report"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+REQUIRED_TABLES = (
+    "staging.stg_raw__hook_events",
+    "marts.fct_pattern_occurrences",
+    "marts.pattern_classifications",
+)
+BUILD_HINT = "run `runner ingest` and `runner build` first"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The analysis window: the ``hours`` hours ending at the midnight after run_date (UTC)."""
+
+    run_date: dt.date
+    hours: int
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.run_date + dt.timedelta(days=1), dt.time())
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return self.end_at - dt.timedelta(hours=self.hours)
+
+    @property
+    def trend_start_date(self) -> dt.date:
+        return self.run_date - dt.timedelta(days=TREND_DAYS - 1)
+
+    def query_params(self) -> dict[str, Any]:
+        """Naive UTC datetimes: the warehouse stores timestamps without time zone."""
+        return {
+            "window_start_at": self.start_at,
+            "window_end_at": self.end_at,
+            "run_date": self.run_date,
+            "trend_start_date": self.trend_start_date,
+            "top_n": TOP_PATTERNS,
+        }
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def write_report(settings: Settings, extra: Mapping[str, Any] | None = None) -> list[Path]:
+    """Collect the report for ``settings.run_date`` and write JSON, Markdown and HTML.
+
+    ``extra`` maps a step name (ingest, build, checks, sync, notify, …) to that step's
+    summary, as ``runner daily`` saw it: a dict (or a dataclass) that may carry
+    ``success`` (bool) or ``status`` (str), ``failures`` (a list of strings or dicts), and
+    any scalar details. Failed steps are listed at the top of the report with their reasons.
+    Returns the written paths, the dated files first.
+    """
+    window = Window(settings.run_date, settings.window_hours)
+    document = collect_report(settings.warehouse, window, extra)
+    document["auto_reject_below"] = float(
+        settings.dbt_vars.get(AUTO_REJECT_VAR, AUTO_REJECT_DEFAULT)
+    )
+    return write_files(settings.report_dir, document)
+
+
+def collect_report(
+    warehouse: Path, window: Window, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The report as one JSON-ready document, read from the marts in one connection."""
+    with _connect(warehouse) as con:
+        _require_tables(con)
+        _require_window(con, window)
+        params = window.query_params()
+        volume = _query(con, "window_volume", params)[0]
+        summary = _query(con, "pattern_summary", params)[0]
+        document: dict[str, Any] = {
+            "report_version": REPORT_VERSION,
+            "generated_at": _iso(dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)),
+            "run_date": window.run_date.isoformat(),
+            "window": {
+                "start_at": _iso(window.start_at),
+                "end_at": _iso(window.end_at),
+                "hours": window.hours,
+            },
+            "warehouse": str(warehouse),
+            "is_empty": volume["events"] == 0,
+            "volume": {key: volume[key] for key in ("events", "sessions")},
+            "quarantine": {
+                "rows_in_window": volume["quarantined_in_window"],
+                "rows_without_timestamp": volume["quarantined_without_timestamp"],
+                "by_reason": _query(con, "quarantine_reasons", params),
+            },
+            "patterns": _pattern_counts(summary),
+            "top_patterns": _query(con, "top_patterns", params),
+            "destructive_patterns": _query(con, "destructive_patterns", params),
+            "trend": {"days": TREND_DAYS, "rows": _query(con, "daily_trend", params)},
+            "pattern_points": _query(con, "pattern_points", params),
+        }
+    steps = summarize_steps(extra or {})
+    document["steps"] = steps
+    document["problems"] = [
+        f"{step['step']}: {reason}"
+        for step in steps
+        if step["status"] == "failed"
+        for reason in (step["failures"] or ["failed (no reason given)"])
+    ]
+    return _json_safe(document)
+
+
+def _pattern_counts(summary: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "total": summary["patterns"],
+        "new": summary["new_patterns"],
+        "updated": summary["updated_patterns"],
+        "destructive": summary["destructive_patterns"],
+        "by_status": {status: summary[status.replace("-", "_")] for status in STATUSES},
+        "estimated_savings_usd": summary["estimated_savings_usd"],
+    }
+
+
+# --- warehouse access -----------------------------------------------------------------
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """Read-only: the report never changes the warehouse, and must not create one."""
+    if not warehouse.exists():
+        raise RunnerError(f"warehouse {warehouse} does not exist", BUILD_HINT)
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise RunnerError(f"cannot open warehouse {warehouse}: {first_line}") from exc
+
+
+def _require_tables(con: duckdb.DuckDBPyConnection) -> None:
+    found = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    missing = [table for table in REQUIRED_TABLES if table not in found]
+    if missing:
+        raise RunnerError(f"the warehouse has no {', '.join(missing)}", BUILD_HINT)
+
+
+def _require_window(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """Refuse to report marts built for another window: the numbers would be misattributed."""
+    built = _query(con, "built_windows", {})
+    expected = (window.run_date, window.start_at, window.end_at)
+    stale = [
+        row
+        for row in built
+        if (row["run_date"], row["window_start_at"], row["window_end_at"]) != expected
+    ]
+    if stale:
+        row = stale[0]
+        raise RunnerError(
+            f"the marts were built for run date {row['run_date']} "
+            f"({row['window_start_at']} to {row['window_end_at']}), not for {window.run_date} "
+            f"with a {window.hours} h window",
+            f"run `runner build --run-date {window.run_date} --window-hours {window.hours}` first",
+        )
+
+
+def _query(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Run ``queries/report/<name>.sql`` with the named parameters it uses."""
+    sql = (QUERY_DIR / f"{name}.sql").read_text()
+    used = {key: params[key] for key in set(re.findall(r"\$(\w+)", sql))}
+    try:
+        cursor = con.execute(sql, used)
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise RunnerError(
+            f"report query {name} failed: {first_line}",
+            "the marts may be from an older version; " + BUILD_HINT,
+        ) from exc
+    columns = [description[0] for description in cursor.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- step summaries from `runner daily` ----------------------------------------------
+
+
+def summarize_steps(extra: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per step: its status, its failure reasons and its scalar details."""
+    rows = []
+    for name, value in extra.items():
+        summary = _json_safe(value)
+        if not isinstance(summary, dict):
+            summary = {"success": summary} if isinstance(summary, bool) else {"status": summary}
+        rows.append(
+            {
+                "step": str(name),
+                "status": _step_status(summary),
+                "failures": _step_failures(summary),
+                "details": {
+                    key: item
+                    for key, item in summary.items()
+                    if key not in {"success", "status", "failures"}
+                    and (item is None or isinstance(item, str | int | float | bool))
+                },
+            }
+        )
+    return rows
+
+
+def _step_status(summary: Mapping[str, Any]) -> str:
+    if isinstance(summary.get("success"), bool):
+        return "ok" if summary["success"] else "failed"
+    if summary.get("status") is not None:
+        return str(summary["status"])
+    return "failed" if summary.get("failures") else "ok"
+
+
+def _step_failures(summary: Mapping[str, Any]) -> list[str]:
+    failures = summary.get("failures") or []
+    if not isinstance(failures, list):
+        failures = [failures]
+    return [_describe_failure(item) for item in failures]
+
+
+def _describe_failure(item: Any) -> str:
+    """A failure as one line: "<what>: <why>" from the usual keys, else compact JSON."""
+    if not isinstance(item, dict):
+        return str(item)
+    what = next(
+        (str(item[k]) for k in ("name", "check", "expectation", "suite") if item.get(k)), None
+    )
+    why = next(
+        (str(item[k]) for k in ("message", "reason", "detail", "error") if item.get(k)), None
+    )
+    if what and why:
+        return f"{what}: {why}"
+    return what or why or json.dumps(item, sort_keys=True, default=str)
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime) -> str:
+    """UTC timestamps written as ISO 8601 with a Z, so nobody guesses the zone."""
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+def _json_safe(value: Any) -> Any:
+    """Warehouse values and step summaries to plain JSON types."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _json_safe(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return _iso(value.astimezone(dt.UTC).replace(tzinfo=None)) if value.tzinfo else _iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+# --- Markdown ---------------------------------------------------------------------------
+
+
+def render_markdown(doc: Mapping[str, Any]) -> str:
+    """The report as GitHub-flavoured Markdown: the same sections as the HTML page."""
+    window, patterns, quarantine = doc["window"], doc["patterns"], doc["quarantine"]
+    lines = [
+        f"# Hook pattern report: {doc['run_date']}",
+        "",
+        f"Window: {window['start_at']} to {window['end_at']} ({window['hours']} h, UTC), "
+        f"generated {doc['generated_at']}.",
+        "",
+    ]
+    if doc["problems"]:
+        lines += ["> **Attention:** some steps failed.", ">"]
+        lines += [f"> - {_md_text(problem)}" for problem in doc["problems"]]
+        lines.append("")
+    if doc["is_empty"]:
+        lines += ["**No events in the window**: there was nothing to analyse this day.", ""]
+    lines += [
+        "## Summary",
+        "",
+        f"- Events: {doc['volume']['events']:,} in {doc['volume']['sessions']:,} sessions",
+        f"- Quarantined rows: {quarantine['rows_in_window']:,} in the window, "
+        f"{quarantine['rows_without_timestamp']:,} without a timestamp (all time)",
+        f"- Patterns: {patterns['total']:,} ({patterns['new']:,} new, "
+        f"{patterns['updated']:,} updated), {patterns['destructive']:,} destructive",
+        f"- Estimated savings of all patterns: {_usd(patterns['estimated_savings_usd'])}",
+        "",
+    ]
+    lines += _md_steps(doc["steps"])
+    lines += ["## Patterns by status", ""]
+    lines += _md_table(
+        ["Status", "Patterns"], [[status, f"{n:,}"] for status, n in patterns["by_status"].items()]
+    )
+    lines += ["## Top patterns by estimated savings", ""]
+    lines += _md_table(
+        [
+            "#",
+            "Sequence",
+            "Occurrences (window)",
+            "Occurrences (all time)",
+            "Confidence",
+            "Savings",
+            "Status",
+            "New",
+        ],
+        [
+            [
+                str(rank),
+                f"`{_md_code(row['tool_sequence'])}`",
+                f"{row['window_occurrence_count']:,}",
+                f"{row['occurrence_count']:,}",
+                f"{row['confidence_score']:.4f}",
+                _usd(row["estimated_savings_usd"]),
+                row["status"],
+                "yes" if row["is_new"] else "no",
+            ]
+            for rank, row in enumerate(doc["top_patterns"], start=1)
+        ],
+        empty="No patterns in this window.",
+    )
+    lines += ["## Destructive patterns caught", ""]
+    lines += _md_table(
+        ["Sequence", "Rule", "Category", "Example (redacted)", "Occurrences", "Status"],
+        [
+            [
+                f"`{_md_code(row['tool_sequence'])}`",
+                row["destructive_rule_id"] or "",
+                row["destructive_category"] or "",
+                f"`{_md_code(row['destructive_example'] or '')}`",
+                f"{row['window_occurrence_count']:,}",
+                row["status"],
+            ]
+            for row in doc["destructive_patterns"]
+        ],
+        empty="No destructive patterns in this window.",
+    )
+    lines += ["## Quarantine", ""]
+    lines += _md_table(
+        ["Reason", "Rows in window", "Rows without timestamp"],
+        [
+            [row["reason"], f"{row['rows_in_window']:,}", f"{row['rows_without_timestamp']:,}"]
+            for row in quarantine["by_reason"]
+        ],
+        empty="No quarantined rows.",
+    )
+    lines += [f"## Trend (last {doc['trend']['days']} days)", ""]
+    lines += _md_table(
+        ["Date", "Events", "Sessions", "Quarantined", "Occurrences", "Distinct patterns"],
+        [
+            [
+                row["activity_date"],
+                f"{row['events']:,}",
+                f"{row['sessions']:,}",
+                f"{row['quarantined']:,}",
+                f"{row['occurrences']:,}",
+                f"{row['distinct_patterns']:,}",
+            ]
+            for row in doc["trend"]["rows"]
+        ],
+    )
+    return "\n".join(lines)
+
+
+def _md_steps(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not steps:
+        return []
+    lines = ["## Pipeline steps", ""]
+    lines += _md_table(
+        ["Step", "Status", "Details"],
+        [
+            [
+                step["step"],
+                step["status"],
+                "; ".join([*(f"{k}={v}" for k, v in step["details"].items()), *step["failures"]]),
+            ]
+            for step in steps
+        ],
+    )
+    return lines
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "") -> list[str]:
+    if not rows and empty:
+        return [f"_{empty}_", ""]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _md_cell(value: str) -> str:
+    """A table cell on one line, with pipes escaped so data cannot break the table."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _md_code(value: str) -> str:
+    """Inline code must not contain backticks; the data may."""
+    return str(value).replace("`", "'")
+
+
+def _md_text(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+
+def render_html(doc: Mapping[str, Any]) -> str:
+    """The self-contained page: the template escapes every value; the charts are Markup."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["usd"] = _usd
+    env.filters["usd_whole"] = lambda value: f"${value:,.0f}"
+    env.filters["thousands"] = lambda value: f"{value:,}"
+    template = env.get_template("report.html.j2")
+    return template.render(doc=doc, charts=_charts(doc), status_colors=charts.STATUS_COLORS)
+
+
+def _charts(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Trend small multiples (one y scale each) and the confidence scatter."""
+    rows = doc["trend"]["rows"]
+    window_start = doc["window"]["start_at"][:10]
+    legend = [
+        ("in the analysis window", charts.BAR_HIGHLIGHT_COLOR),
+        ("earlier days", charts.BAR_COLOR),
+    ]
+    trend = []
+    for key, label in (
+        ("events", "Events"),
+        ("occurrences", "Pattern occurrences"),
+        ("distinct_patterns", "Distinct patterns"),
+    ):
+        bars = [
+            charts.Bar(
+                label=row["activity_date"][5:],
+                value=row[key],
+                tooltip=f"{row['activity_date']}: {row[key]:,} {label.lower()}",
+                highlighted=window_start <= row["activity_date"] <= doc["run_date"],
+            )
+            for row in rows
+        ]
+        trend.append(
+            charts.bar_chart(
+                bars,
+                chart_id=f"trend-{key.replace('_', '-')}",
+                title=f"{label} per day",
+                description=f"{label} per UTC day over the {len(rows)} days ending "
+                f"{doc['run_date']}; the analysis window is highlighted.",
+                y_label=label,
+                x_label="Day (UTC, month-day)",
+                legend=legend,
+            )
+        )
+    points = [
+        charts.Point(
+            x=row["window_occurrence_count"],
+            y=row["confidence_score"],
+            status=row["status"],
+            tooltip=f"{row['tool_sequence']}: {row['window_occurrence_count']:,} occurrences, "
+            f"confidence {row['confidence_score']:.4f}, {row['status']}",
+        )
+        for row in doc["pattern_points"]
+    ]
+    threshold = doc.get("auto_reject_below", AUTO_REJECT_DEFAULT)
+    scatter = charts.scatter_chart(
+        points,
+        chart_id="confidence-scatter",
+        title="Confidence versus occurrences",
+        description=f"One point per classified pattern ({len(points)}): occurrences in the "
+        f"window on a log scale against confidence, coloured by status. The dashed line marks "
+        f"the {threshold:g} auto-reject threshold.",
+        x_label="Occurrences in the window (log scale)",
+        y_label="Confidence",
+        empty_message="No patterns in this window",
+        threshold=(threshold, f"auto-reject below {threshold:g}"),
+    )
+    return {"trend": trend, "scatter": scatter}
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def write_files(report_dir: Path, doc: Mapping[str, Any]) -> list[Path]:
+    """Write the dated files, then the same content as latest.* (works on every filesystem)."""
+    day_dir = report_dir / doc["run_date"]
+    day_dir.mkdir(parents=True, exist_ok=True)
+    contents = {
+        "json": json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+        "md": render_markdown(doc),
+        "html": render_html(doc),
+    }
+    dated = [_write_atomically(day_dir / f"report.{ext}", body) for ext, body in contents.items()]
+    latest = [
+        _write_atomically(report_dir / f"latest.{ext}", body) for ext, body in contents.items()
+    ]
+    return [*dated, *latest]
+
+
+def _write_atomically(path: Path, content: str) -> Path:
+    """Readers (a web server, a mail step) never see a half-written report."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(content, encoding="utf-8")
+    partial.replace(path)
+    return path
