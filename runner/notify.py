@@ -1,0 +1,527 @@
+"""`runner notify`: tell reviewers about patterns that became pending since the last notice.
+
+What is sent, and to whom:
+- The target's ``pattern_approvals`` is the source of truth: only patterns whose status is
+  ``pending`` there *now* are announced (a reviewer may already have acted on others).
+  Notify only reads the target; it never writes to it and never blocks the sync.
+- Each channel (an Apprise URL) gets at most one message per run, listing the pending
+  patterns it has not been told about yet.
+
+Never twice: the warehouse keeps ``runner.notifications`` (one row per pattern and channel
+that was announced successfully) and ``runner.notification_attempts`` (one row per send,
+ok or not). Channels are identified by ``channel_key``, a hash of the URL without its
+password, so no secret lands in the warehouse and a password rotation does not re-announce
+everything. A failed channel is retried on the next run; the others are not affected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+import apprise
+import duckdb
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+from runner.config import Settings
+from runner.errors import RunnerError
+
+log = logging.getLogger(__name__)
+
+#: Bounds on one channel, so that a dead server cannot hang the daily run. Apprise's
+#: per-URL ``?cto=``/``?rto=`` parameters win over these when the operator sets them.
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 10.0
+#: Hard ceiling on one send, retries included (Apprise stops waiting after this).
+SERVICE_TIMEOUT_S = 30.0
+#: Attempts per channel and run (the first one plus quick retries), then wait for the next run.
+SEND_ATTEMPTS = 2
+RETRY_WAIT_S = 0.5
+#: Patterns listed one by one in a message; the rest are counted and linked.
+MAX_LISTED_PATTERNS = 50
+
+BOOKKEEPING_DDL = """
+create schema if not exists runner;
+create table if not exists runner.notifications (
+    pattern_id varchar not null,
+    channel_key varchar not null,
+    notified_at timestamp not null,
+    primary key (pattern_id, channel_key)
+);
+create table if not exists runner.notification_attempts (
+    run_id varchar not null,
+    channel_key varchar not null,
+    channel_label varchar not null,
+    attempted_at timestamp not null,
+    ok boolean not null,
+    error varchar,
+    pattern_count integer not null
+);
+"""
+
+PENDING_SQL = """
+select pattern_id, tool_sequence, occurrence_count, confidence_score, estimated_savings_usd
+from pattern_approvals
+where status = 'pending'
+order by estimated_savings_usd desc, pattern_id
+"""
+
+
+# --- what is announced -------------------------------------------------------------------
+@dataclass(frozen=True)
+class PendingPattern:
+    pattern_id: str
+    tool_sequence: str
+    occurrence_count: int
+    confidence_score: float
+    estimated_savings_usd: float
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+def compose_message(patterns: Sequence[PendingPattern], review_url: str) -> Message:
+    """One message for one channel: a summary line, the patterns, and the review UI link."""
+    base = review_url.rstrip("/")
+    total = sum(p.estimated_savings_usd for p in patterns)
+    noun = "pattern" if len(patterns) == 1 else "patterns"
+    summary = (
+        f"{len(patterns)} new pending {noun} to review, estimated savings {_usd(total)} in total."
+    )
+    lines = [summary, ""]
+    for number, pattern in enumerate(patterns[:MAX_LISTED_PATTERNS], start=1):
+        lines += [
+            f"{number}. {pattern.tool_sequence}",
+            f"   occurrences {pattern.occurrence_count} · "
+            f"confidence {pattern.confidence_score:.3f} · "
+            f"savings {_usd(pattern.estimated_savings_usd)}",
+            f"   {base}/{pattern.pattern_id}",
+        ]
+    hidden = len(patterns) - MAX_LISTED_PATTERNS
+    if hidden > 0:
+        lines.append(f"… and {hidden} more in the review UI.")
+    lines += ["", f"Review them: {base}"]
+    title = (
+        f"{len(patterns)} new pending pattern{'s' if len(patterns) != 1 else ''} ({_usd(total)})"
+    )
+    return Message(title=redact_secrets(title), body=redact_secrets("\n".join(lines)))
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+# --- redaction ---------------------------------------------------------------------------
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Authorization headers
+    (re.compile(r"(?i)\b(bearer|basic)\s+[a-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
+    # KEY=value / KEY: value where the key names a secret (PASSWORD=…, api_key: …)
+    (
+        re.compile(
+            r"(?i)\b([\w.-]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|"
+            r"private[_-]?key|credentials?|auth)[\w.-]*)(\s*[=:]\s*)(['\"]?)[^\s'\"&]+\3"
+        ),
+        r"\1\2\3[REDACTED]\3",
+    ),
+    # --password value / --token=value
+    (
+        re.compile(r"(?i)(--?(?:password|passwd|token|secret|api-key)[ =])\S+"),
+        r"\1[REDACTED]",
+    ),
+    # credentials inside a URL: scheme://user:password@host
+    (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), r"\1[REDACTED]@"),
+    # well-known token shapes (GitHub, Slack, OpenAI/Anthropic-style, AWS access keys)
+    (
+        re.compile(
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|xox[abposr]-[\w-]{10,}|"
+            r"sk-[\w-]{16,}|AKIA[0-9A-Z]{16})\b"
+        ),
+        "[REDACTED]",
+    ),
+)
+
+
+def redact_secrets(text: str) -> str:
+    """Last line of defence before text leaves the machine (the warehouse redacts first)."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# --- channels ----------------------------------------------------------------------------
+#: Schemes whose host part is a real host name; for every other scheme (slack://TokenA/…)
+#: the "host" is a credential and is hidden from labels.
+_HOST_SCHEMES = frozenset(
+    {"mailto", "mailtos", "json", "jsons", "form", "forms", "xml", "xmls", "http", "https"}
+)
+
+
+_SECRET_QUERY_KEY = re.compile(r"(?i)pass|pwd|token|secret|key|auth|sig")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One notification channel: the Apprise URL plus its secret-free identities."""
+
+    url: str
+
+    @property
+    def key(self) -> str:
+        """Stable id for bookkeeping: sha256 of the URL without its password."""
+        without_password = _replace_password(urlsplit(self.url.strip()), None)
+        return hashlib.sha256(urlunsplit(without_password).encode()).hexdigest()[:32]
+
+    @property
+    def secrets(self) -> list[str]:
+        """The parts of the URL that the label hides, to scrub from error messages."""
+        parts = urlsplit(self.url.strip())
+        found = [parts.password or ""]
+        pairs = (pair.partition("=") for pair in parts.query.split("&"))
+        found += [value for key, _, value in pairs if _SECRET_QUERY_KEY.search(key)]
+        found += [seg for seg in parts.path.split("/") if _looks_secret(seg)]
+        if parts.scheme.lower() not in _HOST_SCHEMES:
+            found += [parts.netloc, *parts.path.split("/")]
+        return [secret for secret in found if len(secret) >= 4]
+
+    @property
+    def label(self) -> str:
+        """A readable name safe to print and store: no password, token or query string."""
+        return channel_label(self.url)
+
+
+def channel_label(url: str) -> str:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return "<unparseable channel URL>"
+    scheme = parts.scheme.lower() or "?"
+    if scheme not in _HOST_SCHEMES:
+        return f"{scheme}://***"
+    host = parts.hostname or ""
+    user = f"{parts.username}:***@" if parts.username and parts.password else ""
+    if parts.username and not parts.password:
+        user = f"{parts.username}@"
+    netloc = f"{user}{host}{f':{port}' if port else ''}"
+    path = "/".join("***" if _looks_secret(seg) else seg for seg in parts.path.split("/"))
+    return f"{scheme}://{netloc}{path}"
+
+
+def _looks_secret(segment: str) -> bool:
+    has_digit = any(c.isdigit() for c in segment)
+    has_alpha = any(c.isalpha() for c in segment)
+    return len(segment) >= 20 or (len(segment) >= 8 and has_digit and has_alpha)
+
+
+def _replace_password(parts: SplitResult, password: str | None) -> SplitResult:
+    if parts.password is None:
+        return parts
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    userinfo = user if password is None else f"{user}:{password}"
+    return parts._replace(netloc=f"{userinfo}@{host}")
+
+
+def load_channel(url: str) -> apprise.Apprise | None:
+    """An Apprise object holding just this URL, with bounded timeouts; None if invalid.
+
+    Nothing is sent here, so this is also how a URL is validated.
+    """
+    asset = apprise.AppriseAsset(service_timeout=SERVICE_TIMEOUT_S, storage_mode="memory")
+    service = apprise.Apprise.instantiate(url, asset=asset)
+    if service is None:
+        return None
+    query = urlsplit(url).query
+    if not re.search(r"(^|&)cto=", query):
+        service.socket_connect_timeout = min(service.socket_connect_timeout, CONNECT_TIMEOUT_S)
+    if not re.search(r"(^|&)rto=", query):
+        service.socket_read_timeout = min(service.socket_read_timeout, READ_TIMEOUT_S)
+    sender = apprise.Apprise(asset=asset)
+    sender.add(service)
+    return sender
+
+
+class DeliveryError(Exception):
+    """A send that Apprise reported as failed (the message is safe to print)."""
+
+
+def deliver(sender: apprise.Apprise, message: Message, secrets: Sequence[str] = ()) -> None:
+    """Send, retrying quickly a couple of times; raise DeliveryError when it still fails."""
+
+    @retry(
+        stop=stop_after_attempt(SEND_ATTEMPTS),
+        wait=wait_fixed(RETRY_WAIT_S),
+        retry=retry_if_exception_type(DeliveryError),
+        reraise=True,
+    )
+    def attempt() -> None:
+        with _apprise_details_logged():
+            result = sender.notify(
+                body=message.body,
+                title=message.title,
+                body_format=apprise.NotifyFormat.TEXT,
+                log_level=logging.DEBUG,
+            )
+        if not result:
+            raise DeliveryError(_failure_reason(result, secrets))
+
+    attempt()
+
+
+#: Apprise logs a failure's cause (SMTP reply, socket error) at DEBUG only; keep those lines.
+_DETAIL_PREFIXES = ("Socket Exception:",)
+
+
+@contextmanager
+def _apprise_details_logged() -> Iterator[None]:
+    """Let Apprise create its DEBUG records for this call, so the result carries the cause."""
+    logger = logging.getLogger("apprise")
+    saved = logger.level
+    if logger.getEffectiveLevel() > logging.DEBUG:
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+
+
+def _failure_reason(result: apprise.AppriseResult, secrets: Sequence[str]) -> str:
+    """The warnings, errors and socket details Apprise logged for this send, without secrets."""
+    entries = [
+        str(entry.message).strip()
+        for entry in result.logs()
+        if str(entry.level).upper() in {"WARNING", "ERROR", "CRITICAL"}
+        or str(entry.message).startswith(_DETAIL_PREFIXES)
+    ]
+    reason = "; ".join(dict.fromkeys(entries)) or "the channel reported a failure"
+    for secret in sorted(secrets, key=len, reverse=True):
+        reason = reason.replace(secret, "***")
+    return redact_secrets(reason)
+
+
+# --- outcome -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChannelOutcome:
+    label: str
+    pattern_count: int
+    ok: bool
+    error: str | None = None
+
+    def describe(self) -> str:
+        if not self.ok:
+            return f"  ✗ {self.label}: failed ({self.error}); queued for the next run"
+        if self.pattern_count == 0:
+            return f"  · {self.label}: nothing new"
+        return f"  ✓ {self.label}: sent {self.pattern_count} pattern(s)"
+
+
+@dataclass
+class NotifySummary:
+    """What `runner notify` did; the CLI prints `describe()` and exits 1 unless `success`."""
+
+    pending_count: int = 0
+    outcomes: list[ChannelOutcome] = field(default_factory=list)
+    channels_configured: bool = True
+
+    @property
+    def success(self) -> bool:
+        return all(outcome.ok for outcome in self.outcomes)
+
+    @property
+    def failed_channels(self) -> list[str]:
+        return [outcome.label for outcome in self.outcomes if not outcome.ok]
+
+    @property
+    def sent_count(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.ok and outcome.pattern_count)
+
+    def describe(self) -> str:
+        if not self.channels_configured:
+            return (
+                "notify: no notification channel configured; nothing sent "
+                "(use --channel, RUNNER_CHANNELS or `channels` in runner.toml)"
+            )
+        head = (
+            f"notify: {self.pending_count} pending pattern(s); "
+            f"{self.sent_count} of {len(self.outcomes)} channel(s) got a message"
+        )
+        if self.failed_channels:
+            head += f", {len(self.failed_channels)} failed"
+        return "\n".join([head, *(outcome.describe() for outcome in self.outcomes)])
+
+
+# --- the service -------------------------------------------------------------------------
+def notify_reviewers(settings: Settings) -> NotifySummary:
+    """Send each channel the pending patterns it has not been told about yet."""
+    channels = _unique_channels(settings.channels)
+    if not channels:
+        return NotifySummary(channels_configured=False)
+    pending = fetch_pending_patterns(settings.target)
+    summary = NotifySummary(pending_count=len(pending))
+    run_id = f"notify-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    with _warehouse(settings.warehouse) as con:
+        for channel in channels:
+            outcome = _notify_channel(con, run_id, channel, pending, settings.review_url)
+            if not outcome.ok:
+                log.warning("notification to %s failed: %s", outcome.label, outcome.error)
+            summary.outcomes.append(outcome)
+    return summary
+
+
+def _unique_channels(urls: Sequence[str]) -> list[Channel]:
+    seen: dict[str, Channel] = {}
+    for url in urls:
+        if url.strip():
+            channel = Channel(url.strip())
+            seen.setdefault(channel.key, channel)
+    return list(seen.values())
+
+
+def _notify_channel(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    channel: Channel,
+    pending: Sequence[PendingPattern],
+    review_url: str,
+) -> ChannelOutcome:
+    announced = _announced_pattern_ids(con, channel.key)
+    new = [pattern for pattern in pending if pattern.pattern_id not in announced]
+    if not new:
+        return ChannelOutcome(channel.label, 0, ok=True)
+    error = _send(channel, compose_message(new, review_url))
+    _record_attempt(con, run_id, channel, new, error)
+    return ChannelOutcome(channel.label, len(new), ok=error is None, error=error)
+
+
+def _send(channel: Channel, message: Message) -> str | None:
+    """None when delivered, else why not. Never raises for a channel's own failure."""
+    sender = load_channel(channel.url)
+    if sender is None:
+        return "invalid channel URL (Apprise cannot load it; check the scheme and its fields)"
+    try:
+        deliver(sender, message, secrets=channel.secrets)
+    except DeliveryError as exc:
+        return str(exc)
+    return None
+
+
+# --- target (read only) ------------------------------------------------------------------
+def fetch_pending_patterns(target: str) -> list[PendingPattern]:
+    """The patterns whose status in the target's pattern_approvals is pending, right now."""
+    scheme = target.split("://", 1)[0].split("+", 1)[0].lower()
+    if scheme == "sqlite":
+        rows = _query_sqlite(target, PENDING_SQL)
+    elif scheme in {"postgresql", "postgres"}:
+        rows = _query_postgres(target, PENDING_SQL)
+    else:
+        raise RunnerError(
+            f"unsupported target {channel_label(target)}",
+            "use sqlite:///path/to/file.db or postgresql://user@host:port/db",
+        )
+    return [
+        PendingPattern(
+            pattern_id=str(row[0]),
+            tool_sequence=str(row[1]),
+            occurrence_count=int(row[2]),
+            confidence_score=float(row[3]),
+            estimated_savings_usd=float(row[4]),
+        )
+        for row in rows
+    ]
+
+
+def _query_sqlite(target: str, sql: str) -> list[tuple[Any, ...]]:
+    """Read-only: a missing file is an error, not a new empty database."""
+    path = Path(target.split("://", 1)[1][1:])
+    if not path.exists():
+        raise _target_error(target, f"{path} does not exist")
+    try:
+        uri = f"file:{path.resolve()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30)) as con:
+            return con.execute(sql).fetchall()
+    except sqlite3.Error as exc:
+        raise _target_error(target, str(exc)) from exc
+
+
+def _query_postgres(target: str, sql: str) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    conninfo = "postgresql://" + target.split("://", 1)[1]
+    try:
+        with psycopg.connect(conninfo, connect_timeout=10) as con:
+            con.read_only = True
+            return con.execute(sql).fetchall()
+    except psycopg.Error as exc:
+        raise _target_error(target, str(exc)) from exc
+
+
+def _target_error(target: str, reason: str) -> RunnerError:
+    first_line = reason.strip().splitlines()[0] if reason.strip() else "unknown error"
+    return RunnerError(
+        f"cannot read pending patterns from {channel_label(target)}: {redact_secrets(first_line)}",
+        "run `runner sync-approvals` first, and check --target / RUNNER_TARGET",
+    )
+
+
+# --- warehouse bookkeeping ---------------------------------------------------------------
+@contextmanager
+def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise RunnerError(
+            f"cannot open the warehouse {path} to log notifications: {exc}",
+            "another process may hold it; retry when it has finished",
+        ) from exc
+    try:
+        con.execute(BOOKKEEPING_DDL)
+        yield con
+    finally:
+        con.close()
+
+
+def _announced_pattern_ids(con: duckdb.DuckDBPyConnection, channel_key: str) -> set[str]:
+    rows = con.execute(
+        "select pattern_id from runner.notifications where channel_key = ?", [channel_key]
+    ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def _record_attempt(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    channel: Channel,
+    patterns: Sequence[PendingPattern],
+    error: str | None,
+) -> None:
+    """Log the attempt and, when it succeeded, mark its patterns announced: one transaction."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into runner.notification_attempts values (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, channel.key, channel.label, now, error is None, error, len(patterns)],
+        )
+        if error is None:
+            con.executemany(
+                "insert into runner.notifications values (?, ?, ?) on conflict do nothing",
+                [[pattern.pattern_id, channel.key, now] for pattern in patterns],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
