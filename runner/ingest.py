@@ -58,8 +58,8 @@ def ingest_source(source: str, warehouse: Path) -> IngestSummary:
     batch_id = uuid.uuid4().hex
     started_at = _utc_now()
     with _connect(warehouse) as con, _progress(f"ingesting {reader.name}…"):
+        reader.attach(con)  # first: an unreachable source leaves the warehouse untouched
         prepare_warehouse(con)
-        reader.attach(con)
         con.begin()
         try:
             counts = reader.load(con, batch_id)

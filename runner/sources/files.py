@@ -135,9 +135,9 @@ def _parquet_lines(con: duckdb.DuckDBPyConnection, path: str) -> str:
     """Each Parquet row as JSON text (as if it were a JSONL line), numbered from 1."""
     described = con.execute(f"describe select * from read_parquet({_sql_string(path)})")
     names = [row[0] for row in described.fetchall()]
-    packed = ", ".join(f'{_sql_string(n)} := "{n.replace(chr(34), chr(34) * 2)}"' for n in names)
+    packed = ", ".join(f'{_sql_string(n)}: "{n.replace(chr(34), chr(34) * 2)}"' for n in names)
     return f"""
-        select to_json(struct_pack({packed}))::varchar as line, file_row_number + 1 as line_no
+        select to_json({{{packed}}})::varchar as line, file_row_number + 1 as line_no
         from read_parquet({_sql_string(path)}, file_row_number = true)
     """
 

@@ -1,0 +1,366 @@
+"""`runner ingest` from files: JSONL (table shape and Claude Code shape) and Parquet.
+
+Every test builds its own small files and a fresh DuckDB warehouse, then inspects
+raw.hook_events and the runner.* bookkeeping tables directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from runner.cli import app
+from runner.errors import RunnerError
+from runner.ingest import ingest_source
+from runner.sources.conform import CONTENT_COLUMNS
+
+CONTENT = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
+
+
+def event(n: int, **overrides: Any) -> dict[str, Any]:
+    """One hook_events row as the application exports it (payload is JSON text)."""
+    record: dict[str, Any] = {
+        "id": n,
+        "event_id": f"evt-{n:04d}",
+        "event_type": "PreToolUse",
+        "source_app": "unknown",
+        "session_id": "5b0c1f2e-0000-4000-8000-000000000001",
+        "workflow_id": None,
+        "timestamp": f"2025-03-01 10:00:{n % 60:02d}.250000",
+        "payload": json.dumps({"tool_name": "Bash", "tool_input": {"command": f"echo {n} é"}}),
+        "tool_name": "Bash",
+        "chat_history": None,
+        "processed": 0,
+        "processed_at": None,
+        "created_at": "2025-03-01 10:00:00",
+    }
+    record.update(overrides)
+    return record
+
+
+def write_jsonl(path: Path, lines: list[dict[str, Any] | str], mode: str = "w") -> Path:
+    """Write records (dicts → json.dumps) and raw strings (written as given) as lines."""
+    with path.open(mode, encoding="utf-8") as handle:
+        for line in lines:
+            handle.write((json.dumps(line) if isinstance(line, dict) else line) + "\n")
+    return path
+
+
+def raw_rows(warehouse: Path, columns: str = "*", where: str = "true") -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            f"select {columns} from raw.hook_events where {where} order by _source, _source_line"
+        ).fetchall()
+
+
+def count_rows(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute("select count(*) from raw.hook_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def batch_log(warehouse: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select source, rows_read, rows_inserted, rows_skipped, rows_unreadable "
+            "from runner.ingest_batches order by started_at"
+        ).fetchall()
+
+
+@pytest.fixture
+def warehouse(workdir: Path) -> Path:
+    return workdir / "data" / "warehouse.duckdb"
+
+
+def run_cli(cli: Any, source: str, warehouse: Path) -> Any:
+    return cli.invoke(app, ["ingest", "--source", source, "--warehouse", str(warehouse)])
+
+
+def test_reingesting_the_same_file_adds_nothing(cli: Any, workdir: Path, warehouse: Path) -> None:
+    source = write_jsonl(workdir / "events.jsonl", [event(n) for n in range(1, 6)])
+
+    first = run_cli(cli, str(source), warehouse)
+    second = run_cli(cli, str(source), warehouse)
+
+    assert first.exit_code == 0, first.output
+    assert "read 5, inserted 5, skipped 0" in first.output
+    assert second.exit_code == 0, second.output
+    assert "read 5, inserted 0, skipped 5 already loaded" in second.output
+    assert count_rows(warehouse) == 5
+    assert [row[1:4] for row in batch_log(warehouse)] == [(5, 5, 0), (5, 0, 5)]
+
+
+def test_appended_rows_land_and_nothing_else(workdir: Path, warehouse: Path) -> None:
+    source = write_jsonl(workdir / "events.jsonl", [event(n) for n in range(1, 4)])
+    ingest_source(str(source), warehouse)
+    write_jsonl(source, [event(n) for n in range(4, 6)], mode="a")
+
+    summary = ingest_source(str(source), warehouse)
+
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_skipped_duplicates) == (5, 2, 3)
+    new_rows = raw_rows(warehouse, "event_id, _source_line", f"_batch_id = '{summary.batch_id}'")
+    assert new_rows == [("evt-0004", 4), ("evt-0005", 5)]
+
+
+def test_dedup_is_on_event_id_plus_content(workdir: Path, warehouse: Path) -> None:
+    """A re-delivery is skipped; a known event_id with other content is kept for staging."""
+    changed = event(1, payload=json.dumps({"tool_name": "Bash", "tool_input": {"command": "ls"}}))
+    source = write_jsonl(workdir / "events.jsonl", [event(1), event(2), event(1), changed])
+
+    summary = ingest_source(str(source), warehouse)
+
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_skipped_duplicates) == (4, 3, 1)
+    rows = raw_rows(warehouse, "event_id, _source_line, _row_hash")
+    assert [(r[0], r[1]) for r in rows] == [("evt-0001", 1), ("evt-0002", 2), ("evt-0001", 4)]
+    assert rows[0][2] != rows[2][2]
+
+
+def test_unparseable_lines_are_kept_with_their_exact_line_numbers(
+    workdir: Path, warehouse: Path
+) -> None:
+    truncated = json.dumps(event(3))[:40]
+    source = write_jsonl(
+        workdir / "events.jsonl",
+        [event(1), "", "not json at all", "   ", event(2), truncated, "[1, 2]", event(4)],
+    )
+
+    summary = ingest_source(str(source), warehouse)
+
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_unreadable) == (6, 6, 3)
+    rows = raw_rows(warehouse, "_source_line, event_id, payload, _load_error, _source")
+    assert [(r[0], r[1]) for r in rows] == [
+        (1, "evt-0001"),
+        (3, None),
+        (5, "evt-0002"),
+        (6, None),
+        (7, None),
+        (8, "evt-0004"),
+    ]
+    bad = {r[0]: (r[2], r[3]) for r in rows if r[3] is not None}
+    assert bad[3] == ("not json at all", "invalid JSON: not a JSON document")
+    assert bad[6] == (truncated, "invalid JSON: unterminated object (truncated line?)")
+    assert bad[7] == ("[1, 2]", "invalid JSON: expected an object, got array")
+    assert {r[4] for r in rows} == {str(source.resolve())}
+
+    again = ingest_source(str(source), warehouse)
+    assert (again.rows_inserted, again.rows_unreadable) == (0, 3)
+
+
+def test_identical_bad_lines_at_different_places_are_both_kept(
+    workdir: Path, warehouse: Path
+) -> None:
+    source = write_jsonl(workdir / "events.jsonl", ["{oops", event(1), "{oops"])
+
+    summary = ingest_source(str(source), warehouse)
+
+    assert summary.rows_inserted == 3
+    assert raw_rows(warehouse, "_source_line", "_load_error is not null") == [(1,), (3,)]
+
+
+def test_unreadable_payload_is_truncated_and_long_valid_lines_load(
+    workdir: Path, warehouse: Path
+) -> None:
+    """DuckDB's CSV reader caps lines at 2 MB by default; ingest lifts the cap."""
+    big = event(1, payload=json.dumps({"content": "x" * 3_000_000}))
+    source = write_jsonl(workdir / "events.jsonl", [big, "{" + "y" * 100_000])
+
+    ingest_source(str(source), warehouse)
+
+    lengths = raw_rows(warehouse, "length(payload), _load_error is null")
+    assert lengths == [(len(big["payload"]), True), (65_536, False)]
+
+
+def test_timestamps_are_canonical_utc_text(workdir: Path, warehouse: Path) -> None:
+    stamps = [
+        "2025-03-01T10:00:00Z",
+        "2025-03-01 12:00:00+02:00",
+        "2025-03-01T10:00:00.5",
+        "yesterday-ish",
+    ]
+    source = write_jsonl(
+        workdir / "events.jsonl", [event(n, timestamp=t) for n, t in enumerate(stamps, 1)]
+    )
+
+    ingest_source(str(source), warehouse)
+
+    assert raw_rows(warehouse, '"timestamp"') == [
+        ("2025-03-01 10:00:00.000000",),
+        ("2025-03-01 10:00:00.000000",),
+        ("2025-03-01 10:00:00.500000",),
+        ("yesterday-ish",),
+    ]
+
+
+def test_glob_loads_several_files_in_one_batch(cli: Any, workdir: Path, warehouse: Path) -> None:
+    folder = workdir / "exports"
+    folder.mkdir()
+    write_jsonl(folder / "day1.jsonl", [event(1), event(2)])
+    write_jsonl(folder / "day2.jsonl", [event(2), event(3)])  # evt-0002 delivered twice
+
+    result = run_cli(cli, str(folder / "*.jsonl"), warehouse)
+
+    assert result.exit_code == 0, result.output
+    assert "read 4, inserted 3, skipped 1" in result.output
+    rows = raw_rows(warehouse, "event_id, _source, _source_line, _batch_id")
+    assert [(r[0], Path(r[1]).name, r[2]) for r in rows] == [
+        ("evt-0001", "day1.jsonl", 1),
+        ("evt-0002", "day1.jsonl", 2),
+        ("evt-0003", "day2.jsonl", 2),
+    ]
+    assert len({r[3] for r in rows}) == 1
+
+
+def test_parquet_gives_the_same_raw_rows_as_jsonl(workdir: Path) -> None:
+    records = [event(n) for n in range(1, 5)]
+    jsonl = write_jsonl(workdir / "events.jsonl", records)
+    # Typed columns, as a Parquet export would have them: integer id, real timestamps.
+    schema = pa.schema(
+        [
+            (name, pa.int64() if name in {"id", "processed"} else pa.string())
+            for name in records[0]
+            if name != "timestamp"
+        ]
+        + [("timestamp", pa.timestamp("us"))]
+    )
+    rows = [{**r, "timestamp": dt.datetime.fromisoformat(r["timestamp"])} for r in records]
+    table = pa.Table.from_pylist(rows, schema=schema)
+    parquet = workdir / "events.parquet"
+    pq.write_table(table, parquet)
+
+    from_jsonl = ingest_source(str(jsonl), workdir / "a.duckdb")
+    from_parquet = ingest_source(str(parquet), workdir / "b.duckdb")
+
+    assert from_jsonl.rows_inserted == from_parquet.rows_inserted == 4
+    columns = f"{CONTENT}, source_row_id, _source_line, _row_hash"
+    assert raw_rows(workdir / "a.duckdb", columns) == raw_rows(workdir / "b.duckdb", columns)
+
+
+def test_claude_code_hook_json_is_mapped_per_record(workdir: Path, warehouse: Path) -> None:
+    pre = {
+        "session_id": "sess-1",
+        "transcript_path": "/home/dev/.claude/t.jsonl",
+        "cwd": "/repo",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "pytest -q"},
+        "tool_use_id": "toolu_01",
+        "timestamp": "2025-03-01T10:00:00Z",
+    }
+    prompt = {"session_id": "sess-1", "hook_event_name": "UserPromptSubmit", "prompt": "hi"}
+    prompt_line = json.dumps(prompt)
+    source = write_jsonl(workdir / "claude.jsonl", [pre, prompt_line, event(9)])
+
+    ingest_source(str(source), warehouse)
+
+    rows = raw_rows(warehouse, "event_id, event_type, session_id, tool_name, payload, timestamp")
+    assert rows[0] == (
+        "toolu_01:PreToolUse",
+        "PreToolUse",
+        "sess-1",
+        "Bash",
+        json.dumps(pre),
+        "2025-03-01 10:00:00.000000",
+    )
+    import hashlib
+
+    assert rows[1][:3] == (
+        "cc-" + hashlib.md5(prompt_line.encode()).hexdigest(),
+        "UserPromptSubmit",
+        "sess-1",
+    )
+    assert rows[1][4] == prompt_line
+    assert rows[2][:2] == ("evt-0009", "PreToolUse")  # table shape in the same file
+
+
+def test_binary_file_in_a_glob_fails_and_keeps_the_prior_state(
+    cli: Any, workdir: Path, warehouse: Path
+) -> None:
+    folder = workdir / "exports"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [event(1)])
+    assert run_cli(cli, str(folder / "a.jsonl"), warehouse).exit_code == 0
+    write_jsonl(folder / "b.jsonl", [event(2), event(3)])
+    (folder / "c.jsonl").write_bytes(os.urandom(64) + b"\x00" + os.urandom(2048))
+
+    result = run_cli(cli, str(folder / "*.jsonl"), warehouse)
+
+    assert result.exit_code == 1
+    assert "c.jsonl is not JSON lines" in result.output
+    assert raw_rows(warehouse, "event_id") == [("evt-0001",)]  # nothing from b.jsonl
+    assert len(batch_log(warehouse)) == 1
+
+
+def test_invalid_utf8_deep_in_a_file_rolls_back_the_whole_batch(
+    workdir: Path, warehouse: Path
+) -> None:
+    """The sniff only sees the first KB; DuckDB's own error must still undo everything."""
+    good = write_jsonl(workdir / "a.jsonl", [event(1)])
+    late_garbage = workdir / "b.jsonl"
+    write_jsonl(late_garbage, [event(n) for n in range(2, 40)])
+    with late_garbage.open("ab") as handle:
+        handle.write(b'{"event_id": "\xff\xfe"}\n')
+
+    with pytest.raises(RunnerError, match=r"cannot read source file .*b\.jsonl"):
+        ingest_source(str(workdir / "*.jsonl"), warehouse)
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.hook_events").fetchone() == (0,)
+    assert good.exists()
+
+
+@pytest.mark.parametrize("name", ["events.parquet", "events.jsonl"])
+def test_random_bytes_are_refused(cli: Any, workdir: Path, warehouse: Path, name: str) -> None:
+    (workdir / name).write_bytes(b"\x89\x00\x13garbage" + os.urandom(512))
+
+    result = run_cli(cli, str(workdir / name), warehouse)
+
+    assert result.exit_code == 1
+    assert name in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("missing.jsonl", "matches no files"),
+        ("nowhere/*.jsonl", "matches no files"),
+        ("mysql://user:hunter2@db/app", "unknown source scheme 'mysql://'"),
+    ],
+)
+def test_bad_sources_exit_1_with_one_clear_message(
+    cli: Any, workdir: Path, warehouse: Path, source: str, message: str
+) -> None:
+    result = run_cli(cli, source, warehouse)
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "hunter2" not in result.output
+    assert not warehouse.exists()
+
+
+def test_a_file_that_is_not_jsonl_or_parquet_by_name_is_refused(
+    workdir: Path, warehouse: Path
+) -> None:
+    (workdir / "events.csv").write_text("a,b\n")
+
+    with pytest.raises(RunnerError, match=r"neither \.jsonl nor \.parquet"):
+        ingest_source(str(workdir / "events.csv"), warehouse)
+
+
+def test_an_empty_file_is_a_normal_run(cli: Any, workdir: Path, warehouse: Path) -> None:
+    (workdir / "empty.jsonl").write_text("")
+
+    result = run_cli(cli, str(workdir / "empty.jsonl"), warehouse)
+
+    assert result.exit_code == 0, result.output
+    assert "read 0, inserted 0" in result.output
+    assert count_rows(warehouse) == 0
+    assert batch_log(warehouse)[0][1:] == (0, 0, 0, 0)
