@@ -1,0 +1,70 @@
+{#- JSON access. Every model reads JSON through these macros, so another engine only
+    needs its own implementations here. Paths are JSONPath strings like '$.a.b'. -#}
+
+{% macro json_is_valid(expr) -%}
+    {{ return(adapter.dispatch('json_is_valid', 'hook_patterns')(expr)) }}
+{%- endmacro %}
+
+{% macro default__json_is_valid(expr) -%}
+    json_valid({{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__json_is_valid(expr) -%}
+    coalesce(json_valid({{ expr }}), false)
+{%- endmacro %}
+
+
+{#- The JSON value at `path`, as JSON; SQL null when absent or JSON null. -#}
+{% macro json_get(expr, path) -%}
+    {{ return(adapter.dispatch('json_get', 'hook_patterns')(expr, path)) }}
+{%- endmacro %}
+
+{% macro default__json_get(expr, path) -%}
+    json_extract({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro duckdb__json_get(expr, path) -%}
+    nullif(json_extract(cast({{ expr }} as json), '{{ path }}'), 'null'::json)
+{%- endmacro %}
+
+
+{#- The value at `path` as text (strings unquoted); null when absent or JSON null. -#}
+{% macro json_get_text(expr, path) -%}
+    {{ return(adapter.dispatch('json_get_text', 'hook_patterns')(expr, path)) }}
+{%- endmacro %}
+
+{% macro default__json_get_text(expr, path) -%}
+    json_extract_string({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro duckdb__json_get_text(expr, path) -%}
+    json_extract_string(cast({{ expr }} as json), '{{ path }}')
+{%- endmacro %}
+
+
+{#- True when the JSON object has the key at `path` (with any value, null included). -#}
+{% macro json_has_path(expr, path) -%}
+    {{ return(adapter.dispatch('json_has_path', 'hook_patterns')(expr, path)) }}
+{%- endmacro %}
+
+{% macro default__json_has_path(expr, path) -%}
+    (json_extract({{ expr }}, '{{ path }}') is not null)
+{%- endmacro %}
+
+{% macro duckdb__json_has_path(expr, path) -%}
+    coalesce(json_exists(cast({{ expr }} as json), '{{ path }}'), false)
+{%- endmacro %}
+
+
+{#- Text to JSON, for values that are JSON text already. -#}
+{% macro to_json(expr) -%}
+    {{ return(adapter.dispatch('to_json', 'hook_patterns')(expr)) }}
+{%- endmacro %}
+
+{% macro default__to_json(expr) -%}
+    {{ expr }}
+{%- endmacro %}
+
+{% macro duckdb__to_json(expr) -%}
+    cast({{ expr }} as json)
+{%- endmacro %}

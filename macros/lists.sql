@@ -1,0 +1,80 @@
+{#- Lists (arrays). -#}
+
+{#- A list literal from expressions, without its null elements. -#}
+{% macro list_without_nulls(exprs) -%}
+    {{ return(adapter.dispatch('list_without_nulls', 'hook_patterns')(exprs)) }}
+{%- endmacro %}
+
+{% macro default__list_without_nulls(exprs) -%}
+    filter(array({{ exprs | join(', ') }}), x -> x is not null)
+{%- endmacro %}
+
+{% macro duckdb__list_without_nulls(exprs) -%}
+    list_filter([{{ exprs | join(', ') }}], x -> x is not null)
+{%- endmacro %}
+
+
+{#- Aggregate: the values (nulls kept) as a list in `order_by` order. -#}
+{% macro agg_list_ordered(expr, order_by) -%}
+    {{ return(adapter.dispatch('agg_list_ordered', 'hook_patterns')(expr, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__agg_list_ordered(expr, order_by) -%}
+    list({{ expr }} order by {{ order_by }})
+{%- endmacro %}
+
+
+{#- Aggregate: lists concatenated in `order_by` order. -#}
+{% macro agg_list_concat_ordered(expr, order_by) -%}
+    {{ return(adapter.dispatch('agg_list_concat_ordered', 'hook_patterns')(expr, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__agg_list_concat_ordered(expr, order_by) -%}
+    flatten(list({{ expr }} order by {{ order_by }}))
+{%- endmacro %}
+
+
+{#- Concatenation of several list expressions. -#}
+{% macro list_concat_all(exprs) -%}
+    {{ return(adapter.dispatch('list_concat_all', 'hook_patterns')(exprs)) }}
+{%- endmacro %}
+
+{% macro default__list_concat_all(exprs) -%}
+    concat({{ exprs | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__list_concat_all(exprs) -%}
+    {%- if exprs | length == 1 -%}{{ exprs[0] }}{%- else -%}flatten([{{ exprs | join(', ') }}]){%- endif -%}
+{%- endmacro %}
+
+
+{#- Aggregate: `value` of the row with the smallest `order_by` (rows where either is null are skipped). -#}
+{% macro agg_first_by(value, order_by) -%}
+    {{ return(adapter.dispatch('agg_first_by', 'hook_patterns')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro default__agg_first_by(value, order_by) -%}
+    min_by({{ value }}, {{ order_by }})
+{%- endmacro %}
+
+{% macro duckdb__agg_first_by(value, order_by) -%}
+    arg_min({{ value }}, {{ order_by }})
+{%- endmacro %}
+
+
+{#- Aggregate: true when any value is true. -#}
+{% macro agg_bool_or(expr) -%}
+    {{ return(adapter.dispatch('agg_bool_or', 'hook_patterns')(expr)) }}
+{%- endmacro %}
+
+{% macro default__agg_bool_or(expr) -%}
+    bool_or({{ expr }})
+{%- endmacro %}
+
+
+{#- Jinja helper: ['col_0', 'col_1', …] for `count` suffixes (column names of lead() offsets). -#}
+{% macro suffixed_names(column, count) -%}
+    {%- set names = [] -%}
+    {%- for i in range(count) -%}{%- do names.append(column ~ '_' ~ i) -%}{%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}

@@ -1,0 +1,59 @@
+{#- Timestamps are naive `timestamp` values in UTC everywhere after staging. -#}
+
+{#- Text to a UTC timestamp; null when it can't be parsed. Accepts
+    '2026-11-23 14:02:11.123456' (taken as UTC), ISO 8601 with `T`, `Z`, or an offset
+    ('+02:00', '+0200', ' +02:00'), which is converted to UTC. -#}
+{% macro parse_utc_timestamp(expr) -%}
+    {{ return(adapter.dispatch('parse_utc_timestamp', 'hook_patterns')(expr)) }}
+{%- endmacro %}
+
+{% macro default__parse_utc_timestamp(expr) -%}
+    cast({{ expr }} as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__parse_utc_timestamp(expr) -%}
+    case
+        when regexp_matches(trim({{ expr }}), '\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$')
+            then timezone(
+                'UTC',
+                try_cast(
+                    regexp_replace(trim({{ expr }}), '\s*([Zz]|[+-]\d{2}(:?\d{2})?)$', '\1')
+                    as timestamptz
+                )
+            )
+        else try_cast(trim({{ expr }}) as timestamp)
+    end
+{%- endmacro %}
+
+
+{#- The build's start time (UTC), as a timestamp literal. -#}
+{% macro run_started_at_utc() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+{%- endmacro %}
+
+
+{% macro timestamp_add_minutes(ts, minutes) -%}
+    {{ return(adapter.dispatch('timestamp_add_minutes', 'hook_patterns')(ts, minutes)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_add_minutes(ts, minutes) -%}
+    ({{ ts }} + interval '{{ minutes }}' minute)
+{%- endmacro %}
+
+{% macro duckdb__timestamp_add_minutes(ts, minutes) -%}
+    ({{ ts }} + to_minutes(cast({{ minutes }} as bigint)))
+{%- endmacro %}
+
+
+{#- Milliseconds from `start_ts` to `end_ts`, as double (null when either is null). -#}
+{% macro timestamp_diff_ms(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('timestamp_diff_ms', 'hook_patterns')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_diff_ms(start_ts, end_ts) -%}
+    cast(datediff(millisecond, {{ start_ts }}, {{ end_ts }}) as double)
+{%- endmacro %}
+
+{% macro duckdb__timestamp_diff_ms(start_ts, end_ts) -%}
+    cast(date_diff('microsecond', {{ start_ts }}, {{ end_ts }}) as double) / 1000.0
+{%- endmacro %}

@@ -1,0 +1,143 @@
+{#- One row per step of a segment. A session splits into segments where the agent was
+    idle for more than `hook_patterns_segment_gap_minutes`; inside a segment,
+    consecutive calls with the same signature collapse into one step when
+    `hook_patterns_collapse_repeated_steps` is true. -#}
+
+{%- set gap_minutes = var('hook_patterns_segment_gap_minutes') -%}
+{%- set collapse = var('hook_patterns_collapse_repeated_steps') -%}
+{%- set max_steps = var('hook_patterns_max_steps_per_segment') -%}
+
+with
+
+tool_calls as (
+
+    select * from {{ ref('int_tool_calls_signed') }}
+
+),
+
+calls_ordered as (
+
+    select
+        *,
+        row_number() over (
+            partition by session_id
+            order by started_at, tool_call_id
+        ) as session_call_number,
+        {#- the latest end seen so far: a long call that overlaps later ones keeps the
+            session active until it ends -#}
+        max(coalesce(ended_at, started_at)) over (
+            partition by session_id
+            order by started_at, tool_call_id
+            rows between unbounded preceding and 1 preceding
+        ) as previous_activity_ended_at,
+    from tool_calls
+
+),
+
+segments_started as (
+
+    select
+        *,
+        case
+            when previous_activity_ended_at is null then 1
+            when started_at > {{ timestamp_add_minutes('previous_activity_ended_at', gap_minutes) }} then 1
+            else 0
+        end as is_segment_start,
+    from calls_ordered
+
+),
+
+segments_numbered as (
+
+    select
+        *,
+        sum(is_segment_start) over (
+            partition by session_id
+            order by session_call_number
+            rows between unbounded preceding and current row
+        ) as segment_number,
+    from segments_started
+
+),
+
+steps_started as (
+
+    select
+        *,
+        session_id || '#' || cast(segment_number as varchar) as segment_id,
+        case
+            {%- if collapse %}
+            when tool_signature = lag(tool_signature) over (
+                partition by session_id, segment_number
+                order by session_call_number
+            ) then 0
+            {%- endif %}
+            else 1
+        end as is_step_start,
+    from segments_numbered
+
+),
+
+steps_numbered as (
+
+    select
+        *,
+        sum(is_step_start) over (
+            partition by segment_id
+            order by session_call_number
+            rows between unbounded preceding and current row
+        ) as step_index,
+    from steps_started
+
+),
+
+steps_collapsed as (
+
+    select
+        segment_id,
+        step_index,
+        min(session_id) as session_id,
+        min(segment_number) as segment_number,
+        min(tool_signature) as tool_signature,
+        min(tool_name) as tool_name,
+        count(*) as call_count,
+        min(started_at) as started_at,
+        max(coalesce(ended_at, started_at)) as ended_at,
+        {{ agg_list_ordered('tool_call_id', 'session_call_number') }} as tool_call_ids,
+        {{ agg_list_concat_ordered('event_ids', 'session_call_number') }} as event_ids,
+        {{ agg_list_ordered('command', 'session_call_number') }} as commands,
+        {{ agg_bool_or('is_destructive') }} as is_destructive,
+        {{ agg_first_by('destructive_rule_id', 'case when is_destructive then session_call_number end') }} as destructive_rule_id,
+        {{ agg_first_by('destructive_category', 'case when is_destructive then session_call_number end') }} as destructive_category,
+        {{ agg_first_by('destructive_reason', 'case when is_destructive then session_call_number end') }} as destructive_reason,
+    from steps_numbered
+    group by segment_id, step_index
+
+),
+
+final as (
+
+    select
+        {{ hash_key(['segment_id', 'step_index']) }} as step_id,
+        session_id,
+        segment_id,
+        segment_number,
+        cast(step_index as integer) as step_index,
+        tool_signature,
+        tool_name,
+        cast(call_count as integer) as call_count,
+        started_at,
+        ended_at,
+        tool_call_ids,
+        event_ids,
+        commands,
+        is_destructive,
+        destructive_rule_id,
+        destructive_category,
+        destructive_reason,
+        step_index > {{ max_steps }} as is_beyond_step_cap,
+    from steps_collapsed
+
+)
+
+select * from final

@@ -1,0 +1,112 @@
+{#- One row per occurrence of a contiguous n-gram of steps in a segment, for every
+    length from hook_patterns_min_pattern_length to hook_patterns_max_pattern_length.
+    The n-grams are read with lead() over the steps of a segment, then unpivoted: one
+    select per length, kept where the n-gram's last step exists. -#}
+
+{%- set min_length = var('hook_patterns_min_pattern_length') | int -%}
+{%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
+{%- set carried = [
+    'tool_signature', 'started_at', 'ended_at', 'tool_call_ids', 'event_ids',
+    'commands', 'is_destructive', 'destructive_rule_id', 'destructive_category',
+    'destructive_reason',
+] -%}
+
+with
+
+steps as (
+
+    select * from {{ ref('int_tool_steps_sequenced') }}
+
+),
+
+mined_steps as (
+
+    select * from steps
+    where not is_beyond_step_cap
+
+),
+
+following_steps_found as (
+
+    select
+        session_id,
+        segment_id,
+        step_index,
+        {%- for column in carried %}
+        {{ column }} as {{ column }}_0,
+        {%- endfor %}
+        {%- for offset in range(1, max_length) %}
+        {%- for column in carried %}
+        lead({{ column }}, {{ offset }}) over segment_steps as {{ column }}_{{ offset }},
+        {%- endfor %}
+        {%- endfor %}
+    from mined_steps
+    window segment_steps as (partition by segment_id order by step_index)
+
+),
+
+n_grams_unpivoted as (
+
+    {%- for length in range(min_length, max_length + 1) %}
+    {%- set last = length - 1 %}
+
+    select
+        session_id,
+        segment_id,
+        step_index as start_step_index,
+        {{ length }} as pattern_length,
+        {{ suffixed_names('tool_signature', length) | join(" || '→' || ") }} as tool_sequence,
+        started_at_0 as started_at,
+        coalesce(ended_at_{{ last }}, started_at_{{ last }}) as ended_at,
+        {{ list_concat_all(suffixed_names('tool_call_ids', length)) }} as tool_call_ids,
+        {{ list_concat_all(suffixed_names('event_ids', length)) }} as event_ids,
+        {{ list_concat_all(suffixed_names('commands', length)) }} as commands,
+        {{ suffixed_names('is_destructive', length) | join(' or ') }} as is_destructive,
+        {%- for column in ['destructive_rule_id', 'destructive_category', 'destructive_reason'] %}
+        case
+            {%- for i in range(length) %}
+            when is_destructive_{{ i }} then {{ column }}_{{ i }}
+            {%- endfor %}
+        end as {{ column }},
+        {%- endfor %}
+    from following_steps_found
+    where tool_signature_{{ last }} is not null
+    {% if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+occurrences_identified as (
+
+    select
+        {{ hash_key(['segment_id', 'start_step_index', 'pattern_length']) }} as occurrence_id,
+        {{ pattern_hash('tool_sequence') }} as pattern_id,
+        tool_sequence,
+        cast(pattern_length as integer) as pattern_length,
+        session_id,
+        segment_id,
+        cast(start_step_index as integer) as start_step_index,
+        started_at,
+        ended_at,
+        cast(started_at as date) as occurrence_date,
+        {{ timestamp_diff_ms('started_at', 'ended_at') }} as duration_ms,
+        tool_call_ids,
+        event_ids,
+        commands,
+        is_destructive,
+        destructive_rule_id,
+        destructive_category,
+        destructive_reason,
+    from n_grams_unpivoted
+
+),
+
+final as (
+
+    select * from occurrences_identified
+
+)
+
+select * from final

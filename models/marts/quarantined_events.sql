@@ -1,0 +1,38 @@
+{#- One row per raw record that staging quarantined, with the reason and where it came
+    from, so an operator can find and fix the source. The raw payload is redacted. -#}
+
+with
+
+hook_events as (
+
+    select * from {{ ref('stg_raw__hook_events') }}
+
+),
+
+quarantined as (
+
+    select * from hook_events
+    where quarantine_reason is not null
+
+),
+
+final as (
+
+    select
+        {{ hash_key(['source', 'source_line', 'batch_id']) }} as quarantined_event_id,
+        quarantine_reason,
+        source,
+        source_line,
+        batch_id,
+        event_id,
+        event_type,
+        session_id,
+        event_at,
+        load_error,
+        {{ redact_secrets('raw_payload') }} as raw_payload,
+        ingested_at,
+    from quarantined
+
+)
+
+select * from final

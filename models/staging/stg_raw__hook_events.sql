@@ -1,0 +1,155 @@
+{#- One row per raw record: parsed, typed, and tagged with the first quarantine rule it
+    fails (null when valid). Nothing is dropped here; downstream models filter on
+    `quarantine_reason is null`. -#}
+
+{%- set known_event_types = [
+    'PreToolUse', 'PostToolUse', 'UserPromptSubmit', 'Stop', 'SubagentStop',
+    'PreCompact', 'SessionStart', 'SessionEnd', 'Notification',
+] -%}
+
+with
+
+raw_hook_events as (
+
+    select * from {{ source('raw', 'hook_events') }}
+
+),
+
+payloads_checked as (
+
+    select
+        *,
+        _load_error is null and {{ json_is_valid('payload') }} as is_valid_json,
+    from raw_hook_events
+
+),
+
+payloads_parsed as (
+
+    select
+        *,
+        case when is_valid_json then {{ to_json('payload') }} end as payload_json,
+    from payloads_checked
+
+),
+
+fields_extracted as (
+
+    select
+        nullif(trim(event_id), '') as event_id,
+        nullif(trim(event_type), '') as event_type,
+        nullif(trim(source_app), '') as source_app,
+        nullif(trim(session_id), '') as session_id,
+        nullif(trim(workflow_id), '') as workflow_id,
+        {{ parse_utc_timestamp('timestamp') }} as event_at,
+        coalesce(
+            nullif(trim(tool_name), ''),
+            nullif(trim({{ json_get_text('payload_json', '$.tool_name') }}), '')
+        ) as tool_name,
+        {{ json_get('payload_json', '$.tool_input') }} as tool_input,
+        coalesce(
+            {{ json_get('payload_json', '$.tool_response') }},
+            {{ json_get('payload_json', '$.tool_result') }}
+        ) as tool_response,
+        nullif({{ json_get_text('payload_json', '$.tool_use_id') }}, '') as tool_use_id,
+        coalesce(
+            nullif({{ json_get_text('payload_json', '$.context.cwd') }}, ''),
+            nullif({{ json_get_text('payload_json', '$.cwd') }}, '')
+        ) as cwd,
+        try_cast({{ json_get_text('payload_json', '$.success') }} as boolean) as reported_success,
+        try_cast({{ json_get_text('payload_json', '$.tool_response.is_error') }} as boolean) as response_is_error,
+        {{ json_has_path('payload_json', '$.tool_response.error') }} as response_has_error,
+        try_cast({{ json_get_text('payload_json', '$.duration_ms') }} as double) as reported_duration_ms,
+        is_valid_json,
+        payload as raw_payload,
+        _load_error as load_error,
+        _source as source,
+        _source_line as source_line,
+        _batch_id as batch_id,
+        _ingested_at as ingested_at,
+    from payloads_parsed
+
+),
+
+success_derived as (
+
+    select
+        *,
+        coalesce(event_type in ('PreToolUse', 'PostToolUse'), false) as is_tool_event,
+        case
+            when event_type <> 'PostToolUse' then null
+            when reported_success is not null then reported_success
+            when response_is_error is not null then not response_is_error
+            when response_has_error then false
+            when tool_response is not null then true
+        end as is_success,
+    from fields_extracted
+
+),
+
+duplicates_ranked as (
+
+    select
+        *,
+        case
+            when event_id is null then null
+            else row_number() over (
+                partition by event_id
+                order by ingested_at, batch_id, source, source_line
+            )
+        end as event_id_rank,
+    from success_derived
+
+),
+
+quarantine_decided as (
+
+    select
+        *,
+        case
+            when not is_valid_json then 'invalid_json'
+            when event_id is null then 'missing_event_id'
+            when event_id_rank > 1 then 'duplicate_event_id'
+            when event_type is null
+                or event_type not in ('{{ known_event_types | join("', '") }}')
+                then 'unknown_event_type'
+            when session_id is null then 'missing_session_id'
+            when event_at is null then 'unparseable_timestamp'
+            when event_at > {{ timestamp_add_minutes(run_started_at_utc(), var('hook_patterns_future_tolerance_minutes')) }}
+                then 'future_timestamp'
+            when is_tool_event and tool_name is null then 'missing_tool_name'
+        end as quarantine_reason,
+    from duplicates_ranked
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_type,
+        source_app,
+        session_id,
+        workflow_id,
+        event_at,
+        tool_name,
+        tool_input,
+        tool_response,
+        tool_use_id,
+        cwd,
+        is_success,
+        reported_duration_ms,
+        is_tool_event,
+        source,
+        source_line,
+        batch_id,
+        ingested_at,
+        quarantine_reason,
+        -- the raw text is only kept where nobody could parse it: quarantined rows
+        case when quarantine_reason is not null then raw_payload end as raw_payload,
+        case when quarantine_reason is not null then load_error end as load_error,
+    from quarantine_decided
+
+)
+
+select * from final

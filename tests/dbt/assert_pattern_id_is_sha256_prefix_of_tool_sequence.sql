@@ -1,0 +1,13 @@
+{{ config(tags=['core']) }}
+
+-- The review UI identifies a pattern by the first 16 hex characters of sha256 of its
+-- tool sequence (DESIGN.md): every occurrence must carry exactly that id.
+
+select
+    occurrence_id,
+    pattern_id,
+    tool_sequence,
+from {{ ref('fct_pattern_occurrences') }}
+where pattern_id <> {{ pattern_hash('tool_sequence') }}
+    or length(pattern_id) <> 16
+    or not {{ regex_matches('pattern_id', "'^[0-9a-f]{16}$'") }}
