@@ -220,26 +220,70 @@ def _query(
 
 
 def summarize_steps(extra: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per step: its status, its failure reasons and its scalar details."""
+    """One row per step: its status, one-line summary, failures, warnings and scalar details.
+
+    A step's value may be a dict, or the summary object the step's service returned
+    (CheckSummary, SyncSummary, NotifySummary, …): those expose ``success`` and their
+    failures as properties, which a plain ``dataclasses.asdict`` would miss.
+    """
     rows = []
     for name, value in extra.items():
-        summary = _json_safe(value)
-        if not isinstance(summary, dict):
-            summary = {"success": summary} if isinstance(summary, bool) else {"status": summary}
+        summary = _json_safe(_summary_fields(value))
         rows.append(
             {
                 "step": str(name),
                 "status": _step_status(summary),
-                "failures": _step_failures(summary),
+                "summary": summary.get("summary"),
+                "failures": _describe_all(summary.get("failures")),
+                "warnings": _describe_all(summary.get("warnings")),
                 "details": {
                     key: item
                     for key, item in summary.items()
-                    if key not in {"success", "status", "failures"}
+                    if key not in STEP_KEYS
                     and (item is None or isinstance(item, str | int | float | bool))
                 },
             }
         )
     return rows
+
+
+#: Keys of a step summary that get their own place in a step row (not in details).
+STEP_KEYS = {"success", "status", "summary", "failures", "warnings"}
+#: Attributes that hold a step's failures, in order of preference, and its warnings.
+FAILURE_ATTRIBUTES = ("failures", "failed_errors", "failed_outcomes", "failed_channels")
+WARNING_ATTRIBUTES = ("warnings", "failed_warnings")
+
+
+def _summary_fields(value: Any) -> dict[str, Any]:
+    """A step summary as a dict: its fields plus the properties the report needs."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, bool):
+        return {"success": value}
+    if isinstance(value, str):
+        return {"status": "note", "summary": value}
+    is_instance = dataclasses.is_dataclass(value) and not isinstance(value, type)
+    fields = dataclasses.asdict(value) if is_instance else {}
+    if isinstance(getattr(value, "success", None), bool):
+        fields["success"] = value.success
+    if isinstance(getattr(value, "status", None), str):
+        fields["status"] = value.status
+    fields["failures"] = _first_attribute(value, FAILURE_ATTRIBUTES)
+    if not fields["failures"] and isinstance(getattr(value, "outcomes", None), list):
+        fields["failures"] = [o for o in value.outcomes if getattr(o, "ok", True) is False]
+    fields["warnings"] = _first_attribute(value, WARNING_ATTRIBUTES)
+    describe = getattr(value, "describe", None)
+    if callable(describe):
+        fields["summary"] = (str(describe()).splitlines() or [""])[0].strip()
+    return fields
+
+
+def _first_attribute(value: Any, names: Sequence[str]) -> list[Any]:
+    for name in names:
+        found = getattr(value, name, None)
+        if found:
+            return list(found)
+    return []
 
 
 def _step_status(summary: Mapping[str, Any]) -> str:
@@ -250,26 +294,33 @@ def _step_status(summary: Mapping[str, Any]) -> str:
     return "failed" if summary.get("failures") else "ok"
 
 
-def _step_failures(summary: Mapping[str, Any]) -> list[str]:
-    failures = summary.get("failures") or []
-    if not isinstance(failures, list):
-        failures = [failures]
-    return [_describe_failure(item) for item in failures]
+def _describe_all(items: Any) -> list[str]:
+    if not items:
+        return []
+    return [_describe_failure(item) for item in (items if isinstance(items, list) else [items])]
 
 
 def _describe_failure(item: Any) -> str:
-    """A failure as one line: "<what>: <why>" from the usual keys, else compact JSON."""
+    """A failure as one line, "<what>: <why> (observed …)", from the usual keys."""
     if not isinstance(item, dict):
         return str(item)
-    what = next(
-        (str(item[k]) for k in ("name", "check", "expectation", "suite") if item.get(k)), None
+    what = " · ".join(
+        str(item[key])
+        for key in ("suite", "name", "check", "expectation", "label", "column")
+        if item.get(key)
     )
     why = next(
-        (str(item[k]) for k in ("message", "reason", "detail", "error") if item.get(k)), None
+        (
+            str(item[key])
+            for key in ("message", "reason", "error", "description", "detail")
+            if item.get(key)
+        ),
+        "",
     )
-    if what and why:
-        return f"{what}: {why}"
-    return what or why or json.dumps(item, sort_keys=True, default=str)
+    observed = f"observed {item['observed_value']}" if "observed_value" in item else ""
+    text = ": ".join(part for part in (what, why) if part)
+    text = " ".join(part for part in (text, f"({observed})" if observed else "") if part)
+    return text or json.dumps(item, sort_keys=True, default=str)
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -412,16 +463,19 @@ def _md_steps(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["## Pipeline steps", ""]
     lines += _md_table(
         ["Step", "Status", "Details"],
-        [
-            [
-                step["step"],
-                step["status"],
-                "; ".join([*(f"{k}={v}" for k, v in step["details"].items()), *step["failures"]]),
-            ]
-            for step in steps
-        ],
+        [[step["step"], step["status"], "; ".join(_step_lines(step))] for step in steps],
     )
     return lines
+
+
+def _step_lines(step: Mapping[str, Any]) -> list[str]:
+    """What a step reported, summary first, then details, failures and warnings."""
+    return [
+        *([step["summary"]] if step["summary"] else []),
+        *(f"{key}={value}" for key, value in step["details"].items()),
+        *(f"failed: {failure}" for failure in step["failures"]),
+        *(f"warning: {warning}" for warning in step["warnings"]),
+    ]
 
 
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "") -> list[str]:

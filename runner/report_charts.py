@@ -28,6 +28,8 @@ BAR_HIGHLIGHT_COLOR = "#0072B2"
 AXIS_COLOR = "#555555"
 GRID_COLOR = "#e4e4e4"
 
+#: Room one category label ("03-10" at 10 px) needs on the x axis.
+LABEL_WIDTH = 34
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 28, 40, 56
 
 
@@ -245,6 +247,7 @@ def bar_chart(
     ticks = nice_ticks(max((bar.value for bar in bars), default=0))
     scale = (frame.bottom - frame.top) / ticks[-1]
     slot = (frame.right - frame.left) / max(len(bars), 1)
+    label_every = math.ceil(LABEL_WIDTH / slot)
     marks: list[Markup] = []
     for index, bar in enumerate(bars):
         x = frame.left + index * slot + slot * 0.15
@@ -265,6 +268,8 @@ def bar_chart(
                 tooltip(bar.tooltip),
             )
         )
+        if (len(bars) - 1 - index) % label_every:
+            continue  # crowded axis: label every n-th bar, counting back from the last
         marks.append(
             text(
                 bar.label,

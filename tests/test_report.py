@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -318,39 +319,82 @@ def test_marts_built_for_another_day_are_refused(workdir: Path, cli: CliRunner) 
     assert "runner build --run-date 2026-03-11" in " ".join(result.output.split())
 
 
+@dataclass(frozen=True)
+class FakeCheckResult:
+    suite: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed_value: Any
+
+
+@dataclass
+class FakeCheckSummary:
+    """The shape of runner.quality's CheckSummary: success and failures are properties."""
+
+    results: list[FakeCheckResult]
+    source_population: int
+
+    @property
+    def failed_errors(self) -> list[FakeCheckResult]:
+        return [r for r in self.results if not r.success and r.severity == "error"]
+
+    @property
+    def failed_warnings(self) -> list[FakeCheckResult]:
+        return [r for r in self.results if not r.success and r.severity == "warning"]
+
+    @property
+    def success(self) -> bool:
+        return not self.failed_errors
+
+    def describe(self) -> str:
+        return f"checks: {len(self.failed_errors)} error(s)\nmore lines"
+
+
 def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
     warehouse = build_warehouse(workdir / "warehouse.duckdb")
     settings = Settings(
         warehouse=warehouse, report_dir=workdir / "reports", run_date=dt.date(2026, 3, 10)
     )
+    checks = FakeCheckSummary(
+        results=[
+            FakeCheckResult("source", "session_id not null", "session_id", "error", False, 12),
+            FakeCheckResult("marts", "row count <b>0</b>", None, "warning", False, 0),
+            FakeCheckResult("marts", "unique pattern_id", "pattern_id", "error", True, 0),
+        ],
+        source_population=40,
+    )
     extra = {
         "sync": {"success": True, "inserted": 2, "updated": 3},
-        "checks": {
-            "success": False,
-            "failures": [
-                {"name": "events_have_session", "message": "12 rows without session_id"},
-                "pattern_classifications row count <b>0</b>",
-            ],
-        },
+        "checks": checks,
+        "blocked": "the sync did not run: error-level data-quality checks failed",
     }
     written = write_report(settings, extra=extra)
     assert len(written) == 6
 
     doc = json.loads((workdir / "reports" / "latest.json").read_text())
-    assert doc["problems"] == [
-        "checks: events_have_session: 12 rows without session_id",
-        "checks: pattern_classifications row count <b>0</b>",
-    ]
-    assert doc["steps"][0] == {
+    assert doc["problems"] == ["checks: source · session_id not null · session_id (observed 12)"]
+    sync, checks_row, blocked = doc["steps"]
+    assert sync == {
         "step": "sync",
         "status": "ok",
+        "summary": None,
         "failures": [],
+        "warnings": [],
         "details": {"inserted": 2, "updated": 3},
     }
-    assert "> **Attention:** some steps failed." in (workdir / "reports" / "latest.md").read_text()
+    assert (checks_row["status"], checks_row["summary"]) == ("failed", "checks: 1 error(s)")
+    assert checks_row["warnings"] == ["marts · row count <b>0</b> (observed 0)"]
+    assert checks_row["details"] == {"source_population": 40}
+    assert (blocked["status"], blocked["summary"]) == ("note", extra["blocked"])
+
+    markdown = (workdir / "reports" / "latest.md").read_text()
+    assert "> **Attention:** some steps failed." in markdown
+    assert "## Pipeline steps" in markdown
     page = (workdir / "reports" / "latest.html").read_text()
-    assert 'role="alert"' in page and "12 rows without session_id" in page
-    assert "row count &lt;b&gt;0&lt;/b&gt;" in page
+    assert 'role="alert"' in page and "session_id not null" in page
+    assert "row count &lt;b&gt;0&lt;/b&gt;" in page and "<b>0" not in page
 
 
 # --- the page in a real browser --------------------------------------------------------
