@@ -1,0 +1,67 @@
+"""`runner check`: the data-quality suites (great-expectations) over the warehouse.
+
+Two suites guard the two ends of the pipeline: the source contract of
+``raw.hook_events`` for the analysis window, and the invariants of the marts the runner
+syncs and reports (``pattern_classifications`` against ``fct_pattern_occurrences``).
+A failed error-level check fails the run; warnings are reported only. Results go to
+``<report_dir>/checks/<run_date>/results.json`` and GX's data docs beside it.
+
+How the pieces fit is described in ``runner/quality/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from runner.config import Settings
+from runner.quality.results import CheckSummary
+
+__all__ = ["CheckSummary", "check_dir", "run_checks"]
+
+
+def check_dir(settings: Settings) -> Path:
+    """Where one day's check output goes: results.json and data_docs/."""
+    return settings.report_dir / "checks" / settings.run_date.isoformat()
+
+
+def run_checks(settings: Settings) -> CheckSummary:
+    """Fetch the frames, validate every suite, write results.json and the data docs.
+
+    Raises RunnerError when the warehouse or one of its tables is missing; a failed
+    check is not an exception but ``summary.success is False``.
+    """
+    started = time.perf_counter()
+    # Read the warehouse before importing GX (seconds): a missing table fails fast.
+    from runner.quality.frames import fetch_frames, open_warehouse, require_tables
+    from runner.quality.params import CheckWindow, Thresholds, future_tolerance_minutes
+
+    thresholds = Thresholds.from_vars(settings.dbt_vars)
+    window = CheckWindow.for_run(
+        settings.run_date,
+        settings.window_hours,
+        future_tolerance_minutes=future_tolerance_minutes(settings.dbt_vars),
+    )
+    with open_warehouse(settings.warehouse) as con:
+        require_tables(con)
+        frames = fetch_frames(con, window, thresholds)
+
+    from runner.quality.engine import validate_suites
+    from runner.quality.results import collect_results, write_results
+    from runner.quality.suites import all_suites
+
+    out_dir = check_dir(settings)
+    runs, docs_index = validate_suites(
+        all_suites(thresholds, settings.run_date), frames.by_name, out_dir / "data_docs"
+    )
+    summary = CheckSummary(
+        run_date=settings.run_date,
+        results=collect_results(runs),
+        json_path=out_dir / "results.json",
+        data_docs_path=docs_index,
+        source_population=frames.source_population,
+        source_sampled=frames.source_sampled,
+    )
+    summary.seconds = time.perf_counter() - started
+    write_results(summary, window, settings.warehouse)
+    return summary

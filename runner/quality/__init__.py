@@ -1,0 +1,17 @@
+"""Data-quality suites (great-expectations 1.x) over the DuckDB warehouse.
+
+The pieces, in the order `runner.checks.run_checks` uses them:
+
+- ``params``: the analysis window and the thresholds the expectations use;
+- ``frames``: DuckDB queries that turn warehouse tables into small pandas DataFrames
+  (GX's SQLAlchemy route returns wrong results on DuckDB, so GX only ever sees pandas);
+- ``suites``: the expectation suites, each expectation tagged error or warning;
+- ``engine``: one in-memory GX context per run: validate, then render the data docs;
+- ``results``: the run's own ``results.json`` and the summary the CLI prints.
+"""
+
+import os
+
+# Set before any submodule imports great_expectations, which reads it at import time;
+# the context config turns analytics off as well. An explicit user setting wins.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
