@@ -26,7 +26,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import apprise
@@ -35,6 +34,8 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fi
 
 from runner.config import Settings
 from runner.errors import RunnerError
+from runner.redaction import redact_secrets
+from runner.targets import Target, connect, describe_db_error, parse_target
 
 log = logging.getLogger(__name__)
 
@@ -122,43 +123,6 @@ def compose_message(patterns: Sequence[PendingPattern], review_url: str) -> Mess
 
 def _usd(amount: float) -> str:
     return f"${amount:,.2f}"
-
-
-# --- redaction ---------------------------------------------------------------------------
-_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Authorization headers
-    (re.compile(r"(?i)\b(bearer|basic)\s+[a-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
-    # KEY=value / KEY: value where the key names a secret (PASSWORD=…, api_key: …)
-    (
-        re.compile(
-            r"(?i)\b([\w.-]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|"
-            r"private[_-]?key|credentials?|auth)[\w.-]*)(\s*[=:]\s*)(['\"]?)[^\s'\"&]+\3"
-        ),
-        r"\1\2\3[REDACTED]\3",
-    ),
-    # --password value / --token=value
-    (
-        re.compile(r"(?i)(--?(?:password|passwd|token|secret|api-key)[ =])\S+"),
-        r"\1[REDACTED]",
-    ),
-    # credentials inside a URL: scheme://user:password@host
-    (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), r"\1[REDACTED]@"),
-    # well-known token shapes (GitHub, Slack, OpenAI/Anthropic-style, AWS access keys)
-    (
-        re.compile(
-            r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|xox[abposr]-[\w-]{10,}|"
-            r"sk-[\w-]{16,}|AKIA[0-9A-Z]{16})\b"
-        ),
-        "[REDACTED]",
-    ),
-)
-
-
-def redact_secrets(text: str) -> str:
-    """Last line of defence before text leaves the machine (the warehouse redacts first)."""
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 # --- channels ----------------------------------------------------------------------------
@@ -249,6 +213,9 @@ def load_channel(url: str) -> apprise.Apprise | None:
         service.socket_connect_timeout = min(service.socket_connect_timeout, CONNECT_TIMEOUT_S)
     if not re.search(r"(^|&)rto=", query):
         service.socket_read_timeout = min(service.socket_read_timeout, READ_TIMEOUT_S)
+    # One message per channel and run: no rate limit to respect, so the quick retry
+    # need not wait out the plugin's throttle (5.5 s for email).
+    service.request_rate_per_sec = 0
     sender = apprise.Apprise(asset=asset)
     sender.add(service)
     return sender
@@ -281,8 +248,8 @@ def deliver(sender: apprise.Apprise, message: Message, secrets: Sequence[str] = 
     attempt()
 
 
-#: Apprise logs a failure's cause (SMTP reply, socket error) at DEBUG only; keep those lines.
-_DETAIL_PREFIXES = ("Socket Exception:",)
+#: Apprise logs a failure's cause (SMTP reply, socket error) at DEBUG only, with this prefix.
+_DETAIL_PREFIX = "Socket Exception:"
 
 
 @contextmanager
@@ -299,17 +266,30 @@ def _apprise_details_logged() -> Iterator[None]:
 
 
 def _failure_reason(result: apprise.AppriseResult, secrets: Sequence[str]) -> str:
-    """The warnings, errors and socket details Apprise logged for this send, without secrets."""
-    entries = [
-        str(entry.message).strip()
-        for entry in result.logs()
-        if str(entry.level).upper() in {"WARNING", "ERROR", "CRITICAL"}
-        or str(entry.message).startswith(_DETAIL_PREFIXES)
-    ]
-    reason = "; ".join(dict.fromkeys(entries)) or "the channel reported a failure"
+    """What Apprise said went wrong, plus the underlying cause, without any secret."""
+    said: list[str] = []
+    causes: list[str] = []
+    for entry in result.logs():
+        text = str(entry.message).strip()
+        if text.startswith(_DETAIL_PREFIX):
+            causes.append(_short_cause(text.removeprefix(_DETAIL_PREFIX)))
+        elif str(entry.level).upper() in {"WARNING", "ERROR", "CRITICAL"}:
+            said.append(text.rstrip("."))
+    reason = "; ".join(dict.fromkeys(said)) or "the channel reported a failure"
+    if causes:
+        reason += f" ({'; '.join(dict.fromkeys(causes))})"
     for secret in sorted(secrets, key=len, reverse=True):
         reason = reason.replace(secret, "***")
     return redact_secrets(reason)
+
+
+def _short_cause(text: str) -> str:
+    """The OS error or timeout inside a requests/urllib3 exception, else the text itself."""
+    if match := re.search(r"\[Errno -?\d+\] [^\"')]+", text):
+        return match.group(0).strip()
+    if match := re.search(r"(?i)(read|connect) timed out[^)]*\)?", text):
+        return match.group(0).strip()
+    return text.strip()[:300]
 
 
 # --- outcome -----------------------------------------------------------------------------
@@ -322,7 +302,7 @@ class ChannelOutcome:
 
     def describe(self) -> str:
         if not self.ok:
-            return f"  ✗ {self.label}: failed ({self.error}); queued for the next run"
+            return f"  ✗ {self.label}: failed: {self.error}; queued for the next run"
         if self.pattern_count == 0:
             return f"  · {self.label}: nothing new"
         return f"  ✓ {self.label}: sent {self.pattern_count} pattern(s)"
@@ -419,18 +399,23 @@ def _send(channel: Channel, message: Message) -> str | None:
 
 
 # --- target (read only) ------------------------------------------------------------------
-def fetch_pending_patterns(target: str) -> list[PendingPattern]:
+def fetch_pending_patterns(target_url: str) -> list[PendingPattern]:
     """The patterns whose status in the target's pattern_approvals is pending, right now."""
-    scheme = target.split("://", 1)[0].split("+", 1)[0].lower()
-    if scheme == "sqlite":
-        rows = _query_sqlite(target, PENDING_SQL)
-    elif scheme in {"postgresql", "postgres"}:
-        rows = _query_postgres(target, PENDING_SQL)
-    else:
+    target = parse_target(target_url)
+    if not target.exists:
         raise RunnerError(
-            f"unsupported target {channel_label(target)}",
-            "use sqlite:///path/to/file.db or postgresql://user@host:port/db",
+            f"cannot read pending patterns: {target.display} does not exist",
+            _TARGET_HINT,
         )
+    with closing(connect(target, read_only=True)) as con:
+        try:
+            rows = con.execute(PENDING_SQL).fetchall()
+        except _driver_errors(target) as exc:
+            raise RunnerError(
+                "cannot read pending patterns from "
+                f"{target.display}: {describe_db_error(exc, target)}",
+                _TARGET_HINT,
+            ) from None
     return [
         PendingPattern(
             pattern_id=str(row[0]),
@@ -443,37 +428,15 @@ def fetch_pending_patterns(target: str) -> list[PendingPattern]:
     ]
 
 
-def _query_sqlite(target: str, sql: str) -> list[tuple[Any, ...]]:
-    """Read-only: a missing file is an error, not a new empty database."""
-    path = Path(target.split("://", 1)[1][1:])
-    if not path.exists():
-        raise _target_error(target, f"{path} does not exist")
-    try:
-        uri = f"file:{path.resolve()}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True, timeout=30)) as con:
-            return con.execute(sql).fetchall()
-    except sqlite3.Error as exc:
-        raise _target_error(target, str(exc)) from exc
+_TARGET_HINT = "run `runner sync-approvals` first, and check --target / RUNNER_TARGET"
 
 
-def _query_postgres(target: str, sql: str) -> list[tuple[Any, ...]]:
-    import psycopg
+def _driver_errors(target: Target) -> tuple[type[Exception], ...]:
+    if target.dialect == "postgres":
+        import psycopg
 
-    conninfo = "postgresql://" + target.split("://", 1)[1]
-    try:
-        with psycopg.connect(conninfo, connect_timeout=10) as con:
-            con.read_only = True
-            return con.execute(sql).fetchall()
-    except psycopg.Error as exc:
-        raise _target_error(target, str(exc)) from exc
-
-
-def _target_error(target: str, reason: str) -> RunnerError:
-    first_line = reason.strip().splitlines()[0] if reason.strip() else "unknown error"
-    return RunnerError(
-        f"cannot read pending patterns from {channel_label(target)}: {redact_secrets(first_line)}",
-        "run `runner sync-approvals` first, and check --target / RUNNER_TARGET",
-    )
+        return (psycopg.Error,)
+    return (sqlite3.Error,)
 
 
 # --- warehouse bookkeeping ---------------------------------------------------------------
