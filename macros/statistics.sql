@@ -1,0 +1,156 @@
+{#-
+    Statistics and formatting helpers of the scoring layer.
+
+    Every macro that needs engine-specific SQL (list lambdas, lgamma, quantiles, JSON,
+    number formatting) dispatches by adapter: `duckdb__` is the implementation used
+    today; `default__` is either portable SQL or a clear compile error naming the macro
+    to add for a new engine (for example `spark__poisson_upper_tail`).
+-#}
+
+
+{#- P(X >= observed) for X ~ Poisson(expected): the one-sided p-value of an observed
+    count against the null model's expected count.
+
+    Computed exactly in log space, summing the pmf
+        pmf(i) = exp(-E + i*ln(E) - lgamma(i + 1))
+    over a range wide enough that the omitted terms are far below double precision:
+    - observed >= E: the upper tail, i in [observed, observed + ceil(12*sqrt(E) + 50)];
+    - observed <  E: one minus the lower tail, i in [max(0, floor(E - 12*sqrt(E) - 50)), observed - 1],
+      clamped to [0, 1] (there p >= ~0.4, so the subtraction loses nothing that matters).
+    Edge cases: observed <= 0 gives 1; E <= 0 with observed > 0 gives 0 (the count is
+    impossible under the null). Both arguments are SQL expressions (observed integral). -#}
+{% macro poisson_upper_tail(observed, expected) -%}
+    {{ return(adapter.dispatch('poisson_upper_tail', 'hook_patterns')(observed, expected)) }}
+{%- endmacro %}
+
+{% macro default__poisson_upper_tail(observed, expected) -%}
+    {{ exceptions.raise_compiler_error(
+        "poisson_upper_tail has no implementation for adapter '" ~ adapter.type()
+        ~ "': add " ~ adapter.type() ~ "__poisson_upper_tail in macros/statistics.sql"
+    ) }}
+{%- endmacro %}
+
+{% macro duckdb__poisson_upper_tail(observed, expected) -%}
+    (
+        case
+            when cast({{ observed }} as bigint) <= 0 then 1.0
+            when cast({{ expected }} as double) <= 0 then 0.0
+            when cast({{ observed }} as bigint) >= cast({{ expected }} as double) then
+                least(1.0, coalesce(list_sum(list_transform(
+                    range(
+                        cast({{ observed }} as bigint),
+                        cast({{ observed }} as bigint)
+                            + cast(ceil(12 * sqrt(cast({{ expected }} as double)) + 50) as bigint)
+                            + 1
+                    ),
+                    i -> exp(
+                        - cast({{ expected }} as double)
+                        + i * ln(cast({{ expected }} as double))
+                        - lgamma(i + 1)
+                    )
+                )), 0.0))
+            else
+                greatest(0.0, least(1.0, 1.0 - coalesce(list_sum(list_transform(
+                    range(
+                        greatest(
+                            0,
+                            cast(floor(
+                                cast({{ expected }} as double)
+                                - 12 * sqrt(cast({{ expected }} as double))
+                                - 50
+                            ) as bigint)
+                        ),
+                        cast({{ observed }} as bigint)
+                    ),
+                    i -> exp(
+                        - cast({{ expected }} as double)
+                        + i * ln(cast({{ expected }} as double))
+                        - lgamma(i + 1)
+                    )
+                )), 0.0)))
+        end
+    )
+{%- endmacro %}
+
+
+{#- Aggregate: the product of positive factors (a pattern has at most a handful). -#}
+{% macro agg_product(expression) -%}
+    {{ return(adapter.dispatch('agg_product', 'hook_patterns')(expression)) }}
+{%- endmacro %}
+
+{% macro default__agg_product(expression) -%}
+    exp(sum(ln({{ expression }})))
+{%- endmacro %}
+
+{% macro duckdb__agg_product(expression) -%}
+    product({{ expression }})
+{%- endmacro %}
+
+
+{#- Continuous quantile (linear interpolation) of a numeric expression, as an aggregate. -#}
+{% macro quantile_cont(expression, quantile) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'hook_patterns')(expression, quantile)) }}
+{%- endmacro %}
+
+{% macro default__quantile_cont(expression, quantile) -%}
+    percentile_cont({{ quantile }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__quantile_cont(expression, quantile) -%}
+    quantile_cont(cast({{ expression }} as double), {{ quantile }})
+{%- endmacro %}
+
+
+{#- Aggregate: a JSON array (as text) of the string values of `expression`, in the
+    order given by `order_by`; '[]' when there are no rows. -#}
+{% macro json_string_array_agg(expression, order_by) -%}
+    {{ return(adapter.dispatch('json_string_array_agg', 'hook_patterns')(expression, order_by)) }}
+{%- endmacro %}
+
+{% macro default__json_string_array_agg(expression, order_by) -%}
+    coalesce(
+        '[' || string_agg(
+            '"' || replace(replace(cast({{ expression }} as varchar), '\\', '\\\\'), '"', '\\"') || '"',
+            ',' order by {{ order_by }}
+        ) || ']',
+        '[]'
+    )
+{%- endmacro %}
+
+{% macro duckdb__json_string_array_agg(expression, order_by) -%}
+    coalesce(
+        cast(to_json(list(cast({{ expression }} as varchar) order by {{ order_by }})) as varchar),
+        '[]'
+    )
+{%- endmacro %}
+
+
+{#- Text of a number with a fixed number of decimals and thousands separators,
+    e.g. format_number('6120.4', 0) -> '6,120'. -#}
+{% macro format_number(expression, decimals=0) -%}
+    {{ return(adapter.dispatch('format_number', 'hook_patterns')(expression, decimals)) }}
+{%- endmacro %}
+
+{% macro default__format_number(expression, decimals=0) -%}
+    cast(round(cast({{ expression }} as numeric), {{ decimals }}) as varchar)
+{%- endmacro %}
+
+{% macro duckdb__format_number(expression, decimals=0) -%}
+    format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
+{%- endmacro %}
+
+
+{#- Text of a score in [0, 1] with `decimals` decimals, truncated rather than rounded,
+    so that the text never crosses a threshold the value did not cross
+    (0.98996 reads 0.9899, not 0.9900). -#}
+{% macro format_score(expression, decimals=4) -%}
+    {{ return(adapter.dispatch('format_score', 'hook_patterns')(expression, decimals)) }}
+{%- endmacro %}
+
+{% macro default__format_score(expression, decimals=4) -%}
+    cast(cast(floor(cast({{ expression }} as double) * power(10, {{ decimals }}) + 1e-9) / power(10, {{ decimals }}) as numeric(18, {{ decimals }})) as varchar)
+{%- endmacro %}
+
+{% macro duckdb__format_score(expression, decimals=4) -%}
+    format('{:.{{ decimals }}f}', floor(cast({{ expression }} as double) * pow(10, {{ decimals }}) + 1e-9) / pow(10, {{ decimals }}))
+{%- endmacro %}

@@ -1,0 +1,180 @@
+{#-
+    All-time statistics (every occurrence that started before the window end) of the
+    patterns observed in the analysis window: counts, durations, savings, destructive
+    evidence and example sessions.
+-#}
+
+with
+
+window_patterns as (
+
+    select * from {{ ref('int_pattern_window_counts') }}
+
+),
+
+pattern_occurrences as (
+
+    select * from {{ ref('fct_pattern_occurrences') }}
+
+),
+
+tool_calls as (
+
+    select * from {{ ref('int_tool_calls_signed') }}
+
+),
+
+occurrences_to_window_end as (
+
+    select pattern_occurrences.*
+    from pattern_occurrences
+    inner join window_patterns
+        on pattern_occurrences.pattern_id = window_patterns.pattern_id
+    where pattern_occurrences.started_at < {{ analysis_window_end_at() }}
+
+),
+
+occurrences_aggregated as (
+
+    select
+        occurrences_to_window_end.pattern_id,
+        count(*) as occurrence_count,
+        count(distinct occurrences_to_window_end.session_id) as session_count,
+        avg(occurrences_to_window_end.duration_ms) as avg_duration_ms,
+        {{ quantile_cont('occurrences_to_window_end.duration_ms', 0.5) }} as p50_duration_ms,
+        {{ quantile_cont('occurrences_to_window_end.duration_ms', 0.9) }} as p90_duration_ms,
+        min(occurrences_to_window_end.started_at) as first_seen_at,
+        max(occurrences_to_window_end.started_at) as last_seen_at,
+        max(case when occurrences_to_window_end.is_destructive then 1 else 0 end) = 1
+            as is_destructive,
+    from occurrences_to_window_end
+    group by occurrences_to_window_end.pattern_id
+
+),
+
+destructive_occurrences_ranked as (
+
+    -- the most recent destructive occurrence is the pattern's evidence
+    select
+        occurrences_to_window_end.pattern_id,
+        occurrences_to_window_end.destructive_rule_id,
+        occurrences_to_window_end.destructive_category,
+        occurrences_to_window_end.destructive_reason,
+        occurrences_to_window_end.tool_call_ids,
+        row_number() over (
+            partition by occurrences_to_window_end.pattern_id
+            order by occurrences_to_window_end.started_at desc, occurrences_to_window_end.occurrence_id desc
+        ) as evidence_order,
+    from occurrences_to_window_end
+    where occurrences_to_window_end.is_destructive
+
+),
+
+destructive_evidence as (
+
+    select *
+    from destructive_occurrences_ranked
+    where destructive_occurrences_ranked.evidence_order = 1
+
+),
+
+destructive_calls as (
+
+    select
+        tool_calls.tool_call_id,
+        tool_calls.started_at,
+        -- already redacted upstream; a non-Bash call shows its file path or signature
+        coalesce(tool_calls.command, tool_calls.file_path, tool_calls.tool_signature) as command_text,
+    from tool_calls
+    where tool_calls.is_destructive
+
+),
+
+evidence_calls_ranked as (
+
+    -- the first destructive call of the evidence occurrence: the one its rule comes from
+    select
+        destructive_evidence.pattern_id,
+        destructive_calls.command_text,
+        row_number() over (
+            partition by destructive_evidence.pattern_id
+            order by destructive_calls.started_at, destructive_calls.tool_call_id
+        ) as call_order,
+    from destructive_evidence
+    inner join destructive_calls
+        on {{ list_has('destructive_evidence.tool_call_ids', 'destructive_calls.tool_call_id') }}
+
+),
+
+destructive_examples as (
+
+    select
+        evidence_calls_ranked.pattern_id,
+        evidence_calls_ranked.command_text as destructive_example,
+    from evidence_calls_ranked
+    where evidence_calls_ranked.call_order = 1
+
+),
+
+sessions_ranked as (
+
+    select
+        occurrences_to_window_end.pattern_id,
+        occurrences_to_window_end.session_id,
+        max(occurrences_to_window_end.started_at) as session_last_seen_at,
+        row_number() over (
+            partition by occurrences_to_window_end.pattern_id
+            order by max(occurrences_to_window_end.started_at) desc, occurrences_to_window_end.session_id
+        ) as session_order,
+    from occurrences_to_window_end
+    group by occurrences_to_window_end.pattern_id, occurrences_to_window_end.session_id
+
+),
+
+example_sessions_listed as (
+
+    -- most recent session first, then by id; at most var hook_patterns_example_sessions
+    select
+        sessions_ranked.pattern_id,
+        {{ json_string_array_agg('sessions_ranked.session_id', 'sessions_ranked.session_order') }}
+            as example_sessions,
+    from sessions_ranked
+    where sessions_ranked.session_order <= {{ var('hook_patterns_example_sessions') }}
+    group by sessions_ranked.pattern_id
+
+),
+
+final as (
+
+    select
+        occurrences_aggregated.pattern_id,
+        cast(occurrences_aggregated.occurrence_count as bigint) as occurrence_count,
+        cast(occurrences_aggregated.session_count as bigint) as session_count,
+        cast(occurrences_aggregated.avg_duration_ms as double) as avg_duration_ms,
+        cast(occurrences_aggregated.p50_duration_ms as double) as p50_duration_ms,
+        cast(occurrences_aggregated.p90_duration_ms as double) as p90_duration_ms,
+        -- average time per execution x executions x cost per hour; 0 without durations
+        cast(
+            coalesce(occurrences_aggregated.avg_duration_ms, 0) / 3600000.0
+            * occurrences_aggregated.occurrence_count
+            * {{ var('hook_patterns_cost_per_hour_usd') }}
+        as double) as estimated_savings_usd,
+        occurrences_aggregated.is_destructive,
+        destructive_evidence.destructive_rule_id,
+        destructive_evidence.destructive_category,
+        destructive_evidence.destructive_reason,
+        destructive_examples.destructive_example,
+        coalesce(example_sessions_listed.example_sessions, '[]') as example_sessions,
+        occurrences_aggregated.first_seen_at,
+        occurrences_aggregated.last_seen_at,
+    from occurrences_aggregated
+    left join destructive_evidence
+        on occurrences_aggregated.pattern_id = destructive_evidence.pattern_id
+    left join destructive_examples
+        on occurrences_aggregated.pattern_id = destructive_examples.pattern_id
+    left join example_sessions_listed
+        on occurrences_aggregated.pattern_id = example_sessions_listed.pattern_id
+
+)
+
+select * from final

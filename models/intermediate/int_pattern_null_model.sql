@@ -1,0 +1,204 @@
+{#-
+    Expected window count of every window pattern under the null model "each step is a
+    tool call drawn independently at its observed frequency in the window", and the
+    exact Poisson p-value of the observed window count. The rules are documented in
+    int_pattern_null_model.yml.
+-#}
+
+with
+
+window_patterns as (
+
+    select * from {{ ref('int_pattern_window_counts') }}
+
+),
+
+tool_steps as (
+
+    select * from {{ ref('int_tool_steps_sequenced') }}
+
+),
+
+steps_in_window as (
+
+    select
+        tool_steps.segment_id,
+        tool_steps.step_index,
+        tool_steps.tool_signature,
+    from tool_steps
+    where tool_steps.started_at >= {{ analysis_window_start_at() }}
+        and tool_steps.started_at < {{ analysis_window_end_at() }}
+        -- steps past the per-segment cap are not mined, so they are no start positions
+        and not tool_steps.is_beyond_step_cap
+
+),
+
+signatures_counted as (
+
+    select
+        steps_in_window.tool_signature,
+        count(*) as step_count,
+    from steps_in_window
+    group by steps_in_window.tool_signature
+
+),
+
+signature_frequencies as (
+
+    select
+        signatures_counted.tool_signature,
+        cast(signatures_counted.step_count as double)
+            / sum(signatures_counted.step_count) over () as signature_share,
+    from signatures_counted
+
+),
+
+segments_counted as (
+
+    select
+        steps_in_window.segment_id,
+        count(*) as segment_step_count,
+    from steps_in_window
+    group by steps_in_window.segment_id
+
+),
+
+pattern_lengths as (
+
+    select distinct window_patterns.pattern_length
+    from window_patterns
+
+),
+
+start_positions_counted as (
+
+    -- N_k: the positions where a length-k sequence can start, summed over segments.
+    select
+        pattern_lengths.pattern_length,
+        sum(
+            greatest(segments_counted.segment_step_count - pattern_lengths.pattern_length + 1, 0)
+        ) as start_position_count,
+    from pattern_lengths
+    cross join segments_counted
+    group by pattern_lengths.pattern_length
+
+),
+
+pattern_steps_resolved as (
+
+    -- The signatures of a pattern, position by position, read from the steps of one of
+    -- its window occurrences (robust to any character inside a signature).
+    select
+        window_patterns.pattern_id,
+        tool_steps.step_index - window_patterns.example_start_step_index + 1 as step_position,
+        tool_steps.tool_signature,
+    from window_patterns
+    inner join tool_steps
+        on window_patterns.example_segment_id = tool_steps.segment_id
+        and tool_steps.step_index >= window_patterns.example_start_step_index
+        and tool_steps.step_index
+            < window_patterns.example_start_step_index + window_patterns.pattern_length
+
+),
+
+step_factors_computed as (
+
+    select
+        pattern_steps_resolved.pattern_id,
+        pattern_steps_resolved.step_position,
+        coalesce(signature_frequencies.signature_share, 0.0) as signature_share,
+        lag(coalesce(signature_frequencies.signature_share, 0.0)) over (
+            partition by pattern_steps_resolved.pattern_id
+            order by pattern_steps_resolved.step_position
+        ) as previous_signature_share,
+    from pattern_steps_resolved
+    left join signature_frequencies
+        on pattern_steps_resolved.tool_signature = signature_frequencies.tool_signature
+
+),
+
+step_factors as (
+
+    select
+        step_factors_computed.pattern_id,
+        step_factors_computed.step_position,
+        case
+            when step_factors_computed.step_position = 1
+                then step_factors_computed.signature_share
+            {% if var('hook_patterns_collapse_repeated_steps') %}
+            -- repeated steps are collapsed: a step never equals the one before, so the
+            -- draw is conditioned on "not the previous signature".
+            when step_factors_computed.previous_signature_share >= 1.0 then 0.0
+            else step_factors_computed.signature_share
+                / (1.0 - step_factors_computed.previous_signature_share)
+            {% else %}
+            else step_factors_computed.signature_share
+            {% endif %}
+        end as step_factor,
+    from step_factors_computed
+
+),
+
+sequence_probabilities as (
+
+    select
+        step_factors.pattern_id,
+        count(*) as resolved_step_count,
+        min(step_factors.step_factor) as min_step_factor,
+        {{ agg_product('case when step_factors.step_factor > 0 then step_factors.step_factor end') }}
+            as step_factor_product,
+    from step_factors
+    group by step_factors.pattern_id
+
+),
+
+expected_counts as (
+
+    select
+        window_patterns.pattern_id,
+        window_patterns.pattern_length,
+        window_patterns.window_occurrence_count,
+        window_patterns.is_candidate,
+        cast(coalesce(start_positions_counted.start_position_count, 0) as bigint)
+            as start_position_count,
+        -- null when the pattern's steps could not be resolved: a not_null test catches it.
+        case
+            when sequence_probabilities.resolved_step_count < window_patterns.pattern_length then null
+            when sequence_probabilities.min_step_factor <= 0 then 0.0
+            else sequence_probabilities.step_factor_product
+        end as sequence_probability,
+    from window_patterns
+    left join sequence_probabilities
+        on window_patterns.pattern_id = sequence_probabilities.pattern_id
+    left join start_positions_counted
+        on window_patterns.pattern_length = start_positions_counted.pattern_length
+
+),
+
+final as (
+
+    select
+        expected_counts.pattern_id,
+        expected_counts.pattern_length,
+        expected_counts.window_occurrence_count,
+        expected_counts.is_candidate,
+        expected_counts.start_position_count,
+        cast(expected_counts.sequence_probability as double) as sequence_probability,
+        cast(expected_counts.start_position_count * expected_counts.sequence_probability as double)
+            as expected_count,
+        cast(case
+            when expected_counts.start_position_count * expected_counts.sequence_probability > 0
+                then (
+                    expected_counts.window_occurrence_count
+                    - expected_counts.start_position_count * expected_counts.sequence_probability
+                ) / sqrt(expected_counts.start_position_count * expected_counts.sequence_probability)
+        end as double) as z_score,
+        cast({{ poisson_upper_tail(
+            'expected_counts.window_occurrence_count',
+            'expected_counts.start_position_count * expected_counts.sequence_probability'
+        ) }} as double) as p_value,
+    from expected_counts
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{#- One row per pattern with at least one occurrence that started in the analysis window. -#}
+
+with
+
+pattern_occurrences as (
+
+    select * from {{ ref('fct_pattern_occurrences') }}
+
+),
+
+occurrences_in_window as (
+
+    select
+        pattern_occurrences.pattern_id,
+        pattern_occurrences.tool_sequence,
+        pattern_occurrences.pattern_length,
+        pattern_occurrences.occurrence_id,
+        pattern_occurrences.session_id,
+        pattern_occurrences.segment_id,
+        pattern_occurrences.start_step_index,
+        pattern_occurrences.started_at,
+        row_number() over (
+            partition by pattern_occurrences.pattern_id
+            order by pattern_occurrences.started_at, pattern_occurrences.occurrence_id
+        ) as occurrence_order,
+    from pattern_occurrences
+    where pattern_occurrences.started_at >= {{ analysis_window_start_at() }}
+        and pattern_occurrences.started_at < {{ analysis_window_end_at() }}
+
+),
+
+occurrences_counted as (
+
+    select
+        occurrences_in_window.pattern_id,
+        min(occurrences_in_window.tool_sequence) as tool_sequence,
+        min(occurrences_in_window.pattern_length) as pattern_length,
+        count(*) as window_occurrence_count,
+        count(distinct occurrences_in_window.session_id) as window_session_count,
+        min(occurrences_in_window.started_at) as window_first_seen_at,
+        max(occurrences_in_window.started_at) as window_last_seen_at,
+    from occurrences_in_window
+    group by occurrences_in_window.pattern_id
+
+),
+
+first_occurrences as (
+
+    select
+        occurrences_in_window.pattern_id,
+        occurrences_in_window.segment_id as example_segment_id,
+        occurrences_in_window.start_step_index as example_start_step_index,
+    from occurrences_in_window
+    where occurrences_in_window.occurrence_order = 1
+
+),
+
+final as (
+
+    select
+        occurrences_counted.pattern_id,
+        occurrences_counted.tool_sequence,
+        cast(occurrences_counted.pattern_length as integer) as pattern_length,
+        {{ analysis_run_date() }} as run_date,
+        {{ analysis_window_start_at() }} as window_start_at,
+        {{ analysis_window_end_at() }} as window_end_at,
+        cast(occurrences_counted.window_occurrence_count as bigint) as window_occurrence_count,
+        cast(occurrences_counted.window_session_count as bigint) as window_session_count,
+        occurrences_counted.window_occurrence_count
+            >= {{ var('hook_patterns_min_window_occurrences') }} as is_candidate,
+        occurrences_counted.window_first_seen_at,
+        occurrences_counted.window_last_seen_at,
+        first_occurrences.example_segment_id,
+        first_occurrences.example_start_step_index,
+    from occurrences_counted
+    inner join first_occurrences
+        on occurrences_counted.pattern_id = first_occurrences.pattern_id
+
+)
+
+select * from final

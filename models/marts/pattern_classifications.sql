@@ -1,0 +1,216 @@
+{#-
+    The day's automation candidates, scored and classified: one row per pattern that
+    occurs at least var hook_patterns_min_window_occurrences times in the analysis window.
+    Contract enforced: `runner sync-approvals` upserts it into pattern_approvals.
+-#}
+
+{%- set min_confidence = var('hook_patterns_auto_approve_min_confidence') -%}
+{%- set min_occurrences = var('hook_patterns_auto_approve_min_occurrences') -%}
+{%- set min_savings = var('hook_patterns_auto_approve_min_savings_usd') -%}
+{%- set reject_below = var('hook_patterns_auto_reject_max_confidence') -%}
+
+with
+
+window_patterns as (
+
+    select * from {{ ref('int_pattern_window_counts') }}
+
+),
+
+null_model as (
+
+    select * from {{ ref('int_pattern_null_model') }}
+
+),
+
+significance as (
+
+    select * from {{ ref('int_pattern_significance') }}
+
+),
+
+all_time_stats as (
+
+    select * from {{ ref('int_pattern_all_time_stats') }}
+
+),
+
+candidates_joined as (
+
+    select
+        window_patterns.pattern_id,
+        window_patterns.tool_sequence,
+        window_patterns.pattern_length,
+        window_patterns.run_date,
+        window_patterns.window_start_at,
+        window_patterns.window_end_at,
+        window_patterns.window_occurrence_count,
+        window_patterns.window_session_count,
+        all_time_stats.occurrence_count,
+        all_time_stats.session_count,
+        all_time_stats.avg_duration_ms,
+        all_time_stats.p50_duration_ms,
+        all_time_stats.p90_duration_ms,
+        null_model.expected_count,
+        null_model.z_score,
+        significance.p_value,
+        significance.adjusted_p_value,
+        significance.confidence_score,
+        all_time_stats.estimated_savings_usd,
+        all_time_stats.is_destructive,
+        all_time_stats.destructive_rule_id,
+        all_time_stats.destructive_category,
+        all_time_stats.destructive_reason,
+        all_time_stats.destructive_example,
+        all_time_stats.example_sessions,
+        all_time_stats.first_seen_at,
+        all_time_stats.last_seen_at,
+    from window_patterns
+    inner join null_model
+        on window_patterns.pattern_id = null_model.pattern_id
+    inner join significance
+        on window_patterns.pattern_id = significance.pattern_id
+    inner join all_time_stats
+        on window_patterns.pattern_id = all_time_stats.pattern_id
+    where window_patterns.is_candidate
+
+),
+
+patterns_classified as (
+
+    -- The order matters: destructive first (never auto-approved), then approval, then
+    -- rejection for low confidence, and everything else waits for a reviewer.
+    select
+        candidates_joined.*,
+        case
+            when candidates_joined.is_destructive then 'auto-rejected'
+            when candidates_joined.confidence_score > {{ min_confidence }}
+                and candidates_joined.occurrence_count > {{ min_occurrences }}
+                and candidates_joined.estimated_savings_usd > {{ min_savings }}
+                then 'auto-approved'
+            when candidates_joined.confidence_score < {{ reject_below }} then 'auto-rejected'
+            else 'pending'
+        end as status,
+        {{ format_score('candidates_joined.confidence_score') }} as confidence_text,
+        {{ format_number('candidates_joined.occurrence_count', 0) }} as occurrences_text,
+        '$' || {{ format_number('candidates_joined.estimated_savings_usd', 0) }} as savings_text,
+    from candidates_joined
+
+),
+
+reasons_written as (
+
+    select
+        patterns_classified.*,
+        case
+            when patterns_classified.is_destructive then
+                'auto-rejected: destructive operation'
+                || coalesce(' `' || patterns_classified.destructive_example || '`', '')
+                || ' (rule ' || coalesce(patterns_classified.destructive_rule_id, 'unknown') || ')'
+            when patterns_classified.status = 'auto-approved' then
+                'auto-approved: confidence ' || patterns_classified.confidence_text
+                || ' > {{ min_confidence }}, '
+                || patterns_classified.occurrences_text
+                || ' occurrences > ' || {{ format_number(min_occurrences, 0) }} || ', '
+                || patterns_classified.savings_text
+                || ' savings > $' || {{ format_number(min_savings, 0) }}
+            when patterns_classified.status = 'auto-rejected' then
+                'auto-rejected: confidence ' || patterns_classified.confidence_text
+                || ' < {{ reject_below }}, not distinguishable from chance'
+            else
+                'pending: ' || concat_ws(
+                    '; ',
+                    case when patterns_classified.confidence_score <= {{ min_confidence }} then
+                        'confidence ' || patterns_classified.confidence_text
+                        || ' is between {{ reject_below }} and {{ min_confidence }}'
+                    end,
+                    case when patterns_classified.occurrence_count <= {{ min_occurrences }} then
+                        'only ' || patterns_classified.occurrences_text
+                        || ' occurrences (needs > ' || {{ format_number(min_occurrences, 0) }} || ')'
+                    end,
+                    case when patterns_classified.estimated_savings_usd <= {{ min_savings }} then
+                        'only ' || patterns_classified.savings_text
+                        || ' savings (needs > $' || {{ format_number(min_savings, 0) }} || ')'
+                    end
+                )
+        end as status_reason,
+    from patterns_classified
+
+),
+
+contexts_written as (
+
+    -- Plain words for the reviewer. Only redacted text: signatures and redacted commands.
+    select
+        reasons_written.*,
+        'Runs ' || cast(reasons_written.pattern_length as varchar) || ' steps in order: '
+        || replace(reasons_written.tool_sequence, '→', ' → ') || '. '
+        || 'In the analysis window (' || cast(reasons_written.window_start_at as varchar)
+        || ' to ' || cast(reasons_written.window_end_at as varchar) || ' UTC) it occurred '
+        || {{ format_number('reasons_written.window_occurrence_count', 0) }} || ' times in '
+        || {{ format_number('reasons_written.window_session_count', 0) }} || ' sessions, against '
+        || {{ format_number('reasons_written.expected_count', 2) }} || ' expected by chance '
+        || '(confidence ' || reasons_written.confidence_text || '). '
+        || 'Since ' || cast(cast(reasons_written.first_seen_at as date) as varchar)
+        || ' it occurred ' || reasons_written.occurrences_text || ' times in '
+        || {{ format_number('reasons_written.session_count', 0) }} || ' sessions. '
+        || coalesce(
+            'One run takes ' || {{ format_number('reasons_written.avg_duration_ms / 1000.0', 1) }}
+            || ' s on average (median ' || {{ format_number('reasons_written.p50_duration_ms / 1000.0', 1) }}
+            || ' s, p90 ' || {{ format_number('reasons_written.p90_duration_ms / 1000.0', 1) }}
+            || ' s); at $' || {{ format_number(var('hook_patterns_cost_per_hour_usd'), 0) }}
+            || '/hour that is an estimated ' || reasons_written.savings_text || ' of agent time. ',
+            'No duration was measured, so no savings are estimated. '
+        )
+        || case
+            when reasons_written.is_destructive then
+                'Contains a destructive operation'
+                || coalesce(' (' || reasons_written.destructive_category || ')', '')
+                || coalesce(': ' || reasons_written.destructive_reason, '')
+                || coalesce(', e.g. `' || reasons_written.destructive_example || '`', '')
+                || '. '
+            else ''
+        end
+        || 'Decision: ' || reasons_written.status_reason || '.' as pattern_context,
+    from reasons_written
+
+),
+
+final as (
+
+    select
+        cast(contexts_written.pattern_id as varchar) as pattern_id,
+        cast(contexts_written.tool_sequence as varchar) as tool_sequence,
+        cast(contexts_written.pattern_length as integer) as pattern_length,
+        cast(contexts_written.run_date as date) as run_date,
+        cast(contexts_written.window_start_at as timestamp) as window_start_at,
+        cast(contexts_written.window_end_at as timestamp) as window_end_at,
+        cast(contexts_written.window_occurrence_count as bigint) as window_occurrence_count,
+        cast(contexts_written.window_session_count as bigint) as window_session_count,
+        cast(contexts_written.occurrence_count as bigint) as occurrence_count,
+        cast(contexts_written.session_count as bigint) as session_count,
+        cast(contexts_written.avg_duration_ms as double) as avg_duration_ms,
+        cast(contexts_written.p50_duration_ms as double) as p50_duration_ms,
+        cast(contexts_written.p90_duration_ms as double) as p90_duration_ms,
+        cast(contexts_written.expected_count as double) as expected_count,
+        cast(contexts_written.z_score as double) as z_score,
+        cast(contexts_written.p_value as double) as p_value,
+        cast(contexts_written.adjusted_p_value as double) as adjusted_p_value,
+        cast(contexts_written.confidence_score as double) as confidence_score,
+        cast(contexts_written.estimated_savings_usd as double) as estimated_savings_usd,
+        cast(contexts_written.is_destructive as boolean) as is_destructive,
+        cast(contexts_written.destructive_rule_id as varchar) as destructive_rule_id,
+        cast(contexts_written.destructive_category as varchar) as destructive_category,
+        cast(contexts_written.destructive_reason as varchar) as destructive_reason,
+        cast(contexts_written.destructive_example as varchar) as destructive_example,
+        cast(contexts_written.status as varchar) as status,
+        cast(contexts_written.status_reason as varchar) as status_reason,
+        cast(contexts_written.pattern_context as varchar) as pattern_context,
+        cast(contexts_written.example_sessions as varchar) as example_sessions,
+        cast(contexts_written.first_seen_at as timestamp) as first_seen_at,
+        cast(contexts_written.last_seen_at as timestamp) as last_seen_at,
+    from contexts_written
+
+)
+
+select * from final

@@ -1,0 +1,243 @@
+"""Helpers for the scoring-layer tests: literal upstream rows and a dbt run of the scoring nodes.
+
+The scoring layer (int_pattern_* and pattern_classifications) reads two upstream relations:
+`intermediate.int_tool_steps_sequenced` and `marts.fct_pattern_occurrences`. These helpers
+write them directly from Python-generated steps (the columns ARCHITECTURE.md documents),
+then run dbt on the scoring nodes only, so that every expected number can be computed
+independently in Python from the same literal rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROJECT_DIR = Path(
+    os.environ.get("HOOK_PATTERNS_PROJECT_DIR", Path(__file__).resolve().parents[1])
+)
+SCORING_NODES = (
+    "int_pattern_window_counts",
+    "int_pattern_null_model",
+    "int_pattern_significance",
+    "int_pattern_all_time_stats",
+    "pattern_classifications",
+)
+ARROW = "→"
+# the config_options of profiles.yml: a second connection in-process must match them
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+@dataclass(frozen=True)
+class Step:
+    session_id: str
+    segment_id: str
+    step_index: int
+    tool_signature: str
+    started_at: datetime
+    ended_at: datetime
+    command: str | None = None
+    destructive_rule_id: str | None = None
+
+
+def pattern_id_of(signatures: Sequence[str]) -> str:
+    return hashlib.sha256(ARROW.join(signatures).encode()).hexdigest()[:16]
+
+
+def call_id_of(step: Step) -> str:
+    """One tool call per step in these fixtures (no collapsed repeats)."""
+    return f"call-{step.segment_id}:{step.step_index}"
+
+
+def generate_steps(
+    seed: int,
+    days: Iterable[str],
+    sessions_per_day: int = 40,
+    motif: Sequence[str] = ("Read", "Edit", "Bash(pytest)"),
+    motif_rate: float = 0.35,
+) -> list[Step]:
+    """Random sessions (one or two segments each) with a planted motif and a few
+    destructive `git push --force` calls. Adjacent steps never repeat a signature."""
+    rng = random.Random(seed)
+    vocabulary = {
+        "Read": 30, "Edit": 12, "Bash(pytest)": 8, "Grep": 10, "Glob": 6,
+        "Bash(git status)": 6, "Write": 5, "TodoWrite": 4, "Bash(ls)": 5,
+        "Bash(git push)": 1,
+    }
+    names, weights = zip(*vocabulary.items(), strict=True)
+    steps: list[Step] = []
+    for day in days:
+        day_start = datetime.fromisoformat(day)
+        for s in range(sessions_per_day):
+            session_id = f"sess-{day}-{s:03d}"
+            at = day_start + timedelta(minutes=rng.randint(0, 22 * 60))
+            for g in range(rng.choice((1, 1, 2))):
+                segment_id = f"{session_id}-seg{g}"
+                signatures: list[str] = []
+                target = rng.randint(3, 28)
+                while len(signatures) < target:
+                    if rng.random() < motif_rate:
+                        candidates = list(motif)
+                    else:
+                        candidates = [rng.choices(names, weights)[0]]
+                    for signature in candidates:
+                        if not signatures or signatures[-1] != signature:
+                            signatures.append(signature)
+                for index, signature in enumerate(signatures):
+                    duration = timedelta(seconds=rng.randint(2, 90))
+                    command, rule = None, None
+                    if signature.startswith("Bash("):
+                        command = signature[5:-1] + " -q"
+                    if signature == "Bash(git push)":
+                        command, rule = "git push --force origin main", "git_force_push"
+                    steps.append(
+                        Step(session_id, segment_id, index, signature, at, at + duration, command, rule)
+                    )
+                    at += duration + timedelta(seconds=rng.randint(1, 30))
+                at += timedelta(minutes=45)
+    return steps
+
+
+def occurrences_from_steps(steps: Sequence[Step], min_length: int = 2, max_length: int = 5) -> list[dict[str, Any]]:
+    """Every contiguous n-gram of every segment, as fct_pattern_occurrences rows."""
+    by_segment: dict[str, list[Step]] = {}
+    for step in steps:
+        by_segment.setdefault(step.segment_id, []).append(step)
+    rows = []
+    for segment_id, segment in by_segment.items():
+        segment.sort(key=lambda s: s.step_index)
+        for k in range(min_length, max_length + 1):
+            for start in range(len(segment) - k + 1):
+                window = segment[start : start + k]
+                signatures = [s.tool_signature for s in window]
+                destructive = next((s for s in window if s.destructive_rule_id), None)
+                rows.append(
+                    {
+                        "occurrence_id": f"{segment_id}:{start}:{k}",
+                        "pattern_id": pattern_id_of(signatures),
+                        "tool_sequence": ARROW.join(signatures),
+                        "pattern_length": k,
+                        "session_id": window[0].session_id,
+                        "segment_id": segment_id,
+                        "start_step_index": start,
+                        "started_at": window[0].started_at,
+                        "ended_at": window[-1].ended_at,
+                        "occurrence_date": window[0].started_at.date(),
+                        "duration_ms": (window[-1].ended_at - window[0].started_at).total_seconds() * 1000,
+                        "tool_call_ids": [call_id_of(s) for s in window],
+                        "event_ids": [f"evt-{s.segment_id}:{s.step_index}" for s in window],
+                        "commands": [s.command for s in window],
+                        "is_destructive": destructive is not None,
+                        "destructive_rule_id": destructive.destructive_rule_id if destructive else None,
+                        "destructive_category": "git" if destructive else None,
+                        "destructive_reason": "rewrites shared history" if destructive else None,
+                    }
+                )
+    return rows
+
+
+def _insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[Any]) -> None:
+    if rows:
+        con.executemany(sql, rows)
+
+
+def write_upstream(warehouse: Path, steps: Sequence[Step], occurrences: Sequence[dict[str, Any]]) -> None:
+    """(Re)write the two upstream relations the scoring nodes read."""
+    with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
+        con.execute("create schema if not exists intermediate")
+        con.execute("create schema if not exists marts")
+        con.execute("drop table if exists intermediate.int_tool_steps_sequenced")
+        con.execute(
+            "create table intermediate.int_tool_steps_sequenced (session_id varchar, segment_id varchar,"
+            " step_index integer, tool_signature varchar, started_at timestamp, ended_at timestamp,"
+            " is_destructive boolean, destructive_rule_id varchar, is_beyond_step_cap boolean)"
+        )
+        _insert_many(
+            con,
+            "insert into intermediate.int_tool_steps_sequenced values (?, ?, ?, ?, ?, ?, ?, ?, false)",
+            [
+                (s.session_id, s.segment_id, s.step_index, s.tool_signature, s.started_at,
+                 s.ended_at, s.destructive_rule_id is not None, s.destructive_rule_id)
+                for s in steps
+            ],
+        )
+        con.execute("drop table if exists intermediate.int_tool_calls_signed")
+        con.execute(
+            "create table intermediate.int_tool_calls_signed (tool_call_id varchar, session_id varchar,"
+            " tool_signature varchar, command varchar, file_path varchar, started_at timestamp,"
+            " is_destructive boolean, destructive_rule_id varchar)"
+        )
+        _insert_many(
+            con,
+            "insert into intermediate.int_tool_calls_signed values (?, ?, ?, ?, null, ?, ?, ?)",
+            [
+                (call_id_of(s), s.session_id, s.tool_signature, s.command, s.started_at,
+                 s.destructive_rule_id is not None, s.destructive_rule_id)
+                for s in steps
+            ],
+        )
+        con.execute("drop table if exists marts.fct_pattern_occurrences")
+        con.execute(
+            "create table marts.fct_pattern_occurrences (occurrence_id varchar, pattern_id varchar,"
+            " tool_sequence varchar, pattern_length integer, session_id varchar, segment_id varchar,"
+            " start_step_index integer, started_at timestamp, ended_at timestamp, occurrence_date date,"
+            " duration_ms double, tool_call_ids varchar[], event_ids varchar[], commands varchar[],"
+            " is_destructive boolean, destructive_rule_id varchar, destructive_category varchar,"
+            " destructive_reason varchar)"
+        )
+        if occurrences:
+            columns = list(occurrences[0])
+            con.executemany(
+                f"insert into marts.fct_pattern_occurrences ({', '.join(columns)})"
+                f" values ({', '.join('?' for _ in columns)})",
+                [[row[c] for c in columns] for row in occurrences],
+            )
+
+
+def run_dbt(warehouse: Path, command: str, args: Sequence[str], dbt_vars: dict[str, Any] | None, work: Path) -> None:
+    from dbt.cli.main import dbtRunner
+
+    saved = os.environ.get("RUNNER_WAREHOUSE")
+    os.environ["RUNNER_WAREHOUSE"] = str(warehouse)
+    try:
+        cli_args = [
+            command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+            "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet",
+            *args,
+        ]
+        if dbt_vars:
+            cli_args += ["--vars", json.dumps(dbt_vars)]
+        result = dbtRunner().invoke(cli_args)
+    finally:
+        if saved is None:
+            os.environ.pop("RUNNER_WAREHOUSE", None)
+        else:
+            os.environ["RUNNER_WAREHOUSE"] = saved
+    if not result.success:
+        failures = [
+            f"{r.node.name}: {r.status}: {r.message}"
+            for r in (getattr(result.result, "results", None) or [])
+            if str(r.status) not in {"success", "pass"}
+        ]
+        raise AssertionError(f"dbt {command} failed: {result.exception or failures}")
+
+
+def build_scoring(warehouse: Path, work: Path, dbt_vars: dict[str, Any] | None = None) -> None:
+    """`dbt run` of the scoring nodes over the upstream relations already in the warehouse."""
+    run_dbt(warehouse, "run", ["--select", *SCORING_NODES], dbt_vars, work)
+
+
+def fetch(warehouse: Path, sql: str) -> list[dict[str, Any]]:
+    # dbt-duckdb may keep its connection open in this process: use the same configuration.
+    with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
