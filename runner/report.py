@@ -84,22 +84,26 @@ class Window:
 def write_report(settings: Settings, extra: Mapping[str, Any] | None = None) -> list[Path]:
     """Collect the report for ``settings.run_date`` and write JSON, Markdown and HTML.
 
-    ``extra`` maps a step name (ingest, build, checks, sync, notify, …) to that step's
-    summary, as ``runner daily`` saw it: a dict (or a dataclass) that may carry
-    ``success`` (bool) or ``status`` (str), ``failures`` (a list of strings or dicts), and
-    any scalar details. Failed steps are listed at the top of the report with their reasons.
-    Returns the written paths, the dated files first.
+    ``extra`` maps a step name (checks, sync, notify, …) to that step's summary, as
+    ``runner daily`` saw it: the step's summary object, a dict, a bool or a note (str).
+    See ``summarize_steps`` for what is read from it. Failed steps are listed at the top
+    of the report with their reasons. Returns the written paths, the dated files first.
     """
-    window = Window(settings.run_date, settings.window_hours)
-    document = collect_report(settings.warehouse, window, extra)
-    document["auto_reject_below"] = float(
-        settings.dbt_vars.get(AUTO_REJECT_VAR, AUTO_REJECT_DEFAULT)
+    document = collect_report(
+        settings.warehouse,
+        Window(settings.run_date, settings.window_hours),
+        extra,
+        auto_reject_below=float(settings.dbt_vars.get(AUTO_REJECT_VAR, AUTO_REJECT_DEFAULT)),
     )
     return write_files(settings.report_dir, document)
 
 
 def collect_report(
-    warehouse: Path, window: Window, extra: Mapping[str, Any] | None = None
+    warehouse: Path,
+    window: Window,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    auto_reject_below: float = AUTO_REJECT_DEFAULT,
 ) -> dict[str, Any]:
     """The report as one JSON-ready document, read from the marts in one connection."""
     with _connect(warehouse) as con:
@@ -130,6 +134,7 @@ def collect_report(
             "destructive_patterns": _query(con, "destructive_patterns", params),
             "trend": {"days": TREND_DAYS, "rows": _query(con, "daily_trend", params)},
             "pattern_points": _query(con, "pattern_points", params),
+            "auto_reject_below": auto_reject_below,
         }
     steps = summarize_steps(extra or {})
     document["steps"] = steps
@@ -137,7 +142,7 @@ def collect_report(
         f"{step['step']}: {reason}"
         for step in steps
         if step["status"] == "failed"
-        for reason in (step["failures"] or ["failed (no reason given)"])
+        for reason in (step["failures"] or [step["summary"] or "failed (no reason given)"])
     ]
     return _json_safe(document)
 
@@ -504,6 +509,13 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def _usd_compact(value: float) -> str:
+    """For the summary cards, where a full amount would overflow: $9,999, $46.8k, $1.17M."""
+    if abs(value) < 10_000:
+        return f"${value:,.0f}"
+    return f"${charts.format_count(value)}"
+
+
 # --- HTML -------------------------------------------------------------------------------
 
 
@@ -517,7 +529,7 @@ def render_html(doc: Mapping[str, Any]) -> str:
         lstrip_blocks=True,
     )
     env.filters["usd"] = _usd
-    env.filters["usd_whole"] = lambda value: f"${value:,.0f}"
+    env.filters["usd_compact"] = _usd_compact
     env.filters["thousands"] = lambda value: f"{value:,}"
     template = env.get_template("report.html.j2")
     return template.render(doc=doc, charts=_charts(doc), status_colors=charts.STATUS_COLORS)
