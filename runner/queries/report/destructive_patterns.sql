@@ -17,4 +17,4 @@ from classifications
 where classifications.is_destructive
 order by
     classifications.window_occurrence_count desc,
-    classifications.pattern_id
+    classifications.pattern_id asc

@@ -16,5 +16,5 @@ from classifications
 order by
     classifications.estimated_savings_usd desc,
     classifications.window_occurrence_count desc,
-    classifications.pattern_id
+    classifications.pattern_id asc
 limit $top_n

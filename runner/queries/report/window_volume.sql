@@ -5,28 +5,33 @@ with hook_events as (
     select * from staging.stg_raw__hook_events
 ),
 
+events_flagged as (
+    select
+        hook_events.session_id,
+        hook_events.quarantine_reason is not null as is_quarantined,
+        hook_events.event_at is null as is_without_timestamp,
+        coalesce(
+            hook_events.event_at >= $window_start_at
+            and hook_events.event_at < $window_end_at,
+            false
+        ) as is_in_window
+    from hook_events
+),
+
 events_counted as (
     select
-        count(*) filter (
-            where hook_events.quarantine_reason is null
-            and hook_events.event_at >= $window_start_at
-            and hook_events.event_at < $window_end_at
-        ) as events,
-        count(distinct hook_events.session_id) filter (
-            where hook_events.quarantine_reason is null
-            and hook_events.event_at >= $window_start_at
-            and hook_events.event_at < $window_end_at
-        ) as sessions,
-        count(*) filter (
-            where hook_events.quarantine_reason is not null
-            and hook_events.event_at >= $window_start_at
-            and hook_events.event_at < $window_end_at
+        count_if(events_flagged.is_in_window and not events_flagged.is_quarantined) as events,
+        count(distinct case
+            when events_flagged.is_in_window and not events_flagged.is_quarantined
+                then events_flagged.session_id
+        end) as sessions,
+        count_if(
+            events_flagged.is_in_window and events_flagged.is_quarantined
         ) as quarantined_in_window,
-        count(*) filter (
-            where hook_events.quarantine_reason is not null
-            and hook_events.event_at is null
+        count_if(
+            events_flagged.is_without_timestamp and events_flagged.is_quarantined
         ) as quarantined_without_timestamp
-    from hook_events
+    from events_flagged
 )
 
 select * from events_counted
