@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 #: per-URL ``?cto=``/``?rto=`` parameters win over these when the operator sets them.
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 10.0
-#: Hard ceiling on one send, retries included (Apprise stops waiting after this).
+#: Hard ceiling on one send attempt, whatever the plugin does (Apprise stops waiting).
 SERVICE_TIMEOUT_S = 30.0
 #: Attempts per channel and run (the first one plus quick retries), then wait for the next run.
 SEND_ATTEMPTS = 2
@@ -115,9 +115,7 @@ def compose_message(patterns: Sequence[PendingPattern], review_url: str) -> Mess
     if hidden > 0:
         lines.append(f"… and {hidden} more in the review UI.")
     lines += ["", f"Review them: {base}"]
-    title = (
-        f"{len(patterns)} new pending pattern{'s' if len(patterns) != 1 else ''} ({_usd(total)})"
-    )
+    title = f"{len(patterns)} new pending {noun} to review ({_usd(total)})"
     return Message(title=redact_secrets(title), body=redact_secrets("\n".join(lines)))
 
 
@@ -145,7 +143,7 @@ class Channel:
     @property
     def key(self) -> str:
         """Stable id for bookkeeping: sha256 of the URL without its password."""
-        without_password = _replace_password(urlsplit(self.url.strip()), None)
+        without_password = _without_password(urlsplit(self.url.strip()))
         return hashlib.sha256(urlunsplit(without_password).encode()).hexdigest()[:32]
 
     @property
@@ -167,6 +165,7 @@ class Channel:
 
 
 def channel_label(url: str) -> str:
+    """scheme://[user:***@]host[:port]/path, with token-like parts masked and no query."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -190,13 +189,11 @@ def _looks_secret(segment: str) -> bool:
     return len(segment) >= 20 or (len(segment) >= 8 and has_digit and has_alpha)
 
 
-def _replace_password(parts: SplitResult, password: str | None) -> SplitResult:
+def _without_password(parts: SplitResult) -> SplitResult:
     if parts.password is None:
         return parts
     host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    userinfo = user if password is None else f"{user}:{password}"
-    return parts._replace(netloc=f"{userinfo}@{host}")
+    return parts._replace(netloc=f"{parts.username or ''}@{host}")
 
 
 def load_channel(url: str) -> apprise.Apprise | None:
@@ -350,14 +347,16 @@ def notify_reviewers(settings: Settings) -> NotifySummary:
     if not channels:
         return NotifySummary(channels_configured=False)
     pending = fetch_pending_patterns(settings.target)
+    announced = _announced_pattern_ids(settings.warehouse)
     summary = NotifySummary(pending_count=len(pending))
     run_id = f"notify-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    with _warehouse(settings.warehouse) as con:
-        for channel in channels:
-            outcome = _notify_channel(con, run_id, channel, pending, settings.review_url)
-            if not outcome.ok:
-                log.warning("notification to %s failed: %s", outcome.label, outcome.error)
-            summary.outcomes.append(outcome)
+    for channel in channels:
+        told = announced.get(channel.key, set())
+        new = [pattern for pattern in pending if pattern.pattern_id not in told]
+        outcome = _notify_channel(settings, run_id, channel, new)
+        if not outcome.ok:
+            log.warning("notification to %s failed: %s", outcome.label, outcome.error)
+        summary.outcomes.append(outcome)
     return summary
 
 
@@ -371,18 +370,13 @@ def _unique_channels(urls: Sequence[str]) -> list[Channel]:
 
 
 def _notify_channel(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    channel: Channel,
-    pending: Sequence[PendingPattern],
-    review_url: str,
+    settings: Settings, run_id: str, channel: Channel, new: Sequence[PendingPattern]
 ) -> ChannelOutcome:
-    announced = _announced_pattern_ids(con, channel.key)
-    new = [pattern for pattern in pending if pattern.pattern_id not in announced]
+    """One message with the channel's new patterns; logged before the next channel is tried."""
     if not new:
         return ChannelOutcome(channel.label, 0, ok=True)
-    error = _send(channel, compose_message(new, review_url))
-    _record_attempt(con, run_id, channel, new, error)
+    error = _send(channel, compose_message(new, settings.review_url))
+    _record_attempt(settings.warehouse, run_id, channel, new, error)
     return ChannelOutcome(channel.label, len(new), ok=error is None, error=error)
 
 
@@ -442,6 +436,7 @@ def _driver_errors(target: Target) -> tuple[type[Exception], ...]:
 # --- warehouse bookkeeping ---------------------------------------------------------------
 @contextmanager
 def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection (the file is not held while messages go out)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path))
@@ -449,7 +444,7 @@ def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise RunnerError(
             f"cannot open the warehouse {path} to log notifications: {exc}",
             "another process may hold it; retry when it has finished",
-        ) from exc
+        ) from None
     try:
         con.execute(BOOKKEEPING_DDL)
         yield con
@@ -457,15 +452,18 @@ def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _announced_pattern_ids(con: duckdb.DuckDBPyConnection, channel_key: str) -> set[str]:
-    rows = con.execute(
-        "select pattern_id from runner.notifications where channel_key = ?", [channel_key]
-    ).fetchall()
-    return {str(row[0]) for row in rows}
+def _announced_pattern_ids(warehouse: Path) -> dict[str, set[str]]:
+    """Per channel_key, the patterns already announced successfully on that channel."""
+    with _warehouse(warehouse) as con:
+        rows = con.execute("select channel_key, pattern_id from runner.notifications").fetchall()
+    announced: dict[str, set[str]] = {}
+    for channel_key, pattern_id in rows:
+        announced.setdefault(str(channel_key), set()).add(str(pattern_id))
+    return announced
 
 
 def _record_attempt(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
     run_id: str,
     channel: Channel,
     patterns: Sequence[PendingPattern],
@@ -473,8 +471,8 @@ def _record_attempt(
 ) -> None:
     """Log the attempt and, when it succeeded, mark its patterns announced: one transaction."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("begin transaction")
-    try:
+    with _warehouse(warehouse) as con:
+        con.execute("begin transaction")
         con.execute(
             "insert into runner.notification_attempts values (?, ?, ?, ?, ?, ?, ?)",
             [run_id, channel.key, channel.label, now, error is None, error, len(patterns)],
@@ -485,6 +483,3 @@ def _record_attempt(
                 [[pattern.pattern_id, channel.key, now] for pattern in patterns],
             )
         con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise

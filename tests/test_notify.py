@@ -246,11 +246,20 @@ def test_webhook_500_is_retried_then_queued_for_the_next_run(
     assert len(smtp_server.messages) == 1  # channel A is not told twice
 
 
+@pytest.mark.parametrize(
+    ("bound", "value"),
+    [("READ_TIMEOUT_S", 0.5), ("SERVICE_TIMEOUT_S", 0.5)],
+    ids=["socket-read-timeout", "service-timeout"],
+)
 def test_a_hung_server_is_given_up_on_quickly(
-    sqlite_target: Target, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_target: Target,
+    warehouse: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bound: str,
+    value: float,
 ) -> None:
-    monkeypatch.setattr(notify, "READ_TIMEOUT_S", 0.5)
-    monkeypatch.setattr(notify, "RETRY_WAIT_S", 0.1)
+    monkeypatch.setattr(notify, "READ_TIMEOUT_S", 60.0)
+    monkeypatch.setattr(notify, bound, value)
     with socket.socket() as silent:  # accepts connections (backlog) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
