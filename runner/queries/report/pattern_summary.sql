@@ -7,12 +7,16 @@ with classifications as (
 patterns_summarized as (
     select
         count(*) as patterns,
-        count_if(classifications.first_seen_at >= $window_start_at) as new_patterns,
-        count_if(classifications.first_seen_at < $window_start_at) as updated_patterns,
-        count_if(classifications.is_destructive) as destructive_patterns,
-        count_if(classifications.status = 'auto-approved') as auto_approved,
-        count_if(classifications.status = 'pending') as pending,
-        count_if(classifications.status = 'auto-rejected') as auto_rejected,
+        count(*) filter (
+            where classifications.first_seen_at >= $window_start_at
+        ) as new_patterns,
+        count(*) filter (
+            where classifications.first_seen_at < $window_start_at
+        ) as updated_patterns,
+        count(*) filter (where classifications.is_destructive) as destructive_patterns,
+        count(*) filter (where classifications.status = 'auto-approved') as auto_approved,
+        count(*) filter (where classifications.status = 'pending') as pending,
+        count(*) filter (where classifications.status = 'auto-rejected') as auto_rejected,
         coalesce(sum(classifications.estimated_savings_usd), 0) as estimated_savings_usd
     from classifications
 )

@@ -6,11 +6,11 @@ with hook_events as (
 reasons_counted as (
     select
         hook_events.quarantine_reason as reason,
-        count_if(
-            hook_events.event_at >= $window_start_at
+        count(*) filter (
+            where hook_events.event_at >= $window_start_at
             and hook_events.event_at < $window_end_at
         ) as rows_in_window,
-        count_if(hook_events.event_at is null) as rows_without_timestamp
+        count(*) filter (where hook_events.event_at is null) as rows_without_timestamp
     from hook_events
     where hook_events.quarantine_reason is not null
     group by hook_events.quarantine_reason

@@ -20,16 +20,17 @@ events_flagged as (
 
 events_counted as (
     select
-        count_if(events_flagged.is_in_window and not events_flagged.is_quarantined) as events,
-        count(distinct case
-            when events_flagged.is_in_window and not events_flagged.is_quarantined
-                then events_flagged.session_id
-        end) as sessions,
-        count_if(
-            events_flagged.is_in_window and events_flagged.is_quarantined
+        count(*) filter (
+            where events_flagged.is_in_window and not events_flagged.is_quarantined
+        ) as events,
+        count(distinct events_flagged.session_id) filter (
+            where events_flagged.is_in_window and not events_flagged.is_quarantined
+        ) as sessions,
+        count(*) filter (
+            where events_flagged.is_in_window and events_flagged.is_quarantined
         ) as quarantined_in_window,
-        count_if(
-            events_flagged.is_without_timestamp and events_flagged.is_quarantined
+        count(*) filter (
+            where events_flagged.is_without_timestamp and events_flagged.is_quarantined
         ) as quarantined_without_timestamp
     from events_flagged
 )
