@@ -80,9 +80,11 @@ def test_a_second_run_on_the_same_warehouse_is_refused(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(RunnerError, match=r"already running .*pid \d+"):
-            with exclusive_lock(warehouse):
-                pass
+        with (
+            pytest.raises(RunnerError, match=r"already running .*pid \d+"),
+            exclusive_lock(warehouse),
+        ):
+            pass
     finally:
         holder.kill()
         holder.wait()
