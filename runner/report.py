@@ -408,9 +408,9 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
             [
                 str(rank),
                 f"`{_md_code(row['tool_sequence'])}`",
-                f"{row['window_occurrence_count']:,}",
-                f"{row['occurrence_count']:,}",
-                f"{row['confidence_score']:.4f}",
+                _count(row["window_occurrence_count"]),
+                _count(row["occurrence_count"]),
+                _ratio(row["confidence_score"]),
                 _usd(row["estimated_savings_usd"]),
                 row["status"],
                 "yes" if row["is_new"] else "no",
@@ -428,7 +428,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
                 row["destructive_rule_id"] or "",
                 row["destructive_category"] or "",
                 f"`{_md_code(row['destructive_example'] or '')}`",
-                f"{row['window_occurrence_count']:,}",
+                _count(row["window_occurrence_count"]),
                 row["status"],
             ]
             for row in doc["destructive_patterns"]
@@ -505,8 +505,20 @@ def _md_text(value: str) -> str:
     return " ".join(str(value).split())
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.2f}"
+#: Shown for a missing mart value (the contract types the columns, not their nullability).
+MISSING = "n/a"
+
+
+def _usd(value: float | None) -> str:
+    return MISSING if value is None else f"${value:,.2f}"
+
+
+def _count(value: int | None) -> str:
+    return MISSING if value is None else f"{value:,}"
+
+
+def _ratio(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.4f}"
 
 
 def _usd_compact(value: float) -> str:
@@ -530,7 +542,8 @@ def render_html(doc: Mapping[str, Any]) -> str:
     )
     env.filters["usd"] = _usd
     env.filters["usd_compact"] = _usd_compact
-    env.filters["thousands"] = lambda value: f"{value:,}"
+    env.filters["thousands"] = _count
+    env.filters["ratio"] = _ratio
     template = env.get_template("report.html.j2")
     return template.render(doc=doc, charts=_charts(doc), status_colors=charts.STATUS_COLORS)
 
@@ -575,8 +588,8 @@ def _charts(doc: Mapping[str, Any]) -> dict[str, Any]:
             x=row["window_occurrence_count"],
             y=row["confidence_score"],
             status=row["status"],
-            tooltip=f"{row['tool_sequence']}: {row['window_occurrence_count']:,} occurrences, "
-            f"confidence {row['confidence_score']:.4f}, {row['status']}",
+            tooltip=f"{row['tool_sequence']}: {_count(row['window_occurrence_count'])} "
+            f"occurrences, confidence {_ratio(row['confidence_score'])}, {row['status']}",
         )
         for row in doc["pattern_points"]
     ]

@@ -319,6 +319,24 @@ def test_marts_built_for_another_day_are_refused(workdir: Path, cli: CliRunner) 
     assert "runner build --run-date 2026-03-11" in " ".join(result.output.split())
 
 
+def test_missing_mart_values_are_shown_as_na(workdir: Path, cli: CliRunner) -> None:
+    """The contract types the columns but does not forbid nulls: no crash, no fake point."""
+    warehouse = build_warehouse(workdir / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.pattern_classifications set confidence_score = null, "
+            "estimated_savings_usd = null where pattern_id = 'p4'"
+        )
+    result = run_report(cli, warehouse, workdir / "reports")
+    assert result.exit_code == 0, result.output
+
+    assert (
+        "| 5 | `Grep→Read` | 7 | 40 | n/a | n/a |"
+        in (workdir / "reports" / "latest.md").read_text()
+    )
+    assert (workdir / "reports" / "latest.html").read_text().count("<circle") == len(PATTERNS) - 1
+
+
 @dataclass(frozen=True)
 class FakeCheckResult:
     suite: str

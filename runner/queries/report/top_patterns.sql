@@ -14,7 +14,7 @@ select
     classifications.first_seen_at >= $window_start_at as is_new
 from classifications
 order by
-    classifications.estimated_savings_usd desc,
+    classifications.estimated_savings_usd desc nulls last,
     classifications.window_occurrence_count desc,
     classifications.pattern_id asc
 limit $top_n
