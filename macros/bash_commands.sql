@@ -51,5 +51,5 @@
 {#- The subcommand: the next word when it is a plain word (not an option, a path or
     a quoted string); null otherwise. -#}
 {% macro bash_subcommand(rest_expr) -%}
-    nullif({{ hook_patterns.regex_extract(rest_expr, "'^([A-Za-z0-9][A-Za-z0-9:_.-]*)(\\s|$|;|&|\\|)'", 1) }}, '')
+    nullif({{ hook_patterns.regex_extract(rest_expr, "'^([A-Za-z0-9][A-Za-z0-9:_.-]*)(\\s|$|[;&|)])'", 1) }}, '')
 {%- endmacro %}

@@ -78,3 +78,17 @@
     {%- for i in range(count) -%}{%- do names.append(column ~ '_' ~ i) -%}{%- endfor -%}
     {{ return(names) }}
 {%- endmacro %}
+
+
+{#- Number of elements of a list. -#}
+{% macro list_length(expr) -%}
+    {{ return(adapter.dispatch('list_length', 'hook_patterns')(expr)) }}
+{%- endmacro %}
+
+{% macro default__list_length(expr) -%}
+    size({{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__list_length(expr) -%}
+    len({{ expr }})
+{%- endmacro %}

@@ -15,13 +15,26 @@ tool_calls as (
 
 signature_rules as (
 
-    select * from {{ ref('tool_signature_rules') }}
+    select
+        program,
+        nullif(alias, '') as alias,
+        coalesce(cast(keep_subcommand as boolean), false) as keep_subcommand,
+        nullif(unwrap_regex, '') as unwrap_regex,
+    from {{ ref('tool_signature_rules') }}
 
 ),
 
 destructive_rules as (
 
-    select * from {{ ref('destructive_rules') }}
+    select
+        rule_id,
+        cast(priority as integer) as priority,
+        category,
+        tool_pattern,
+        match_regex,
+        nullif(unless_regex, '') as unless_regex,
+        reason,
+    from {{ ref('destructive_rules') }}
 
 ),
 
@@ -83,7 +96,7 @@ programs_named as (
         programs_unwrapped_{{ unwrap_passes }}.*,
         coalesce(signature_rules.alias, programs_unwrapped_{{ unwrap_passes }}.program_{{ unwrap_passes }}) as program,
         case
-            when coalesce(signature_rules.keep_subcommand, false)
+            when signature_rules.keep_subcommand
                 then {{ bash_subcommand('programs_unwrapped_' ~ unwrap_passes ~ '.rest_' ~ unwrap_passes) }}
         end as subcommand,
     from programs_unwrapped_{{ unwrap_passes }}

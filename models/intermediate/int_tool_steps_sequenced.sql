@@ -65,15 +65,17 @@ steps_started as (
     select
         *,
         session_id || '#' || cast(segment_number as varchar) as segment_id,
+        {%- if collapse %}
         case
-            {%- if collapse %}
             when tool_signature = lag(tool_signature) over (
                 partition by session_id, segment_number
                 order by session_call_number
             ) then 0
-            {%- endif %}
             else 1
         end as is_step_start,
+        {%- else %}
+        1 as is_step_start,
+        {%- endif %}
     from segments_numbered
 
 ),
