@@ -129,24 +129,29 @@ def run_dbt(
     return DbtResult(command=command, success=returncode == 0, outcomes=outcomes, log_tail=tail)
 
 
+#: dbt's per-node result events (Log<Kind>Result); their node_info says how it ended.
+_RESULT_STATUS = {"ok": "success", "pass": "pass", "success": "success"}
+
+
 def _parse_log_line(line: str) -> tuple[NodeOutcome | None, str]:
     try:
         event = json.loads(line)
     except json.JSONDecodeError:
         return None, line.rstrip()
     info = event.get("info", {})
+    name = str(info.get("name", ""))
     text = info.get("msg", "") if info.get("level") in {"error", "warn"} else ""
-    if info.get("name") != "NodeFinished":
+    data = event.get("data", {})
+    node = data.get("node_info") or {}
+    if not (name.startswith("Log") and name.endswith("Result") and node.get("unique_id")):
         return None, text
-    node = event.get("data", {}).get("node_info", {})
-    run_result = event.get("data", {}).get("run_result", {})
+    raw_status = str(data.get("status") or node.get("node_status") or "?").lower()
     return (
         NodeOutcome(
-            unique_id=node.get("unique_id", "?"),
+            unique_id=node["unique_id"],
             name=node.get("node_name", "?"),
             resource_type=node.get("resource_type", "?"),
-            status=str(run_result.get("status") or node.get("node_status", "?")),
-            message=run_result.get("message"),
+            status=_RESULT_STATUS.get(raw_status, raw_status),
         ),
         text,
     )
