@@ -221,7 +221,7 @@ def create_statements(dialect: Dialect) -> list[str]:
 
 
 # --- DML -------------------------------------------------------------------------------
-def human_decided(table: str = APPROVALS) -> exp.Expression:
+def human_decided(table: str = APPROVALS) -> exp.Condition:
     """A row whose decision belongs to a reviewer: approved/rejected, or reviewed_by set."""
     return exp.or_(
         exp.column("status", table).isin(*HUMAN_STATUSES),

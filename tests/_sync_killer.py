@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 import psycopg
 
+from runner.targets import Dialect
+
 REPO = Path(__file__).resolve().parents[1]
 
 _MART_COLUMNS = """
@@ -105,7 +107,7 @@ def write_mart(path: Path, patterns: list[dict[str, Any]]) -> Path:
 class Db:
     """A plain client of a target database, standing in for the review UI."""
 
-    dialect: str
+    dialect: Dialect
     url: str
     path: Path | None = None
 

@@ -13,9 +13,11 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 from _sync_killer import Db, PausedSync, pattern, write_mart
+from typer.testing import CliRunner
 
 from runner import sync, targets
 from runner.approvals_schema import inspect_approvals
@@ -552,7 +554,7 @@ def test_redact_secrets_leaves_plain_text_alone(text: str) -> None:
 
 
 # --- bad input, through the command line ---------------------------------------------
-def test_the_cli_syncs_and_prints_a_summary(cli, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_syncs_and_prints_a_summary(cli: CliRunner, workdir: Path) -> None:
     write_mart(workdir / "w.duckdb", DAY1)
     args = ["sync-approvals", "--warehouse", "w.duckdb", "--target", "sqlite:///out/a.db"]
 
@@ -582,8 +584,8 @@ def test_the_cli_syncs_and_prints_a_summary(cli, workdir: Path) -> None:  # type
     ],
 )
 def test_bad_targets_fail_with_one_clear_line(
-    cli, workdir: Path, target: str, expected: str
-) -> None:  # type: ignore[no-untyped-def]
+    cli: CliRunner, workdir: Path, target: str, expected: str
+) -> None:
     write_mart(workdir / "w.duckdb", DAY1)
 
     result = cli.invoke(app, ["sync-approvals", "--warehouse", "w.duckdb", "--target", target])
@@ -596,10 +598,10 @@ def test_bad_targets_fail_with_one_clear_line(
 
 
 @pytest.mark.parametrize("mart", [False, True], ids=["no-warehouse", "no-mart"])
-def test_a_missing_warehouse_or_mart_says_to_build_first(cli, workdir: Path, mart: bool) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_warehouse_or_mart_says_to_build_first(
+    cli: CliRunner, workdir: Path, mart: bool
+) -> None:
     if mart:
-        import duckdb
-
         duckdb.connect(str(workdir / "w.duckdb")).close()
 
     result = cli.invoke(
