@@ -33,6 +33,9 @@ from runner.errors import RunnerError
 REPORT_VERSION = 1
 TOP_PATTERNS = 10
 TREND_DAYS = 14
+#: Destructive patterns listed in the Markdown and HTML (most frequent first); the JSON
+#: keeps them all. A noisy rule can flag hundreds, which would bury the rest of the page.
+DESTRUCTIVE_SHOWN = 25
 STATUSES = ("auto-approved", "pending", "auto-rejected")
 #: The dbt var (and its default in dbt_project.yml) below which patterns are auto-rejected;
 #: the scatter draws it as a reference line.
@@ -362,7 +365,21 @@ def _json_safe(value: Any) -> Any:
 
 def render_markdown(doc: Mapping[str, Any]) -> str:
     """The report as GitHub-flavoured Markdown: the same sections as the HTML page."""
-    window, patterns, quarantine = doc["window"], doc["patterns"], doc["quarantine"]
+    sections = (
+        _md_header,
+        _md_summary,
+        _md_steps,
+        _md_status,
+        _md_top_patterns,
+        _md_destructive,
+        _md_quarantine,
+        _md_trend,
+    )
+    return "\n".join(line for section in sections for line in section(doc))
+
+
+def _md_header(doc: Mapping[str, Any]) -> list[str]:
+    window = doc["window"]
     lines = [
         f"# Hook pattern report: {doc['run_date']}",
         "",
@@ -376,10 +393,15 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         lines.append("")
     if doc["is_empty"]:
         lines += ["**No events in the window**: there was nothing to analyse this day.", ""]
-    lines += [
+    return lines
+
+
+def _md_summary(doc: Mapping[str, Any]) -> list[str]:
+    patterns, quarantine, volume = doc["patterns"], doc["quarantine"], doc["volume"]
+    return [
         "## Summary",
         "",
-        f"- Events: {doc['volume']['events']:,} in {doc['volume']['sessions']:,} sessions",
+        f"- Events: {volume['events']:,} in {volume['sessions']:,} sessions",
         f"- Quarantined rows: {quarantine['rows_in_window']:,} in the window, "
         f"{quarantine['rows_without_timestamp']:,} without a timestamp (all time)",
         f"- Patterns: {patterns['total']:,} ({patterns['new']:,} new, "
@@ -387,82 +409,88 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         f"- Estimated savings of all patterns: {_usd(patterns['estimated_savings_usd'])}",
         "",
     ]
-    lines += _md_steps(doc["steps"])
-    lines += ["## Patterns by status", ""]
-    lines += _md_table(
-        ["Status", "Patterns"], [[status, f"{n:,}"] for status, n in patterns["by_status"].items()]
-    )
-    lines += ["## Top patterns by estimated savings", ""]
-    lines += _md_table(
-        [
-            "#",
-            "Sequence",
-            "Occurrences (window)",
-            "Occurrences (all time)",
-            "Confidence",
-            "Savings",
-            "Status",
-            "New",
-        ],
-        [
-            [
-                str(rank),
-                f"`{_md_code(row['tool_sequence'])}`",
-                _count(row["window_occurrence_count"]),
-                _count(row["occurrence_count"]),
-                _ratio(row["confidence_score"]),
-                _usd(row["estimated_savings_usd"]),
-                row["status"],
-                "yes" if row["is_new"] else "no",
-            ]
-            for rank, row in enumerate(doc["top_patterns"], start=1)
-        ],
-        empty="No patterns in this window.",
-    )
-    lines += ["## Destructive patterns caught", ""]
-    lines += _md_table(
-        ["Sequence", "Rule", "Category", "Example (redacted)", "Occurrences", "Status"],
-        [
-            [
-                f"`{_md_code(row['tool_sequence'])}`",
-                row["destructive_rule_id"] or "",
-                row["destructive_category"] or "",
-                f"`{_md_code(row['destructive_example'] or '')}`",
-                _count(row["window_occurrence_count"]),
-                row["status"],
-            ]
-            for row in doc["destructive_patterns"]
-        ],
-        empty="No destructive patterns in this window.",
-    )
-    lines += ["## Quarantine", ""]
-    lines += _md_table(
-        ["Reason", "Rows in window", "Rows without timestamp"],
-        [
-            [row["reason"], f"{row['rows_in_window']:,}", f"{row['rows_without_timestamp']:,}"]
-            for row in quarantine["by_reason"]
-        ],
-        empty="No quarantined rows.",
-    )
-    lines += [f"## Trend (last {doc['trend']['days']} days)", ""]
-    lines += _md_table(
-        ["Date", "Events", "Sessions", "Quarantined", "Occurrences", "Distinct patterns"],
-        [
-            [
-                row["activity_date"],
-                f"{row['events']:,}",
-                f"{row['sessions']:,}",
-                f"{row['quarantined']:,}",
-                f"{row['occurrences']:,}",
-                f"{row['distinct_patterns']:,}",
-            ]
-            for row in doc["trend"]["rows"]
-        ],
-    )
-    return "\n".join(lines)
 
 
-def _md_steps(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+def _md_status(doc: Mapping[str, Any]) -> list[str]:
+    by_status = doc["patterns"]["by_status"]
+    rows = [[status, _count(n)] for status, n in by_status.items()]
+    return ["## Patterns by status", "", *_md_table(["Status", "Patterns"], rows)]
+
+
+def _md_top_patterns(doc: Mapping[str, Any]) -> list[str]:
+    header = [
+        "#",
+        "Sequence",
+        "Occurrences (window)",
+        "Occurrences (all time)",
+        "Confidence",
+        "Savings",
+        "Status",
+        "New",
+    ]
+    rows = [
+        [
+            str(rank),
+            f"`{_md_code(row['tool_sequence'])}`",
+            _count(row["window_occurrence_count"]),
+            _count(row["occurrence_count"]),
+            _ratio(row["confidence_score"]),
+            _usd(row["estimated_savings_usd"]),
+            row["status"],
+            "yes" if row["is_new"] else "no",
+        ]
+        for rank, row in enumerate(doc["top_patterns"], start=1)
+    ]
+    return [
+        "## Top patterns by estimated savings",
+        "",
+        *_md_table(header, rows, empty="No patterns in this window."),
+    ]
+
+
+def _md_destructive(doc: Mapping[str, Any]) -> list[str]:
+    found = doc["destructive_patterns"]
+    header = ["Sequence", "Rule", "Category", "Example (redacted)", "Occurrences", "Status"]
+    rows = [
+        [
+            f"`{_md_code(row['tool_sequence'])}`",
+            row["destructive_rule_id"] or "",
+            row["destructive_category"] or "",
+            f"`{_md_code(row['destructive_example'] or '')}`",
+            _count(row["window_occurrence_count"]),
+            row["status"],
+        ]
+        for row in found[:DESTRUCTIVE_SHOWN]
+    ]
+    lines = ["## Destructive patterns caught", ""]
+    if len(found) > DESTRUCTIVE_SHOWN:
+        lines += [
+            f"The {DESTRUCTIVE_SHOWN} most frequent of {len(found):,}; all are in report.json.",
+            "",
+        ]
+    return lines + _md_table(header, rows, empty="No destructive patterns in this window.")
+
+
+def _md_quarantine(doc: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [row["reason"], _count(row["rows_in_window"]), _count(row["rows_without_timestamp"])]
+        for row in doc["quarantine"]["by_reason"]
+    ]
+    header = ["Reason", "Rows in window", "Rows without timestamp"]
+    return ["## Quarantine", "", *_md_table(header, rows, empty="No quarantined rows.")]
+
+
+def _md_trend(doc: Mapping[str, Any]) -> list[str]:
+    keys = ("events", "sessions", "quarantined", "occurrences", "distinct_patterns")
+    header = ["Date", "Events", "Sessions", "Quarantined", "Occurrences", "Distinct patterns"]
+    rows = [
+        [row["activity_date"], *(_count(row[key]) for key in keys)] for row in doc["trend"]["rows"]
+    ]
+    return [f"## Trend (last {doc['trend']['days']} days)", "", *_md_table(header, rows)]
+
+
+def _md_steps(doc: Mapping[str, Any]) -> list[str]:
+    steps = doc["steps"]
     if not steps:
         return []
     lines = ["## Pipeline steps", ""]
@@ -545,7 +573,12 @@ def render_html(doc: Mapping[str, Any]) -> str:
     env.filters["thousands"] = _count
     env.filters["ratio"] = _ratio
     template = env.get_template("report.html.j2")
-    return template.render(doc=doc, charts=_charts(doc), status_colors=charts.STATUS_COLORS)
+    return template.render(
+        doc=doc,
+        charts=_charts(doc),
+        status_colors=charts.STATUS_COLORS,
+        destructive_shown=DESTRUCTIVE_SHOWN,
+    )
 
 
 def _charts(doc: Mapping[str, Any]) -> dict[str, Any]:
