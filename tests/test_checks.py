@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -64,7 +65,8 @@ def tool_events(
                         "event_id": f"evt-{s}-{c}-{event_type}",
                         "event_type": event_type,
                         "session_id": f"session-{s}",
-                        "timestamp": at.isoformat(sep=" "),
+                        # Both shapes sources write: naive UTC text and ISO 8601 with `Z`.
+                        "timestamp": at.isoformat(sep=" ") if s % 2 else f"{at.isoformat()}Z",
                         "payload": json.dumps({"tool_name": tool, "session_id": f"session-{s}"}),
                         "tool_name": tool,
                     }
@@ -114,13 +116,15 @@ class Warehouse:
             + ", ".join(f'"{c}" {t}' for c, t in RAW_COLUMNS.items())
             + ")"
         )
-        for line, event in enumerate(self.events, start=1):
-            row = {c: None for c in RAW_COLUMNS} | {"_batch_id": "batch-1", "_source_line": line}
-            row |= event
-            con.execute(
-                f"insert into raw.hook_events values ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
+        raw_rows = pd.DataFrame(
+            [
+                {c: None for c in RAW_COLUMNS} | {"_batch_id": "batch-1", "_source_line": line} | e
+                for line, e in enumerate(self.events, start=1)
+            ],
+            columns=list(RAW_COLUMNS),
+        )
+        con.register("raw_rows", raw_rows)
+        con.execute("insert into raw.hook_events by name select * from raw_rows")
         con.execute(
             "create table marts.pattern_classifications (pattern_id varchar, tool_sequence "
             "varchar, run_date date, window_start_at timestamp, window_end_at timestamp, "
@@ -211,19 +215,21 @@ def test_occurrence_count_disagreeing_with_fact_table_fails(check) -> None:
 
 
 def corrupt(events: list[dict], every: int) -> list[dict]:
-    """Break every `every`-th event: unknown type, broken JSON, unparseable timestamp.
+    """Break every `every`-th event: unknown type, broken JSON, bad or future timestamp.
 
     The broken timestamps stay in the window's ingest batch, so the window-scoped
     source suite still sees them.
     """
     for i, event in enumerate(events[::every]):
-        kind = i % 3
+        kind = i % 4
         if kind == 0:
             event["event_type"] = "Bogus"
         elif kind == 1:
             event["payload"] = "{not json"
-        else:
+        elif kind == 2:
             event["timestamp"] = "yesterday-ish"
+        else:
+            event["timestamp"] = "2999-01-01T00:00:00+02:00"
     return events
 
 
@@ -239,7 +245,12 @@ def test_half_bad_raw_rows_fail(check) -> None:
     events = corrupt(tool_events(), every=2)
     code, results, _ = check(Warehouse(events=events))
     assert code == 1
-    assert {"event_type_known", "payload_is_json", "timestamp_parses"} <= set(failed(results))
+    assert {
+        "event_type_known",
+        "payload_is_json",
+        "timestamp_parses",
+        "timestamp_not_in_future",
+    } <= set(failed(results))
 
 
 def test_warnings_do_not_fail_the_run(check) -> None:

@@ -5,20 +5,24 @@ pandas. What we fetch is chosen so that a big warehouse stays cheap:
 
 - **Raw events, row level.** Only the rows of the analysis window are fetched, plus the
   rows that cannot be placed in time (timestamp unparseable or in the future) that
-  arrived in the same ingest batches as the window's rows — otherwise a broken
-  timestamp could never be seen by a window-scoped check. Every expensive test (JSON
-  validity, timestamp parsing) is computed in DuckDB and fetched as a narrow column, so
-  the payload text never leaves the database. Above ``max_source_rows`` the population
-  is replaced by a repeatable reservoir sample: the row expectations are ``mostly``
-  shares, which a uniform sample estimates well.
+  arrived in the same ingest batches as the window's rows; otherwise a broken timestamp
+  could never be seen by a window-scoped check. Timestamps are parsed (exactly as
+  staging does) in one pass into a temp table, and only for rows whose text date is near
+  the window or the present: a growing history costs a cheap scan, not a regex per row.
+  The expensive per-row tests (JSON validity) run in DuckDB on the chosen rows only and
+  come back as narrow boolean columns, so payload text never leaves the database. Above
+  ``max_source_rows`` the chosen rows are a repeatable reservoir sample: the row
+  expectations are ``mostly`` shares, which a uniform sample estimates well.
 - **Raw events, window level.** Counts, the Pre/Post balance and freshness are
-  aggregated in DuckDB over the whole window (never sampled): one row.
+  aggregated in DuckDB over the whole window (never sampled): one row. Temp tables are
+  allowed on a read-only connection and vanish with it.
 - **Marts.** ``pattern_classifications`` is one row per candidate pattern (small). The
   occurrence-count invariant is computed per pattern in DuckDB against the fact table.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,36 +81,70 @@ PARSE_TIMESTAMP_SQL = r"""
     end
 """
 
-SOURCE_EVENTS_SQL = f"""
-with raw_hook_events as (
-    select * from raw.hook_events
-),
-events_parsed as (
+#: The text timestamp's date prefix: a cheap bound on when a row can fall. UTC offsets are
+#: at most ±14 h, so a row whose text date is D lies in [D - 14 h, D + 38 h) UTC: rows
+#: dated outside [first day - 1, last day] can't fall in a range of days.
+PREFIX_DATE_SQL = """try_cast(left(trim("timestamp"), 10) as date)"""
+
+#: One pass over raw.hook_events: the rows that can matter for this run, timestamps parsed
+#: exactly like staging. Everything else is dated days away from the window and the
+#: present (or has no date prefix, and is parsed too), so it needs no parsing at all.
+EVENTS_TIMED_SQL = f"""
+create or replace temp table check_events_timed as
+with raw_hook_events_dated as (
     select
-        nullif(trim(event_id), '') as event_id,
+        rowid as raw_rowid,
         nullif(trim(event_type), '') as event_type,
-        left("timestamp", 64) as raw_timestamp,
-        {PARSE_TIMESTAMP_SQL} as event_at,
-        nullif(trim(session_id), '') as session_id,
-        nullif(trim(tool_name), '') as tool_name_column,
-        payload,
         coalesce(_batch_id, '') as batch_id,
-        _load_error is null and coalesce(json_valid(payload), false) as is_valid_json,
+        "timestamp",
+        {PREFIX_DATE_SQL} as prefix_date,
+    from raw.hook_events
+)
+select
+    raw_rowid,
+    event_type,
+    batch_id,
+    {PARSE_TIMESTAMP_SQL} as event_at,
+from raw_hook_events_dated
+where prefix_date is null
+    or prefix_date between $scan_from and $scan_to
+    or prefix_date >= $future_scan_from
+"""
+
+SOURCE_POPULATION_SQL = """
+with window_batches as (
+    select distinct check_events_timed.batch_id
+    from check_events_timed
+    where check_events_timed.event_at >= $start_at and check_events_timed.event_at < $end_at
+)
+select check_events_timed.raw_rowid, check_events_timed.event_at,
+from check_events_timed
+where (check_events_timed.event_at >= $start_at and check_events_timed.event_at < $end_at)
+    or (
+        (check_events_timed.event_at is null or check_events_timed.event_at > $future_limit_at)
+        and check_events_timed.batch_id in (select window_batches.batch_id from window_batches)
+    )
+"""
+
+#: The per-row contract tests, computed for the chosen rows only (payload stays in DuckDB).
+SOURCE_EVENTS_SQL = """
+with raw_hook_events as (
+    select rowid as raw_rowid, * from raw.hook_events
+),
+events_chosen as (
+    select
+        nullif(trim(raw_hook_events.event_id), '') as event_id,
+        nullif(trim(raw_hook_events.event_type), '') as event_type,
+        left(raw_hook_events."timestamp", 64) as raw_timestamp,
+        check_source_population.event_at,
+        nullif(trim(raw_hook_events.session_id), '') as session_id,
+        nullif(trim(raw_hook_events.tool_name), '') as tool_name_column,
+        raw_hook_events.payload,
+        raw_hook_events._load_error is null
+            and coalesce(json_valid(raw_hook_events.payload), false) as is_valid_json,
     from raw_hook_events
-),
-window_batches as (
-    select distinct events_parsed.batch_id
-    from events_parsed
-    where events_parsed.event_at >= $start_at and events_parsed.event_at < $end_at
-),
-population as (
-    select events_parsed.*
-    from events_parsed
-    where (events_parsed.event_at >= $start_at and events_parsed.event_at < $end_at)
-        or (
-            (events_parsed.event_at is null or events_parsed.event_at > $future_limit_at)
-            and events_parsed.batch_id in (select window_batches.batch_id from window_batches)
-        )
+    inner join check_source_population
+        on check_source_population.raw_rowid = raw_hook_events.raw_rowid
 )
 select
     event_id,
@@ -117,28 +155,44 @@ select
     session_id,
     coalesce(
         tool_name_column,
-        case when is_valid_json then nullif(trim(json_extract_string(payload, '$.tool_name')), '')
+        case
+            when is_valid_json then nullif(trim(json_extract_string(payload, '$.tool_name')), '')
         end
     ) as tool_name,
     coalesce(event_type in ('PreToolUse', 'PostToolUse'), false) as is_tool_event,
     is_valid_json,
-from population
+from events_chosen
+order by event_id
 """
 
-SOURCE_WINDOW_SQL = f"""
-with events_parsed as (
-    select event_type, {PARSE_TIMESTAMP_SQL} as event_at from raw.hook_events
+#: Rows dated before the scanned range: only read when nothing was found in it, and
+#: then only its last three text dates (enough for ±14 h offsets), so freshness stays
+#: exact and cheap.
+OLDER_LATEST_SQL = f"""
+with raw_hook_events_dated as (
+    select "timestamp", {PREFIX_DATE_SQL} as prefix_date from raw.hook_events
 ),
-window_counted as (
+older_events as (
+    select * from raw_hook_events_dated where prefix_date < $scan_from
+)
+select max({PARSE_TIMESTAMP_SQL})
+from older_events
+where older_events.prefix_date >= (select max(prefix_date) from older_events) - 2
+"""
+
+SOURCE_WINDOW_SQL = """
+with window_counted as (
     select
         count(*) as window_event_count,
         count(*) filter (where event_type = 'PreToolUse') as pre_tool_use_count,
         count(*) filter (where event_type = 'PostToolUse') as post_tool_use_count,
-    from events_parsed
+    from check_events_timed
     where event_at >= $start_at and event_at < $end_at
 ),
 latest_found as (
-    select max(event_at) as latest_event_at from events_parsed where event_at < $end_at
+    select coalesce(max(event_at), cast($older_latest_at as timestamp)) as latest_event_at
+    from check_events_timed
+    where event_at < $end_at
 )
 select
     window_counted.window_event_count,
@@ -250,17 +304,18 @@ def fetch_frames(
     con: duckdb.DuckDBPyConnection, window: CheckWindow, thresholds: Thresholds
 ) -> Frames:
     """Run the queries of the module docstring and return their DataFrames."""
-    params: dict[str, Any] = {
-        "start_at": window.start_at,
-        "end_at": window.end_at,
-        "future_limit_at": window.future_limit_at,
-    }
     window_params = {"start_at": window.start_at, "end_at": window.end_at}
-    source_events, population, sampled = _source_events(con, params, thresholds.max_source_rows)
+    _execute(con, EVENTS_TIMED_SQL, _scan_range(window))
+    population, sampled = _choose_source_rows(con, window, thresholds.max_source_rows)
+    source_events = _query(con, SOURCE_EVENTS_SQL, {"future_limit_at": window.future_limit_at})
     return Frames(
         by_name={
             "source_events": source_events,
-            "source_window": _query(con, SOURCE_WINDOW_SQL, window_params),
+            "source_window": _query(
+                con,
+                SOURCE_WINDOW_SQL,
+                window_params | {"older_latest_at": _older_latest_event(con, window)},
+            ),
             "pattern_classifications": _query(con, CLASSIFICATIONS_SQL, {}),
             "occurrence_agreement": _query(
                 con, OCCURRENCE_AGREEMENT_SQL, {"end_at": window.end_at}
@@ -271,19 +326,61 @@ def fetch_frames(
     )
 
 
-def _source_events(
-    con: duckdb.DuckDBPyConnection, params: dict[str, Any], max_rows: int
-) -> tuple[pd.DataFrame, int, bool]:
-    """The raw rows of the window, or a repeatable reservoir sample of them when too many."""
-    population_row = con.execute(f"select count(*) from ({SOURCE_EVENTS_SQL})", params).fetchone()
-    population = int(population_row[0]) if population_row else 0
-    if population <= max_rows:
-        return _query(con, SOURCE_EVENTS_SQL, params), population, False
-    sampled_sql = (
-        f"select * from ({SOURCE_EVENTS_SQL}) "
-        f"using sample reservoir({int(max_rows)} rows) repeatable (42)"
+def _scan_range(window: CheckWindow) -> dict[str, Any]:
+    """Date-prefix bounds of the rows worth parsing: around the window and around now."""
+    margin = dt.timedelta(days=1)
+    return {
+        "scan_from": window.start_at.date() - margin,
+        "scan_to": window.end_at.date() + margin,
+        "future_scan_from": window.future_limit_at.date() - margin,
+    }
+
+
+def _choose_source_rows(
+    con: duckdb.DuckDBPyConnection, window: CheckWindow, max_rows: int
+) -> tuple[int, bool]:
+    """Fill temp table check_source_population; sample it when larger than ``max_rows``."""
+    params = {
+        "start_at": window.start_at,
+        "end_at": window.end_at,
+        "future_limit_at": window.future_limit_at,
+    }
+    _execute(
+        con,
+        f"create or replace temp table check_source_population as {SOURCE_POPULATION_SQL}",
+        params,
     )
-    return _query(con, sampled_sql, params), population, True
+    row = con.execute("select count(*) from check_source_population").fetchone()
+    population = int(row[0]) if row else 0
+    if population <= max_rows:
+        return population, False
+    _execute(
+        con,
+        "create or replace temp table check_source_population as "
+        "select * from check_source_population "
+        f"using sample reservoir({int(max_rows)} rows) repeatable (42)",
+        {},
+    )
+    return population, True
+
+
+def _older_latest_event(con: duckdb.DuckDBPyConnection, window: CheckWindow) -> Any:
+    """The latest event before the scanned range, read only when that range has none."""
+    found = con.execute(
+        "select count(*) from check_events_timed where event_at < $end_at",
+        {"end_at": window.end_at},
+    ).fetchone()
+    if found and found[0]:
+        return None
+    row = con.execute(OLDER_LATEST_SQL, {"scan_from": _scan_range(window)["scan_from"]}).fetchone()
+    return row[0] if row else None
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> None:
+    try:
+        con.execute(sql, params)
+    except duckdb.Error as exc:
+        raise _shape_error(exc) from exc
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -291,7 +388,12 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> 
     try:
         return con.execute(sql, params).df()
     except duckdb.Error as exc:
-        raise RunnerError(
-            f"data-quality query failed: {str(exc).splitlines()[0]}",
-            "the warehouse tables may be from an older version: run `runner build`",
-        ) from exc
+        raise _shape_error(exc) from exc
+
+
+def _shape_error(exc: duckdb.Error) -> RunnerError:
+    """A SQL error here means a table doesn't have the documented shape."""
+    return RunnerError(
+        f"data-quality query failed: {str(exc).splitlines()[0]}",
+        "the warehouse tables may be from an older version: run `runner build`",
+    )
