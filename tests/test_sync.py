@@ -611,3 +611,19 @@ def test_a_missing_warehouse_or_mart_says_to_build_first(
     assert result.exit_code == 1 and "run `runner build` first" in result.stderr
     assert ("has no marts.pattern_classifications" if mart else "does not exist") in result.stderr
     assert not (workdir / "a.db").exists()
+
+
+def test_the_sqlite_trigger_ends_even_with_recursive_triggers_on(tmp_path: Path) -> None:
+    path = tmp_path / "approvals.db"
+    sync_approvals(write_mart(tmp_path / "w.duckdb", DAY1), f"sqlite:///{path}")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA recursive_triggers = ON")
+    conn.execute("update pattern_approvals set updated_at = CURRENT_TIMESTAMP")
+    # updated_at already is "now": the trigger's own UPDATE must not fire it again and again.
+    conn.execute("update pattern_approvals set approval_notes = 'again'")
+    conn.execute("update pattern_approvals set updated_at = ?", (SENTINEL,))
+    conn.execute("update pattern_approvals set approval_notes = 'seen' where pattern_id = ?", (A,))
+    conn.close()
+
+    assert not is_sentinel(Db("sqlite", "", path).row(A)["updated_at"])
+    assert is_sentinel(Db("sqlite", "", path).row(B)["updated_at"])
