@@ -11,9 +11,10 @@
         ACCESS_KEY, PRIVATE_KEY, CREDENTIAL(S), …), also `export NAME=value`
       - JSON members with such names: `"db_password": "x"`
       - command-line flags `--password x`, `--password=x`, `--token`, `--api-key`,
-        `--secret`, `--client-secret`, `--access-key`, and mysql's attached `-pSECRET`.
-    Not covered on purpose: a bare `-p x` (it is a port for psql/ssh/docker and most
-    tools), and secrets with no recognizable name or shape. -#}
+        `--secret`, `--client-secret`, `--access-key`, mysql's attached `-pSECRET`, and
+        `-p x` after a `login` subcommand (`docker login -u u -p x`).
+    Not covered on purpose: any other bare `-p x` (a port for psql/ssh and most tools),
+    and secrets with no recognizable name or shape. -#}
 
 {% macro secret_redaction_rules() -%}
     {{ return([
@@ -29,6 +30,7 @@
         ("(?i)(\"[a-z0-9_-]*(password|passwd|secret|token|api_?key|access_?key|private_?key|credentials?|pass_?phrase)[a-z0-9_-]*\"\\s*:\\s*)\"[^\"]*\"", "\\1\"***\""),
         ("(?i)((^|\\s)--?(password|passwd|pass|token|api-key|apikey|api_key|secret|client-secret|access-key|secret-key|auth-token)(=|\\s+))(\"[^\"]*\"|'[^']*'|[^\\s;&|'\"]+)", "\\1***"),
         ("(\\bmysql(dump|admin)?\\b[^;&|]*\\s-p)([^\\s;&|]+)", "\\1***"),
+        ("(\\blogin\\b[^;&|\\n]*\\s-p\\s+)(\"[^\"]*\"|'[^']*'|[^\\s;&|'\"]+)", "\\1***"),
     ]) }}
 {%- endmacro %}
 
