@@ -34,7 +34,7 @@ BOOKKEEPING_DDL = """
 create schema if not exists runner;
 create table if not exists runner.daily_runs (
     run_id varchar not null,
-    run_date date not null,
+    run_date date,
     step varchar not null,
     status varchar not null,
     started_at timestamp not null,
@@ -182,6 +182,10 @@ class _Steps:
             status, detail = func()
         except RunnerError as exc:
             status, detail = "failed", str(exc)
+        except Exception as exc:  # a bug or an unforeseen failure: report it, keep the log
+            self.console.print_exception(max_frames=8)
+            status, detail = "failed", f"unexpected {type(exc).__name__}: {exc}"
+
         step = StepResult(name, status, time.monotonic() - started, detail, day)
         self.summary.steps.append(step)
         colour = {"ok": "green", "warning": "yellow", "failed": "red"}.get(status, "dim")
