@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 #: Prefix of the config-file vars ([vars] in runner.toml) that override a threshold,
 #: e.g. ``hook_patterns_check_freshness_hours = 6``. Project-prefixed like the dbt vars.
 VAR_PREFIX = "hook_patterns_check_"
+
+#: error: the run fails (exit 1); warning: reported, the run passes.
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)

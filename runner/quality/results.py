@@ -12,11 +12,12 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runner.quality.engine import SuiteRun
-from runner.quality.params import CheckWindow
-from runner.quality.suites import Severity
+from runner.quality.params import CheckWindow, Severity
+
+if TYPE_CHECKING:  # GX is imported only once the warehouse has been read
+    from runner.quality.engine import SuiteRun
 
 #: Keys of a GX result copied into ``details`` (all bounded in size by SUMMARY format).
 DETAIL_KEYS = (
@@ -70,11 +71,11 @@ class CheckSummary:
     def describe(self) -> str:
         """A few lines for the terminal: the verdict, then every failed check."""
         passed = sum(1 for r in self.results if r.success)
-        sample_note = " (sampled)" if self.source_sampled else ""
+        sample_note = " (a sample of them)" if self.source_sampled else ""
         lines = [
             f"checks {self.run_date}: {passed} passed, {len(self.failed_warnings)} warning(s), "
-            f"{len(self.failed_errors)} error(s); {self.source_population} raw row(s)"
-            f"{sample_note}; {self.seconds:.1f}s",
+            f"{len(self.failed_errors)} error(s) in {self.seconds:.1f}s",
+            f"raw rows checked: {self.source_population}{sample_note}",
         ]
         for result in self.failed_errors + self.failed_warnings:
             lines.append(

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column
 
-from runner.quality.params import Thresholds
-
-Severity = Literal["error", "warning"]
+from runner.quality.params import Severity, Thresholds
 
 #: GX's names for our two severities.
 GX_SEVERITY: dict[Severity, FailureSeverity] = {
