@@ -12,7 +12,7 @@
 {% macro analysis_run_date_value() -%}
     {%- set raw = var('hook_patterns_run_date') | string | trim -%}
     {%- set parsed = none -%}
-    {%- if modules.re.match('^\d{4}-\d{2}-\d{2}$', raw) -%}
+    {%- if modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', raw) -%}
         {%- set parsed = modules.datetime.datetime.strptime(raw, '%Y-%m-%d') -%}
     {%- endif -%}
     {%- if parsed is none -%}

@@ -21,9 +21,7 @@ from typing import Any
 
 import duckdb
 
-PROJECT_DIR = Path(
-    os.environ.get("HOOK_PATTERNS_PROJECT_DIR", Path(__file__).resolve().parents[1])
-)
+PROJECT_DIR = Path(os.environ.get("HOOK_PATTERNS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 SCORING_NODES = (
     "int_pattern_window_counts",
     "int_pattern_null_model",
@@ -68,8 +66,15 @@ def generate_steps(
     destructive `git push --force` calls. Adjacent steps never repeat a signature."""
     rng = random.Random(seed)
     vocabulary = {
-        "Read": 30, "Edit": 12, "Bash(pytest)": 8, "Grep": 10, "Glob": 6,
-        "Bash(git status)": 6, "Write": 5, "TodoWrite": 4, "Bash(ls)": 5,
+        "Read": 30,
+        "Edit": 12,
+        "Bash(pytest)": 8,
+        "Grep": 10,
+        "Glob": 6,
+        "Bash(git status)": 6,
+        "Write": 5,
+        "TodoWrite": 4,
+        "Bash(ls)": 5,
         "Bash(git push)": 1,
     }
     names, weights = zip(*vocabulary.items(), strict=True)
@@ -99,14 +104,25 @@ def generate_steps(
                     if signature == "Bash(git push)":
                         command, rule = "git push --force origin main", "git_force_push"
                     steps.append(
-                        Step(session_id, segment_id, index, signature, at, at + duration, command, rule)
+                        Step(
+                            session_id,
+                            segment_id,
+                            index,
+                            signature,
+                            at,
+                            at + duration,
+                            command,
+                            rule,
+                        )
                     )
                     at += duration + timedelta(seconds=rng.randint(1, 30))
                 at += timedelta(minutes=45)
     return steps
 
 
-def occurrences_from_steps(steps: Sequence[Step], min_length: int = 2, max_length: int = 5) -> list[dict[str, Any]]:
+def occurrences_from_steps(
+    steps: Sequence[Step], min_length: int = 2, max_length: int = 5
+) -> list[dict[str, Any]]:
     """Every contiguous n-gram of every segment, as fct_pattern_occurrences rows."""
     by_segment: dict[str, list[Step]] = {}
     for step in steps:
@@ -131,12 +147,15 @@ def occurrences_from_steps(steps: Sequence[Step], min_length: int = 2, max_lengt
                         "started_at": window[0].started_at,
                         "ended_at": window[-1].ended_at,
                         "occurrence_date": window[0].started_at.date(),
-                        "duration_ms": (window[-1].ended_at - window[0].started_at).total_seconds() * 1000,
+                        "duration_ms": (window[-1].ended_at - window[0].started_at).total_seconds()
+                        * 1000,
                         "tool_call_ids": [call_id_of(s) for s in window],
                         "event_ids": [f"evt-{s.segment_id}:{s.step_index}" for s in window],
                         "commands": [s.command for s in window],
                         "is_destructive": destructive is not None,
-                        "destructive_rule_id": destructive.destructive_rule_id if destructive else None,
+                        "destructive_rule_id": destructive.destructive_rule_id
+                        if destructive
+                        else None,
                         "destructive_category": "git" if destructive else None,
                         "destructive_reason": "rewrites shared history" if destructive else None,
                     }
@@ -144,73 +163,129 @@ def occurrences_from_steps(steps: Sequence[Step], min_length: int = 2, max_lengt
     return rows
 
 
-def _insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[Any]) -> None:
+STEP_COLUMNS = {
+    "session_id": "varchar",
+    "segment_id": "varchar",
+    "step_index": "integer",
+    "tool_signature": "varchar",
+    "started_at": "timestamp",
+    "ended_at": "timestamp",
+    "is_destructive": "boolean",
+    "destructive_rule_id": "varchar",
+    "is_beyond_step_cap": "boolean",
+}
+CALL_COLUMNS = {
+    "tool_call_id": "varchar",
+    "session_id": "varchar",
+    "tool_signature": "varchar",
+    "command": "varchar",
+    "file_path": "varchar",
+    "started_at": "timestamp",
+    "is_destructive": "boolean",
+    "destructive_rule_id": "varchar",
+}
+OCCURRENCE_COLUMNS = {
+    "occurrence_id": "varchar",
+    "pattern_id": "varchar",
+    "tool_sequence": "varchar",
+    "pattern_length": "integer",
+    "session_id": "varchar",
+    "segment_id": "varchar",
+    "start_step_index": "integer",
+    "started_at": "timestamp",
+    "ended_at": "timestamp",
+    "occurrence_date": "date",
+    "duration_ms": "double",
+    "tool_call_ids": "varchar[]",
+    "event_ids": "varchar[]",
+    "commands": "varchar[]",
+    "is_destructive": "boolean",
+    "destructive_rule_id": "varchar",
+    "destructive_category": "varchar",
+    "destructive_reason": "varchar",
+}
+
+
+def _write_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[dict[str, Any]]
+) -> None:
+    """Create `name` with exactly `columns` (types as upstream) and load `rows` in bulk."""
+    import pandas as pd
+
+    con.execute(f"drop table if exists {name}")
+    con.execute(f"create table {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
     if rows:
-        con.executemany(sql, rows)
+        frame = pd.DataFrame(rows, columns=list(columns))  # noqa: F841 (read by DuckDB)
+        casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in columns.items())
+        con.execute(f"insert into {name} select {casts} from frame")
 
 
-def write_upstream(warehouse: Path, steps: Sequence[Step], occurrences: Sequence[dict[str, Any]]) -> None:
-    """(Re)write the two upstream relations the scoring nodes read."""
+def write_upstream(
+    warehouse: Path, steps: Sequence[Step], occurrences: Sequence[dict[str, Any]]
+) -> None:
+    """(Re)write the three upstream relations the scoring nodes read."""
     with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
         con.execute("create schema if not exists intermediate")
         con.execute("create schema if not exists marts")
-        con.execute("drop table if exists intermediate.int_tool_steps_sequenced")
-        con.execute(
-            "create table intermediate.int_tool_steps_sequenced (session_id varchar, segment_id varchar,"
-            " step_index integer, tool_signature varchar, started_at timestamp, ended_at timestamp,"
-            " is_destructive boolean, destructive_rule_id varchar, is_beyond_step_cap boolean)"
-        )
-        _insert_many(
+        _write_table(
             con,
-            "insert into intermediate.int_tool_steps_sequenced values (?, ?, ?, ?, ?, ?, ?, ?, false)",
+            "intermediate.int_tool_steps_sequenced",
+            STEP_COLUMNS,
             [
-                (s.session_id, s.segment_id, s.step_index, s.tool_signature, s.started_at,
-                 s.ended_at, s.destructive_rule_id is not None, s.destructive_rule_id)
+                {
+                    "session_id": s.session_id,
+                    "segment_id": s.segment_id,
+                    "step_index": s.step_index,
+                    "tool_signature": s.tool_signature,
+                    "started_at": s.started_at,
+                    "ended_at": s.ended_at,
+                    "is_destructive": s.destructive_rule_id is not None,
+                    "destructive_rule_id": s.destructive_rule_id,
+                    "is_beyond_step_cap": False,
+                }
                 for s in steps
             ],
         )
-        con.execute("drop table if exists intermediate.int_tool_calls_signed")
-        con.execute(
-            "create table intermediate.int_tool_calls_signed (tool_call_id varchar, session_id varchar,"
-            " tool_signature varchar, command varchar, file_path varchar, started_at timestamp,"
-            " is_destructive boolean, destructive_rule_id varchar)"
-        )
-        _insert_many(
+        _write_table(
             con,
-            "insert into intermediate.int_tool_calls_signed values (?, ?, ?, ?, null, ?, ?, ?)",
+            "intermediate.int_tool_calls_signed",
+            CALL_COLUMNS,
             [
-                (call_id_of(s), s.session_id, s.tool_signature, s.command, s.started_at,
-                 s.destructive_rule_id is not None, s.destructive_rule_id)
+                {
+                    "tool_call_id": call_id_of(s),
+                    "session_id": s.session_id,
+                    "tool_signature": s.tool_signature,
+                    "command": s.command,
+                    "file_path": None,
+                    "started_at": s.started_at,
+                    "is_destructive": s.destructive_rule_id is not None,
+                    "destructive_rule_id": s.destructive_rule_id,
+                }
                 for s in steps
             ],
         )
-        con.execute("drop table if exists marts.fct_pattern_occurrences")
-        con.execute(
-            "create table marts.fct_pattern_occurrences (occurrence_id varchar, pattern_id varchar,"
-            " tool_sequence varchar, pattern_length integer, session_id varchar, segment_id varchar,"
-            " start_step_index integer, started_at timestamp, ended_at timestamp, occurrence_date date,"
-            " duration_ms double, tool_call_ids varchar[], event_ids varchar[], commands varchar[],"
-            " is_destructive boolean, destructive_rule_id varchar, destructive_category varchar,"
-            " destructive_reason varchar)"
-        )
-        if occurrences:
-            columns = list(occurrences[0])
-            con.executemany(
-                f"insert into marts.fct_pattern_occurrences ({', '.join(columns)})"
-                f" values ({', '.join('?' for _ in columns)})",
-                [[row[c] for c in columns] for row in occurrences],
-            )
+        _write_table(con, "marts.fct_pattern_occurrences", OCCURRENCE_COLUMNS, list(occurrences))
 
 
-def run_dbt(warehouse: Path, command: str, args: Sequence[str], dbt_vars: dict[str, Any] | None, work: Path) -> None:
+def run_dbt(
+    warehouse: Path, command: str, args: Sequence[str], dbt_vars: dict[str, Any] | None, work: Path
+) -> None:
     from dbt.cli.main import dbtRunner
 
     saved = os.environ.get("RUNNER_WAREHOUSE")
     os.environ["RUNNER_WAREHOUSE"] = str(warehouse)
     try:
         cli_args = [
-            command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet",
+            command,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--quiet",
             *args,
         ]
         if dbt_vars:
