@@ -21,7 +21,9 @@
 {%- endmacro %}
 
 {% macro default__hash_key(fields) -%}
-    md5(concat_ws('|'
-        {%- for field in fields %}, coalesce(cast({{ field }} as varchar), ''){% endfor -%}
-    ))
+    {%- set parts = [] -%}
+    {%- for field in fields -%}
+        {%- do parts.append("coalesce(cast(" ~ field ~ " as varchar), '')") -%}
+    {%- endfor -%}
+    md5(concat_ws('|', {{ parts | join(', ') }}))
 {%- endmacro %}

@@ -167,10 +167,14 @@ def build_raw_rows() -> list[dict[str, object]]:
     # two idle hours and a git segment.
     for i, path in enumerate(["a.py", "b.py", "c.py"]):
         raw.call("s-clean", i, "Read", {"file_path": f"/repo/{path}"})
-    raw.call("s-clean", 3, "Edit", {"file_path": "/repo/a.py", "old_string": "x", "new_string": "y"})
+    raw.call(
+        "s-clean", 3, "Edit", {"file_path": "/repo/a.py", "old_string": "x", "new_string": "y"}
+    )
     raw.call("s-clean", 4, "Bash", {"command": "cd /repo && python -m pytest -q"}, seconds=30)
     raw.call("s-clean", 6, "Read", {"file_path": "/repo/d.py"})
-    raw.call("s-clean", 7, "Edit", {"file_path": "/repo/d.py", "old_string": "x", "new_string": "y"})
+    raw.call(
+        "s-clean", 7, "Edit", {"file_path": "/repo/d.py", "old_string": "x", "new_string": "y"}
+    )
     raw.call("s-clean", 8, "Bash", {"command": "FOO=1 /usr/bin/pytest -x tests/"}, seconds=30)
     raw.add("UserPromptSubmit", "s-clean", 9, payload={"session_id": "s-clean", "prompt": "go"})
     raw.call("s-clean", 130, "Bash", {"command": "git status"})
@@ -389,14 +393,10 @@ def test_signatures_and_redaction(built_warehouse: Path) -> None:
     values = set(rows.values())
     assert "Bash(pytest) | cd /repo && python -m pytest -q" in values
     assert "Bash(pytest) | FOO=1 /usr/bin/pytest -x tests/" in values
-    assert "Bash(git commit) | git commit -m \"fix: tests\"" in values
+    assert 'Bash(git commit) | git commit -m "fix: tests"' in values
     assert "Read | /repo/a.py" in values
-    assert (
-        "Bash(psql) | PGPASSWORD=*** psql postgres://***@db/app -c 'select 1'" in values
-    )
-    assert (
-        'Bash(curl) | curl -H "Authorization: Bearer ***" https://api.example.com' in values
-    )
+    assert "Bash(psql) | PGPASSWORD=*** psql postgres://***@db/app -c 'select 1'" in values
+    assert 'Bash(curl) | curl -H "Authorization: Bearer ***" https://api.example.com' in values
     assert not any("hunter2" in v or "s3cret" in v or "abcdef1234567890" in v for v in values)
 
 

@@ -4,7 +4,7 @@
 
 select
     {{ combination_of_columns | join(', ') }},
-    count(*) as row_count,
+    count(*) as row_count
 from {{ model }}
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1

@@ -19,7 +19,7 @@ signature_rules as (
         program,
         nullif(alias, '') as alias,
         coalesce(cast(keep_subcommand as boolean), false) as keep_subcommand,
-        nullif(unwrap_regex, '') as unwrap_regex,
+        nullif(unwrap_regex, '') as unwrap_regex
     from {{ ref('tool_signature_rules') }}
 
 ),
@@ -33,7 +33,7 @@ destructive_rules as (
         tool_pattern,
         match_regex,
         nullif(unless_regex, '') as unless_regex,
-        reason,
+        reason
     from {{ ref('destructive_rules') }}
 
 ),
@@ -48,7 +48,7 @@ inputs_extracted as (
         coalesce(
             {{ json_get_text('tool_input', '$.file_path') }},
             {{ json_get_text('tool_input', '$.notebook_path') }}
-        ) as raw_file_path,
+        ) as raw_file_path
     from tool_calls
 
 ),
@@ -58,7 +58,7 @@ commands_split as (
     select
         *,
         {{ bash_first_word(bash_strip_prefixes('raw_command')) }} as program_0,
-        {{ bash_rest_after_first_word(bash_strip_prefixes('raw_command')) }} as rest_0,
+        {{ bash_rest_after_first_word(bash_strip_prefixes('raw_command')) }} as rest_0
     from inputs_extracted
 
 ),
@@ -82,7 +82,7 @@ programs_unwrapped_{{ pass }} as (
                 and {{ regex_matches('rest_' ~ (pass - 1), 'signature_rules.unwrap_regex') }}
                 then {{ bash_rest_after_first_word(regex_replace_first('rest_' ~ (pass - 1), 'signature_rules.unwrap_regex', "''")) }}
             else rest_{{ pass - 1 }}
-        end as rest_{{ pass }},
+        end as rest_{{ pass }}
     from {{ 'commands_split' if pass == 1 else 'programs_unwrapped_' ~ (pass - 1) }} as commands_{{ 'split' if pass == 1 else 'unwrapped_' ~ (pass - 1) }}
     left join signature_rules
         on commands_{{ 'split' if pass == 1 else 'unwrapped_' ~ (pass - 1) }}.program_{{ pass - 1 }} = signature_rules.program
@@ -98,7 +98,7 @@ programs_named as (
         case
             when signature_rules.keep_subcommand
                 then {{ bash_subcommand('programs_unwrapped_' ~ unwrap_passes ~ '.rest_' ~ unwrap_passes) }}
-        end as subcommand,
+        end as subcommand
     from programs_unwrapped_{{ unwrap_passes }}
     left join signature_rules
         on programs_unwrapped_{{ unwrap_passes }}.program_{{ unwrap_passes }} = signature_rules.program
@@ -119,7 +119,7 @@ signatures_built as (
             when tool_name = 'Bash' then raw_command
             when raw_file_path is not null then raw_file_path
             else cast(tool_input as varchar)
-        end as match_text,
+        end as match_text
     from programs_named
 
 ),
@@ -134,7 +134,7 @@ destructive_matches as (
         row_number() over (
             partition by signatures_built.tool_call_id
             order by destructive_rules.priority, destructive_rules.rule_id
-        ) as match_rank,
+        ) as match_rank
     from signatures_built
     inner join destructive_rules
         on {{ regex_matches('signatures_built.tool_name', 'destructive_rules.tool_pattern') }}
@@ -179,7 +179,7 @@ final as (
         first_destructive_matches.rule_id is not null as is_destructive,
         first_destructive_matches.rule_id as destructive_rule_id,
         first_destructive_matches.category as destructive_category,
-        first_destructive_matches.reason as destructive_reason,
+        first_destructive_matches.reason as destructive_reason
     from signatures_built
     left join first_destructive_matches
         on signatures_built.tool_call_id = first_destructive_matches.tool_call_id

@@ -29,7 +29,7 @@ calls_ordered as (
             partition by session_id
             order by started_at, tool_call_id
             rows between unbounded preceding and 1 preceding
-        ) as previous_activity_ended_at,
+        ) as previous_activity_ended_at
     from tool_calls
 
 ),
@@ -42,7 +42,7 @@ segments_started as (
             when previous_activity_ended_at is null then 1
             when started_at > {{ timestamp_add_minutes('previous_activity_ended_at', gap_minutes) }} then 1
             else 0
-        end as is_segment_start,
+        end as is_segment_start
     from calls_ordered
 
 ),
@@ -55,7 +55,7 @@ segments_numbered as (
             partition by session_id
             order by session_call_number
             rows between unbounded preceding and current row
-        ) as segment_number,
+        ) as segment_number
     from segments_started
 
 ),
@@ -72,9 +72,9 @@ steps_started as (
                 order by session_call_number
             ) then 0
             else 1
-        end as is_step_start,
+        end as is_step_start
         {%- else %}
-        1 as is_step_start,
+        1 as is_step_start
         {%- endif %}
     from segments_numbered
 
@@ -88,7 +88,7 @@ steps_numbered as (
             partition by segment_id
             order by session_call_number
             rows between unbounded preceding and current row
-        ) as step_index,
+        ) as step_index
     from steps_started
 
 ),
@@ -111,7 +111,7 @@ steps_collapsed as (
         {{ agg_bool_or('is_destructive') }} as is_destructive,
         {{ agg_first_by('destructive_rule_id', 'case when is_destructive then session_call_number end') }} as destructive_rule_id,
         {{ agg_first_by('destructive_category', 'case when is_destructive then session_call_number end') }} as destructive_category,
-        {{ agg_first_by('destructive_reason', 'case when is_destructive then session_call_number end') }} as destructive_reason,
+        {{ agg_first_by('destructive_reason', 'case when is_destructive then session_call_number end') }} as destructive_reason
     from steps_numbered
     group by segment_id, step_index
 
@@ -137,7 +137,7 @@ final as (
         destructive_rule_id,
         destructive_category,
         destructive_reason,
-        step_index > {{ max_steps }} as is_beyond_step_cap,
+        step_index > {{ max_steps }} as is_beyond_step_cap
     from steps_collapsed
 
 )

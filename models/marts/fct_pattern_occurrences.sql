@@ -36,8 +36,10 @@ following_steps_found as (
         {{ column }} as {{ column }}_0,
         {%- endfor %}
         {%- for offset in range(1, max_length) %}
+        {%- set last_offset = loop.last %}
         {%- for column in carried %}
-        lead({{ column }}, {{ offset }}) over segment_steps as {{ column }}_{{ offset }},
+        lead({{ column }}, {{ offset }}) over segment_steps as {{ column }}_{{ offset }}
+        {{- ',' if not (last_offset and loop.last) }}
         {%- endfor %}
         {%- endfor %}
     from mined_steps
@@ -67,7 +69,7 @@ n_grams_unpivoted as (
             {%- for i in range(length) %}
             when is_destructive_{{ i }} then {{ column }}_{{ i }}
             {%- endfor %}
-        end as {{ column }},
+        end as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from following_steps_found
     where tool_signature_{{ last }} is not null
@@ -98,7 +100,7 @@ occurrences_identified as (
         is_destructive,
         destructive_rule_id,
         destructive_category,
-        destructive_reason,
+        destructive_reason
     from n_grams_unpivoted
 
 ),

@@ -30,7 +30,7 @@ final as (
         event_at,
         load_error,
         {{ redact_secrets('raw_payload') }} as raw_payload,
-        ingested_at,
+        ingested_at
     from quarantined
 
 )

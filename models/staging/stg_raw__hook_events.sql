@@ -19,7 +19,7 @@ payloads_checked as (
 
     select
         *,
-        _load_error is null and {{ json_is_valid('payload') }} as is_valid_json,
+        _load_error is null and {{ json_is_valid('payload') }} as is_valid_json
     from raw_hook_events
 
 ),
@@ -28,7 +28,7 @@ payloads_parsed as (
 
     select
         *,
-        case when is_valid_json then {{ to_json('payload') }} end as payload_json,
+        case when is_valid_json then {{ to_json('payload') }} end as payload_json
     from payloads_checked
 
 ),
@@ -66,7 +66,7 @@ fields_extracted as (
         _source as source,
         _source_line as source_line,
         _batch_id as batch_id,
-        _ingested_at as ingested_at,
+        _ingested_at as ingested_at
     from payloads_parsed
 
 ),
@@ -82,7 +82,7 @@ success_derived as (
             when response_is_error is not null then not response_is_error
             when response_has_error then false
             when tool_response is not null then true
-        end as is_success,
+        end as is_success
     from fields_extracted
 
 ),
@@ -97,7 +97,7 @@ duplicates_ranked as (
                 partition by event_id
                 order by ingested_at, batch_id, source, source_line
             )
-        end as event_id_rank,
+        end as event_id_rank
     from success_derived
 
 ),
@@ -118,7 +118,7 @@ quarantine_decided as (
             when event_at > {{ timestamp_add_minutes(run_started_at_utc(), var('hook_patterns_future_tolerance_minutes')) }}
                 then 'future_timestamp'
             when is_tool_event and tool_name is null then 'missing_tool_name'
-        end as quarantine_reason,
+        end as quarantine_reason
     from duplicates_ranked
 
 ),
@@ -147,7 +147,7 @@ final as (
         quarantine_reason,
         -- the raw text is only kept where nobody could parse it: quarantined rows
         case when quarantine_reason is not null then raw_payload end as raw_payload,
-        case when quarantine_reason is not null then load_error end as load_error,
+        case when quarantine_reason is not null then load_error end as load_error
     from quarantine_decided
 
 )

@@ -19,7 +19,7 @@ counts as (
             select count(*)
             from {{ ref('stg_raw__hook_events') }}
             where quarantine_reason is not null
-        ) as staged_quarantined_count,
+        ) as staged_quarantined_count
 
 )
 
