@@ -124,26 +124,55 @@ signatures_built as (
 
 ),
 
+{#- Regex patterns that come from a table are compiled per row, so the rules run once
+    per distinct (tool, text) rather than once per call, and only the rules whose
+    tool_pattern fits the tool are tried. -#}
+texts_to_match as (
+
+    select distinct
+        tool_name,
+        match_text
+    from signatures_built
+    where match_text is not null
+
+),
+
+rules_by_tool as (
+
+    select
+        tools.tool_name,
+        destructive_rules.rule_id,
+        destructive_rules.priority,
+        destructive_rules.category,
+        destructive_rules.match_regex,
+        destructive_rules.unless_regex,
+        destructive_rules.reason
+    from (select distinct tool_name from texts_to_match) as tools
+    inner join destructive_rules
+        on {{ regex_matches('tools.tool_name', 'destructive_rules.tool_pattern') }}
+
+),
+
 destructive_matches as (
 
     select
-        signatures_built.tool_call_id,
-        destructive_rules.rule_id,
-        destructive_rules.category,
-        destructive_rules.reason,
+        texts_to_match.tool_name,
+        texts_to_match.match_text,
+        rules_by_tool.rule_id,
+        rules_by_tool.category,
+        rules_by_tool.reason,
         row_number() over (
-            partition by signatures_built.tool_call_id
-            order by destructive_rules.priority, destructive_rules.rule_id
+            partition by texts_to_match.tool_name, texts_to_match.match_text
+            order by rules_by_tool.priority, rules_by_tool.rule_id
         ) as match_rank
-    from signatures_built
-    inner join destructive_rules
-        on {{ regex_matches('signatures_built.tool_name', 'destructive_rules.tool_pattern') }}
-        and {{ regex_matches('signatures_built.match_text', 'destructive_rules.match_regex') }}
-        and not (
-            destructive_rules.unless_regex is not null
-            and {{ regex_matches('signatures_built.match_text', 'destructive_rules.unless_regex') }}
+    from texts_to_match
+    inner join rules_by_tool
+        on texts_to_match.tool_name = rules_by_tool.tool_name
+        and {{ regex_matches('texts_to_match.match_text', 'rules_by_tool.match_regex') }}
+        and not coalesce(
+            {{ regex_matches('texts_to_match.match_text', 'rules_by_tool.unless_regex') }},
+            false
         )
-    where signatures_built.match_text is not null
 
 ),
 
@@ -182,7 +211,8 @@ final as (
         first_destructive_matches.reason as destructive_reason
     from signatures_built
     left join first_destructive_matches
-        on signatures_built.tool_call_id = first_destructive_matches.tool_call_id
+        on signatures_built.tool_name = first_destructive_matches.tool_name
+        and signatures_built.match_text = first_destructive_matches.match_text
 
 )
 
