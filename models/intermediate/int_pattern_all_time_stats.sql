@@ -57,6 +57,7 @@ destructive_occurrences_ranked as (
     -- the most recent destructive occurrence is the pattern's evidence
     select
         occurrences_to_window_end.pattern_id,
+        occurrences_to_window_end.session_id,
         occurrences_to_window_end.destructive_rule_id,
         occurrences_to_window_end.destructive_category,
         occurrences_to_window_end.destructive_reason,
@@ -83,8 +84,13 @@ destructive_calls as (
     select
         tool_calls.tool_call_id,
         tool_calls.started_at,
-        -- already redacted upstream; a non-Bash call shows its file path or signature
-        coalesce(tool_calls.command, tool_calls.file_path, tool_calls.tool_signature) as command_text,
+        tool_calls.session_id,
+        -- already redacted upstream; a non-Bash call shows its signature and file path
+        coalesce(
+            tool_calls.command,
+            tool_calls.tool_signature || ' ' || tool_calls.file_path,
+            tool_calls.tool_signature
+        ) as command_text,
     from tool_calls
     where tool_calls.is_destructive
 
@@ -102,7 +108,8 @@ evidence_calls_ranked as (
         ) as call_order,
     from destructive_evidence
     inner join destructive_calls
-        on {{ list_has('destructive_evidence.tool_call_ids', 'destructive_calls.tool_call_id') }}
+        on destructive_evidence.session_id = destructive_calls.session_id
+        and {{ list_has('destructive_evidence.tool_call_ids', 'destructive_calls.tool_call_id') }}
 
 ),
 
