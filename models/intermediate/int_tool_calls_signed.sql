@@ -53,39 +53,50 @@ inputs_extracted as (
 
 ),
 
+commands_stripped as (
+
+    select
+        *,
+        {{ bash_strip_prefixes('raw_command') }} as command_core
+    from inputs_extracted
+
+),
+
 commands_split as (
 
     select
         *,
-        {{ bash_first_word(bash_strip_prefixes('raw_command')) }} as program_0,
-        {{ bash_rest_after_first_word(bash_strip_prefixes('raw_command')) }} as rest_0
-    from inputs_extracted
+        {{ bash_first_word('command_core') }} as program_0,
+        {{ bash_rest_after_first_word('command_core') }} as rest_0
+    from commands_stripped
 
 ),
 
 {#- `python -m pytest`, `npx jest`, `uv run pytest`: the seed's unwrap_regex says which
     programs only launch the next one; it is peeled off (twice, for `uv run python -m x`). -#}
 {%- for pass in range(1, unwrap_passes + 1) %}
+{%- set previous = 'commands_split' if pass == 1 else 'programs_unwrapped_' ~ (pass - 1) %}
+{%- set previous_program = previous ~ '.program_' ~ (pass - 1) %}
+{%- set previous_rest = previous ~ '.rest_' ~ (pass - 1) %}
+{%- set launched = regex_replace_first(previous_rest, 'signature_rules.unwrap_regex', "''") %}
 
 programs_unwrapped_{{ pass }} as (
 
     select
-        commands_{{ 'split' if pass == 1 else 'unwrapped_' ~ (pass - 1) }}.*,
+        {{ previous }}.*,
         case
-            when signature_rules.unwrap_regex is not null
-                and {{ regex_matches('rest_' ~ (pass - 1), 'signature_rules.unwrap_regex') }}
-                then {{ bash_first_word(regex_replace_first('rest_' ~ (pass - 1), 'signature_rules.unwrap_regex', "''")) }}
-            else program_{{ pass - 1 }}
+            when {{ regex_matches(previous_rest, 'signature_rules.unwrap_regex') }}
+                then {{ bash_first_word(launched) }}
+            else {{ previous_program }}
         end as program_{{ pass }},
         case
-            when signature_rules.unwrap_regex is not null
-                and {{ regex_matches('rest_' ~ (pass - 1), 'signature_rules.unwrap_regex') }}
-                then {{ bash_rest_after_first_word(regex_replace_first('rest_' ~ (pass - 1), 'signature_rules.unwrap_regex', "''")) }}
-            else rest_{{ pass - 1 }}
+            when {{ regex_matches(previous_rest, 'signature_rules.unwrap_regex') }}
+                then {{ bash_rest_after_first_word(launched) }}
+            else {{ previous_rest }}
         end as rest_{{ pass }}
-    from {{ 'commands_split' if pass == 1 else 'programs_unwrapped_' ~ (pass - 1) }} as commands_{{ 'split' if pass == 1 else 'unwrapped_' ~ (pass - 1) }}
+    from {{ previous }}
     left join signature_rules
-        on commands_{{ 'split' if pass == 1 else 'unwrapped_' ~ (pass - 1) }}.program_{{ pass - 1 }} = signature_rules.program
+        on {{ previous_program }} = signature_rules.program
 
 ),
 {%- endfor %}
