@@ -2,7 +2,8 @@
 -- Savings = average duration per run × all-time occurrences × cost per hour
 -- (var hook_patterns_cost_per_hour_usd); a pattern needs confidence > 0.99,
 -- > 200 occurrences and > $5,000 savings to be auto-approved, and a destructive one
--- never is (status_reason says which rule applied).
+-- never is (status_reason says which rule applied). surprise_p_value (3+ steps) says
+-- whether the whole sequence repeats more than its overlapping sub-patterns explain.
 -- Compile: dbt compile --select analysis:top_patterns_by_savings (then run the SQL in DuckDB).
 
 with
@@ -10,6 +11,12 @@ with
 classifications as (
 
     select * from {{ ref('pattern_classifications') }}
+
+),
+
+null_model as (
+
+    select * from {{ ref('int_pattern_null_model') }}
 
 ),
 
@@ -28,9 +35,13 @@ patterns_ranked as (
         classifications.window_occurrence_count,
         classifications.expected_count,
         classifications.confidence_score,
+        null_model.markov_expected_count,
+        null_model.surprise_p_value,
         classifications.avg_duration_ms / 1000.0 as avg_duration_s,
         classifications.status_reason,
     from classifications
+    left join null_model
+        on classifications.pattern_id = null_model.pattern_id
 
 )
 

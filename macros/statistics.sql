@@ -73,6 +73,20 @@
 {%- endmacro %}
 
 
+{#- Aggregate: the non-null values of `expression` joined by `separator`, in `order_by` order. -#}
+{% macro agg_string_ordered(expression, separator, order_by) -%}
+    {{ return(adapter.dispatch('agg_string_ordered', 'hook_patterns')(expression, separator, order_by)) }}
+{%- endmacro %}
+
+{% macro default__agg_string_ordered(expression, separator, order_by) -%}
+    listagg({{ expression }}, '{{ separator }}') within group (order by {{ order_by }})
+{%- endmacro %}
+
+{% macro duckdb__agg_string_ordered(expression, separator, order_by) -%}
+    string_agg({{ expression }}, '{{ separator }}' order by {{ order_by }})
+{%- endmacro %}
+
+
 {#- Aggregate: the product of positive factors (a pattern has at most a handful). -#}
 {% macro agg_product(expression) -%}
     {{ return(adapter.dispatch('agg_product', 'hook_patterns')(expression)) }}

@@ -210,6 +210,40 @@ def test_null_model_matches_python(generated_day: tuple[Path, list]) -> None:
             assert row["z_score"] == pytest.approx((observed - expected) / math.sqrt(expected))
 
 
+def test_markov_surprise_matches_python(generated_day: tuple[Path, list]) -> None:
+    """E_M = C(prefix) * C(suffix) / C(middle) from the window counts, and its Poisson tail."""
+    warehouse, steps = generated_day
+    rows = fetch(
+        warehouse,
+        "select window_counts.tool_sequence, null_model.*"
+        " from intermediate.int_pattern_null_model as null_model"
+        " inner join intermediate.int_pattern_window_counts as window_counts"
+        " on null_model.pattern_id = window_counts.pattern_id",
+    )
+    counts = {r["tool_sequence"]: r["window_occurrence_count"] for r in rows}
+    in_window = [s for s in steps if WINDOW_START <= str(s.started_at) < WINDOW_END]
+    counts.update(Counter(s.tool_signature for s in in_window))
+    longer = [r for r in rows if r["pattern_length"] >= 3]
+    assert longer
+    for row in rows:
+        if row["pattern_length"] < 3:
+            assert row["markov_expected_count"] is None
+            continue
+        signatures = row["tool_sequence"].split("→")
+        prefix, suffix, middle = (
+            "→".join(signatures[:-1]),
+            "→".join(signatures[1:]),
+            "→".join(signatures[1:-1]),
+        )
+        expected = counts.get(prefix, 0) * counts.get(suffix, 0) / counts[middle]
+        assert row["markov_expected_count"] == pytest.approx(expected, rel=1e-12)
+        assert row["surprise_p_value"] == pytest.approx(
+            float(stats.poisson.sf(row["window_occurrence_count"] - 1, expected)),
+            rel=1e-9,
+            abs=1e-300,
+        )
+
+
 def test_confidence_of_the_day_matches_scipy(generated_day: tuple[Path, list]) -> None:
     """The whole chain on a generated day: window p-values, m = every window pattern
     (untested ones with p = 1), scipy's BH, confidence = 1 - adjusted p."""

@@ -175,6 +175,50 @@ expected_counts as (
 
 ),
 
+sub_sequences_listed as (
+
+    -- prefix s1..s(k-1), suffix s2..sk and middle s2..s(k-1) of every pattern of 3+ steps
+    select
+        pattern_steps_resolved.pattern_id,
+        {{ agg_string_ordered(
+            'case when pattern_steps_resolved.step_position < window_patterns.pattern_length then pattern_steps_resolved.tool_signature end',
+            '→', 'pattern_steps_resolved.step_position') }} as prefix_sequence,
+        {{ agg_string_ordered(
+            'case when pattern_steps_resolved.step_position > 1 then pattern_steps_resolved.tool_signature end',
+            '→', 'pattern_steps_resolved.step_position') }} as suffix_sequence,
+        {{ agg_string_ordered(
+            'case when pattern_steps_resolved.step_position > 1 and pattern_steps_resolved.step_position < window_patterns.pattern_length then pattern_steps_resolved.tool_signature end',
+            '→', 'pattern_steps_resolved.step_position') }} as middle_sequence,
+    from pattern_steps_resolved
+    inner join window_patterns
+        on pattern_steps_resolved.pattern_id = window_patterns.pattern_id
+    where window_patterns.pattern_length >= 3
+    group by pattern_steps_resolved.pattern_id
+
+),
+
+markov_expected_counts as (
+
+    -- Order-(k-2) Markov expectation from the window counts of the sub-patterns:
+    -- E_M = C(prefix) · C(suffix) / C(middle); a one-step middle is counted in steps.
+    select
+        sub_sequences_listed.pattern_id,
+        cast(coalesce(prefix_patterns.window_occurrence_count, 0) as double)
+            * coalesce(suffix_patterns.window_occurrence_count, 0)
+            / coalesce(middle_patterns.window_occurrence_count, signatures_counted.step_count)
+            as markov_expected_count,
+    from sub_sequences_listed
+    left join window_patterns as prefix_patterns
+        on sub_sequences_listed.prefix_sequence = prefix_patterns.tool_sequence
+    left join window_patterns as suffix_patterns
+        on sub_sequences_listed.suffix_sequence = suffix_patterns.tool_sequence
+    left join window_patterns as middle_patterns
+        on sub_sequences_listed.middle_sequence = middle_patterns.tool_sequence
+    left join signatures_counted
+        on sub_sequences_listed.middle_sequence = signatures_counted.tool_signature
+
+),
+
 final as (
 
     select
@@ -197,7 +241,17 @@ final as (
             'expected_counts.window_occurrence_count',
             'expected_counts.start_position_count * expected_counts.sequence_probability'
         ) }} as double) as p_value,
+        cast(markov_expected_counts.markov_expected_count as double) as markov_expected_count,
+        cast(case
+            when markov_expected_counts.markov_expected_count is not null then
+                {{ poisson_upper_tail(
+                    'expected_counts.window_occurrence_count',
+                    'markov_expected_counts.markov_expected_count'
+                ) }}
+        end as double) as surprise_p_value,
     from expected_counts
+    left join markov_expected_counts
+        on expected_counts.pattern_id = markov_expected_counts.pattern_id
 
 )
 
