@@ -4,7 +4,7 @@
     `hook_patterns_collapse_repeated_steps` is true. -#}
 
 {%- set gap_minutes = var('hook_patterns_segment_gap_minutes') -%}
-{%- set collapse = var('hook_patterns_collapse_repeated_steps') -%}
+{%- set collapse = (var('hook_patterns_collapse_repeated_steps') | string | lower) in ['true', '1', 'yes'] -%}
 {%- set max_steps = var('hook_patterns_max_steps_per_segment') -%}
 
 with
