@@ -1,0 +1,1952 @@
+"""Realistic synthetic hook events (`runner generate-sample`), deterministic per seed.
+
+What the file holds, and why:
+
+- **Sessions** (UUID ids) whose number of tool calls follows a long tail (lognormal), with
+  turns (UserPromptSubmit … Stop), gaps of hours, sessions crossing midnight, one
+  autonomous session of well over a thousand calls (from 20 sessions up) and the other
+  hook events (SessionStart/End, Notification, SubagentStop, PreCompact).
+- **Tool calls** as a PreToolUse and a PostToolUse, the Post later by a per-tool lognormal
+  duration. About 1.2 % of calls lose one half.
+- **Noise**: every call not part of a planted workflow is an independent draw from one
+  fixed distribution (tool, then Bash command from a pool), so that with
+  ``noise_only=True`` the data are a null model: no sequence is more frequent than chance.
+  The Bash pool has compound commands, heredocs, multi-line commit messages, the odd
+  secret and the odd destructive command.
+- **Planted workflows** (``PLANTED_WORKFLOWS``): fixed tool sequences, written as varying
+  concrete commands with fixed signatures, recurring across sessions. Signatures are
+  named as the dbt models name them (``bash_signature`` mirrors their rules).
+- **Bad rows** (``bad_rows=True``): extra records, one of each kind in turn, each of which
+  staging must quarantine. They are *added*: the valid records are the same with and
+  without them (only the table's ``id`` column shifts), so a pipeline must find the same
+  patterns either way. A Parquet file has no lines to break: it leaves the unparseable
+  lines out (their ids stay unused) and is otherwise the JSONL file's rows.
+
+Output is streamed: sessions are generated lazily and merged by time with a heap, rows
+are written in chunks, so memory stays bounded whatever the number of events.
+Timestamps derive from ``end_date`` (never from the clock), and every random draw comes
+from ``random.Random`` instances seeded from ``seed``: same options, same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import heapq
+import json
+import math
+import os
+import random
+import re
+import time
+from bisect import bisect
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+
+from runner.errors import RunnerError
+
+SHAPES = ("table", "claude")
+FORMATS = (".jsonl", ".parquet")
+
+#: Columns of the application's hook_events table (DESIGN.md), in order.
+TABLE_COLUMNS = (
+    "id",
+    "event_id",
+    "event_type",
+    "source_app",
+    "session_id",
+    "workflow_id",
+    "timestamp",
+    "payload",
+    "tool_name",
+    "chat_history",
+    "processed",
+    "processed_at",
+    "created_at",
+)
+#: Columns of the Parquet form of Claude Code's hook JSON (JSONL lines carry only the
+#: keys that apply to their event; nested objects become JSON text in Parquet).
+CLAUDE_COLUMNS = (
+    "session_id",
+    "transcript_path",
+    "cwd",
+    "permission_mode",
+    "hook_event_name",
+    "tool_name",
+    "tool_input",
+    "tool_use_id",
+    "tool_response",
+    "prompt",
+    "message",
+    "source",
+    "reason",
+    "trigger",
+    "custom_instructions",
+    "stop_hook_active",
+    "timestamp",
+)
+CLAUDE_JSON_COLUMNS = ("tool_input", "tool_response")
+
+#: Bad-row kinds per shape, injected in this order, round robin. Named after the
+#: staging quarantine reason each should trigger (``unparseable_line`` is a JSONL line
+#: that is not JSON at all; Parquet files skip it).
+BAD_ROW_KINDS: dict[str, tuple[str, ...]] = {
+    "table": (
+        "invalid_json",
+        "unparseable_line",
+        "missing_session_id",
+        "unknown_event_type",
+        "duplicate_event_id",
+        "future_timestamp",
+        "missing_tool_name",
+        "missing_event_id",
+        "unparseable_timestamp",
+    ),
+    "claude": (
+        "unparseable_line",
+        "missing_session_id",
+        "unknown_event_type",
+        "duplicate_event_id",
+        "future_timestamp",
+        "missing_tool_name",
+        "unparseable_timestamp",
+    ),
+}
+UNKNOWN_EVENT_TYPE = "ToolExplode"
+
+# --- tunables ---------------------------------------------------------------------
+MS = 1_000  # microseconds
+SECOND = 1_000_000
+MINUTE = 60 * SECOND
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+SESSION_CALLS_MEDIAN = 50  # lognormal number of tool calls per session
+SESSION_CALLS_SIGMA = 1.1
+SESSION_CALLS_MAX = 20_000
+LONG_SESSION_MIN_SESSIONS = 20  # from this many sessions on, session 0 is the long one
+LONG_SESSION_CALLS = (1_200, 2_000)
+TURN_CALLS_MEAN = 8.0  # calls between a prompt and Stop
+LONG_GAP_PER_TURN = 0.015  # chance that the user leaves for hours before a prompt
+LONG_GAP_US = (75 * MINUTE, 9 * HOUR)
+FORCED_GAP_US = (75 * MINUTE, 4 * HOUR)  # the planned pause of the special sessions
+PLANT_PER_BLOCK = 0.06  # chance that the next block of calls is a planted workflow
+DROP_PRE = 0.006  # a Post without its Pre
+DROP_POST = 0.006  # a Pre without its Post
+BAD_ROW_RATE = 0.008  # bad rows per tool event
+
+CHUNK_ROWS = 50_000  # rows per Parquet row group
+JSONL_CHUNK_LINES = 10_000  # lines per write
+
+
+def _make_encoder() -> Callable[[Any], str]:
+    """Compact JSON with UTF-8 kept as is, as fast as the standard library allows.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call; building it once saves
+    about 40 % per object (orjson is not available). Falls back to the public API when
+    the C accelerator is missing or behaves differently.
+    """
+    public = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    try:
+        from json.encoder import c_make_encoder  # type: ignore[attr-defined]
+
+        def refuse(obj: Any) -> Any:
+            raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+        chunks = c_make_encoder(None, refuse, encode_basestring, None, ":", ",", False, False, True)
+
+        def fast(obj: Any) -> str:
+            return "".join(chunks(obj, 0))
+
+        probe = {"a": [1, None, True, 'é\n"→'], "b": {"c": 1.5}}
+        if fast(probe) == public(probe):
+            return fast
+    except (ImportError, TypeError):  # pragma: no cover - no C accelerator
+        pass
+    return public  # pragma: no cover
+
+
+_encode = _make_encoder()
+
+
+# --- public results ---------------------------------------------------------------
+@dataclass(frozen=True)
+class SampleOptions:
+    """What to generate. ``end_date`` is the last day with events (UTC); ``days`` days
+    end there. ``shape``: 'table' (hook_events rows) or 'claude' (Claude Code hook JSON)."""
+
+    sessions: int = 200
+    days: int = 3
+    seed: int = 42
+    end_date: dt.date = dt.date(2025, 1, 31)
+    shape: str = "table"
+    noise_only: bool = False
+    bad_rows: bool = True
+
+
+@dataclass(frozen=True)
+class PlantedWorkflow:
+    """A tool sequence the generator plants; ``steps`` are signatures (``Bash(git add)``)."""
+
+    name: str
+    steps: tuple[str, ...]
+    description: str
+    is_destructive: bool = False
+
+    @property
+    def signature(self) -> str:
+        """The steps as the review UI writes a tool sequence: joined by '→'."""
+        return "→".join(self.steps)
+
+
+@dataclass
+class SampleSummary:
+    path: Path
+    shape: str
+    format: str
+    events: int  # rows (or lines) written, bad rows included
+    sessions: int
+    tool_calls: int
+    longest_session_calls: int
+    planted_workflows: tuple[str, ...]
+    planted_occurrences: dict[str, int]  # signature -> occurrences planted
+    bad_rows: dict[str, int]  # kind -> rows written
+    first_event_at: dt.datetime | None
+    last_event_at: dt.datetime | None
+    seconds: float = 0.0
+
+    @property
+    def bad_row_count(self) -> int:
+        return sum(self.bad_rows.values())
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    def describe(self) -> str:
+        fmt = "JSONL" if self.format == ".jsonl" else "Parquet"
+        lines = [
+            f"[bold]wrote {self.events:,} events[/] to {escape(str(self.path))} "
+            f"({self.shape} shape, {fmt})",
+            f"  sessions {self.sessions:,}, tool calls {self.tool_calls:,}, "
+            f"longest session {self.longest_session_calls:,} calls",
+        ]
+        if self.first_event_at and self.last_event_at:
+            lines.append(
+                f"  {self.first_event_at:%Y-%m-%d %H:%M} → {self.last_event_at:%Y-%m-%d %H:%M} UTC"
+            )
+        if self.planted_workflows:
+            lines.append("  planted workflows (occurrences):")
+            lines += [
+                f"    {escape(sig)}  x{self.planted_occurrences.get(sig, 0):,}"
+                for sig in self.planted_workflows
+            ]
+        else:
+            lines.append("  noise only: no planted workflows")
+        if self.bad_rows:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in self.bad_rows.items())
+            lines.append(f"  bad rows: {self.bad_row_count:,} ({kinds})")
+        else:
+            lines.append("  bad rows: none")
+        lines.append(f"  {self.seconds:.1f} s, {self.events_per_second:,.0f} events/s")
+        return "\n".join(lines)
+
+
+# --- signatures -------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignatureRule:
+    """How a Bash program is named in a signature (a row of the dbt seed)."""
+
+    alias: str | None = None  # the name to show (python3 -> python)
+    keep_subcommand: bool = False  # git commit, npm test, make lint
+    unwrap_regex: str | None = None  # the program only launches the next one (uv run X)
+
+
+# fmt: off
+_KEEP_SUBCOMMAND = (
+    "git", "gh", "npm", "yarn", "bun", "pip", "docker", "docker-compose", "podman", "kubectl",
+    "helm", "terraform", "cargo", "go", "dotnet", "make", "brew", "apt", "apt-get", "dbt",
+)
+# fmt: on
+_UNWRAP_OPTIONS = r"^(-\S+\s+)*"
+_PYTHON = SignatureRule("python", False, r"^(-[A-Za-z]+\s+)*-m\s+")
+#: Mirror of seeds/tool_signature_rules.csv, so that the generator (which must not
+#: depend on files another team edits, or its output would change) names commands as
+#: the dbt models do. tests/test_sample.py checks the mirror against the seed.
+SIGNATURE_RULES: dict[str, SignatureRule] = {
+    **{name: SignatureRule(keep_subcommand=True) for name in _KEEP_SUBCOMMAND},
+    "pnpm": SignatureRule(None, True, r"^(exec|dlx)\s+(-\S+\s+)*"),
+    "npx": SignatureRule(None, False, _UNWRAP_OPTIONS),
+    "bunx": SignatureRule(None, False, _UNWRAP_OPTIONS),
+    "uv": SignatureRule(None, True, r"^run\s+(-\S+\s+)*"),
+    "uvx": SignatureRule(None, False, _UNWRAP_OPTIONS),
+    "poetry": SignatureRule(None, True, r"^run\s+"),
+    "pipenv": SignatureRule(None, True, r"^run\s+"),
+    "pip3": SignatureRule("pip", True),
+    "python": SignatureRule(None, False, _PYTHON.unwrap_regex),
+    **{f"python3{v}": _PYTHON for v in ("", ".9", ".10", ".11", ".12", ".13")},
+    "py.test": SignatureRule("pytest"),
+    "mvn": SignatureRule(),
+    "gradle": SignatureRule(),
+    "xargs": SignatureRule(None, False, _UNWRAP_OPTIONS),
+}
+
+# The prefixes macros/bash_commands.sql strips before the real program: blanks, `(`,
+# NAME=value, `export NAME=value &&`, `cd dir &&`, `source f &&`, sudo, timeout, nohup,
+# time, env, exec, command, nice.
+_WORD = r"""("[^"]*"|'[^']*'|[^\s;&|]+)"""
+_PREFIXES = (
+    r"\s+",
+    r"\(",
+    r"""[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|'[^']*'|[^\s"']*)(\s+|\s*(&&|;)\s*)""",
+    r"""export\s+[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|'[^']*'|[^\s;&|"']*)\s*(&&|;)\s*""",
+    r"(cd|pushd)(\s+" + _WORD + r")?\s*(&&|;)\s*",
+    r"(source|\.)\s+" + _WORD + r"\s*(&&|;)\s*",
+    r"sudo(\s+(-[ugCDhprt]\s+[^\s-]\S*|-\S+))*\s+",
+    r"timeout(\s+(-[sk]\s+\S+|-\S+))*\s+[0-9.]+[smhd]?\s+",
+    r"nohup\s+",
+    r"time(\s+-p)?\s+",
+    r"env(\s+-\S+)*\s+",
+    r"exec\s+",
+    r"command\s+",
+    r"nice(\s+-n\s*-?[0-9]+|\s+-[0-9]+)?\s+",
+)
+_STRIP_PREFIXES = re.compile("^(" + "|".join(_PREFIXES) + ")+")
+_FIRST_WORD = re.compile(r"""^["']?([^\s;&|()<>"']+)""")
+_AFTER_FIRST_WORD = re.compile(r"""^["']?[^\s;&|()<>"']*["']?\s*""")
+_SUBCOMMAND = re.compile(r"^([A-Za-z0-9][A-Za-z0-9:_.-]*)(\s|$|[;&|)])")
+
+
+def _first_word(text: str) -> tuple[str | None, str]:
+    match = _FIRST_WORD.match(text)
+    program = match.group(1).rsplit("/", 1)[-1] if match else ""
+    return program or None, _AFTER_FIRST_WORD.sub("", text, count=1)
+
+
+def bash_signature(command: str, rules: dict[str, SignatureRule] | None = None) -> str:
+    """``Bash(<program>)`` or ``Bash(<program> <subcommand>)``, as the dbt models name it.
+
+    A Python mirror of int_tool_calls_signed (macros/bash_commands.sql and the seed
+    tool_signature_rules): strip the prefixes, take the first word without its directory,
+    unwrap launchers twice (``uv run python -m pytest`` -> pytest), apply the alias and
+    keep the subcommand where the rule says so.
+    """
+    rules = SIGNATURE_RULES if rules is None else rules
+    program, rest = _first_word(_STRIP_PREFIXES.sub("", command, count=1))
+    for _ in range(2):
+        rule = rules.get(program) if program else None
+        if rule is not None and rule.unwrap_regex and re.search(rule.unwrap_regex, rest):
+            program, rest = _first_word(re.sub(rule.unwrap_regex, "", rest, count=1))
+    if program is None:
+        return "Bash"
+    rule = rules.get(program)
+    name = (rule.alias if rule else None) or program
+    subcommand = _SUBCOMMAND.match(rest) if rule is not None and rule.keep_subcommand else None
+    return f"Bash({name} {subcommand.group(1)})" if subcommand else f"Bash({name})"
+
+
+def tool_signature(tool_name: str, tool_input: dict[str, Any] | None = None) -> str:
+    """The step signature of one tool call: ``Read``, ``Bash(pytest)``, ``mcp__github__…``."""
+    if tool_name == "Bash" and tool_input and isinstance(tool_input.get("command"), str):
+        return bash_signature(tool_input["command"])
+    return tool_name
+
+
+# --- content pools ----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Project:
+    cwd: str
+    home: str
+    pkg: str
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+    dirs: tuple[str, ...]
+
+
+_PROJECTS = (
+    _Project(
+        cwd="/home/dev/src/billing-api",
+        home="/home/dev",
+        pkg="billing",
+        files=(
+            "src/billing/invoices.py",
+            "src/billing/api.py",
+            "src/billing/models.py",
+            "src/billing/tax.py",
+            "src/billing/db.py",
+            "pyproject.toml",
+        ),
+        tests=("tests/test_invoices.py", "tests/test_api.py", "tests/test_tax.py"),
+        dirs=("src/billing", "tests", "migrations", "scripts"),
+    ),
+    _Project(
+        cwd="/workspace/webapp",
+        home="/root",
+        pkg="webapp",
+        files=(
+            "src/components/UserTable.tsx",
+            "src/api/client.ts",
+            "src/hooks/useSession.ts",
+            "src/pages/settings.tsx",
+            "package.json",
+            "vite.config.ts",
+        ),
+        tests=("src/components/UserTable.test.tsx", "src/api/client.test.ts"),
+        dirs=("src/components", "src/api", "src/pages", "e2e"),
+    ),
+    _Project(
+        cwd="/Users/ana/code/etl-pipelines",
+        home="/Users/ana",
+        pkg="pipelines",
+        files=(
+            "pipelines/extract.py",
+            "pipelines/load.py",
+            "pipelines/schedule.py",
+            "dags/daily_sync.py",
+            "Makefile",
+        ),
+        tests=("tests/test_extract.py", "tests/test_load.py"),
+        dirs=("pipelines", "dags", "tests", "sql"),
+    ),
+    _Project(
+        cwd="/home/ci/work/platform-infra",
+        home="/home/ci",
+        pkg="infra",
+        files=(
+            "deploy/api.yaml",
+            "scripts/rollout.sh",
+            "terraform/main.tf",
+            "charts/api/values.yaml",
+            "docker-compose.yml",
+        ),
+        tests=("tests/test_manifests.py",),
+        dirs=("deploy", "charts", "terraform", "scripts"),
+    ),
+    _Project(
+        cwd="/home/dev/src/search-svc",
+        home="/home/dev",
+        pkg="search",
+        files=("src/main.rs", "src/index.rs", "src/query.rs", "Cargo.toml", "README.md"),
+        tests=("tests/test_query.py", "tests/integration_test.py"),
+        dirs=("src", "tests", "benches"),
+    ),
+    _Project(
+        cwd="/home/sam/projects/mobile-backend",
+        home="/home/sam",
+        pkg="backend",
+        files=(
+            "app/routes/users.py",
+            "app/routes/auth.py",
+            "app/services/push.py",
+            "app/settings.py",
+            "alembic/env.py",
+            "requirements.txt",
+        ),
+        tests=("tests/test_users.py", "tests/test_auth.py", "tests/test_push.py"),
+        dirs=("app", "app/routes", "tests", "alembic/versions"),
+    ),
+)
+
+_PY_SNIPPETS = (
+    'from decimal import Decimal\n\n\ndef total(lines):\n    """Sum of the invoice lines, tax '
+    'included."""\n    subtotal = sum(Decimal(l.amount) for l in lines)\n    return subtotal + '
+    "tax_for(subtotal)\n",
+    "def load(rows, conn):\n    with conn.cursor() as cur:\n        cur.executemany(\n          "
+    "  'insert into staging.orders values (%s, %s, %s)', rows\n        )\n    conn.commit()\n",
+    '@router.get("/users/{user_id}")\nasync def get_user(user_id: int, db=Depends(get_db)):\n'
+    "    user = await db.get(User, user_id)\n    if user is None:\n        raise "
+    "HTTPException(404)\n    return user\n",
+    "# Größenänderung: keep the café's receipts ≤ 80 columns → see docs/receipts.md\n"
+    "WIDTH = 80\n\n\ndef test_receipt_width():\n    assert len(render(sample())) <= WIDTH\n",
+)
+_SNIPPETS: dict[str, tuple[str, ...]] = {
+    "py": _PY_SNIPPETS,
+    "ts": (
+        "import { useEffect, useState } from 'react';\n\nexport function useSession() {\n  const "
+        "[session, setSession] = useState(null);\n  useEffect(() => {\n    fetch('/api/session')."
+        "then(r => r.json()).then(setSession);\n  }, []);\n  return session;\n}\n",
+        "export async function getUsers(page = 1) {\n"
+        "  const res = await fetch(`/api/users?page=${page}`);\n"
+        "  if (!res.ok) throw new Error(res.statusText);\n  return res.json();\n}\n",
+    ),
+    "yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  "
+        "template:\n    spec:\n      containers:\n        - name: api\n          image: "
+        "registry.internal/api:1.42.0\n",
+    ),
+    "rs": (
+        "pub fn search(index: &Index, q: &str) -> Vec<Hit> {\n    let terms = tokenize(q);\n    "
+        "index.lookup(&terms).into_iter().take(20).collect()\n}\n",
+    ),
+    "toml": (
+        '[project]\nname = "billing"\nversion = "0.8.1"\ndependencies = ["fastapi>=0.110", '
+        '"sqlalchemy>=2", "httpx"]\n',
+    ),
+    "json": (
+        '{\n  "name": "webapp",\n  "scripts": {\n    "test": "vitest run",\n    "build": '
+        '"vite build",\n    "lint": "eslint src"\n  }\n}\n',
+    ),
+    "sh": (
+        '#!/usr/bin/env bash\nset -euo pipefail\nkubectl rollout restart deploy/api -n "$1"\n'
+        'kubectl rollout status deploy/api -n "$1" --timeout=120s\n',
+    ),
+    "tf": ('resource "aws_s3_bucket" "backups" {\n  bucket = "acme-backups"\n}\n',),
+    "": (
+        "test:\n\tpytest -q\n\nlint:\n\truff check .\n",
+        "httpx==0.28.1\nfastapi==0.115.0\nsqlalchemy==2.0.36\n",
+    ),
+}
+_SNIPPETS["tsx"] = _SNIPPETS["js"] = _SNIPPETS["ts"]
+_SNIPPETS["yml"] = _SNIPPETS["yaml"]
+_SNIPPETS["md"] = ("# search-svc\n\nRun `cargo run` and open http://localhost:8080.\n",)
+
+
+def _snippet(rng: random.Random, path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    choices = _SNIPPETS.get(name.rsplit(".", 1)[-1] if "." in name else "", _SNIPPETS[""])
+    return choices[int(rng.random() * len(choices))]
+
+
+_PROMPTS = (
+    "fix the failing test in {test}",
+    "add pagination to the users endpoint",
+    "why is CI red on this branch?",
+    "refactor {file} so the tax rules live in one place",
+    "commit and push what we have",
+    "run the linter and fix what it finds",
+    "the deploy script hangs on step 3, can you look?",
+    "write a migration that adds an index on orders(created_at)",
+    "sync my branch with main, I don't care about local changes",
+    "update the README with the new env vars",
+    "bump httpx and make sure the tests still pass",
+    "can you explain what {file} does?",
+    "ajoute des tests pour le cas où la facture est vide",
+    "make the dashboard load faster — it takes 8 s",
+    "continue",
+    "yes",
+)
+_COMMIT_SUBJECTS = (
+    "Fix rounding in invoice totals",
+    "Add pagination to /users",
+    "Refactor tax rules into one module",
+    "Handle empty payloads in the loader",
+    "Bump httpx to 0.28",
+    "Make the session hook idempotent",
+    "Speed up dashboard queries",
+    "Add index on orders(created_at)",
+)
+_KEYWORDS = (
+    "TODO",
+    "def total",
+    "useSession",
+    "tax_for",
+    "DATABASE_URL",
+    "retry",
+    "FIXME",
+    "session_id",
+    "timeout",
+)
+_BRANCHES = (
+    "feature/pagination",
+    "fix/invoice-rounding",
+    "chore/bump-deps",
+    "feat/search-v2",
+    "ana/hotfix-login",
+    "wip",
+)
+_SERVICES = ("api", "worker", "web", "postgres", "redis", "scheduler")
+_NAMESPACES = ("staging", "prod", "dev", "ml")
+_TABLES = ("users", "sessions", "orders", "invoices", "events")
+_HOSTS = ("deploy.internal.example", "registry.acme.test", "db.staging.acme.test")
+_PY_PACKAGES = ("httpx", "rich", "pydantic", "sqlalchemy", "pytest-xdist")
+_NPM_PACKAGES = ("vitest", "zod", "@tanstack/react-query", "eslint-plugin-react")
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _token(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(_ALNUM) for _ in range(n))
+
+
+class _Fill(dict):  # type: ignore[type-arg]
+    """Template values, each drawn only when a template asks for it."""
+
+    def __init__(self, rng: random.Random, sess: _Session) -> None:
+        super().__init__()
+        self.rng = rng
+        self.sess = sess
+
+    def __missing__(self, key: str) -> str:
+        rng, proj = self.rng, self.sess.project
+        value: Any
+        if key == "cwd":
+            value = self.sess.cwd
+        elif key == "file":
+            value = rng.choice(proj.files)
+        elif key == "test_file":
+            value = rng.choice(proj.tests)
+        elif key == "dir":
+            value = rng.choice(proj.dirs)
+        elif key == "pkg":
+            value = proj.pkg
+        elif key == "n":
+            value = rng.randint(3, 30)
+        elif key == "pid":
+            value = rng.randint(1200, 65000)
+        elif key == "port":
+            value = rng.choice((3000, 5173, 8000, 8080, 9000))
+        elif key == "branch":
+            value = rng.choice(_BRANCHES)
+        elif key == "kw":
+            value = rng.choice(_KEYWORDS)
+        elif key == "svc":
+            value = rng.choice(_SERVICES)
+        elif key == "ns":
+            value = rng.choice(_NAMESPACES)
+        elif key == "table":
+            value = rng.choice(_TABLES)
+        elif key == "host":
+            value = rng.choice(_HOSTS)
+        elif key == "pypkg":
+            value = rng.choice(_PY_PACKAGES)
+        elif key == "npmpkg":
+            value = rng.choice(_NPM_PACKAGES)
+        elif key == "msg":
+            value = rng.choice(_COMMIT_SUBJECTS)
+        elif key == "pw":
+            value = rng.choice(("hunter2", "Sup3rS3cret!", "changeme123", "p4ssw0rd-2024"))
+        elif key == "ghp":
+            value = "ghp_" + _token(rng, 36)
+        elif key == "sk":
+            value = "sk-" + _token(rng, 40)
+        elif key == "aws":
+            value = _token(rng, 40)
+        else:  # pragma: no cover - a template names a value nobody defined
+            raise KeyError(key)
+        self[key] = value
+        return str(value)
+
+
+_COMMIT_HEREDOC = (
+    "git commit -m \"$(cat <<'EOF'\n{msg}\n\n- keep behaviour for existing callers\n"
+    "- cover the edge case with a test\n\n🤖 Generated with [Claude Code](https://claude.com/"
+    'claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)"'
+)
+
+# Bash pool: (weight, duration profile, description, variants). All variants of an entry
+# share one signature (tests check it), so noise draws signatures from a fixed law.
+# fmt: off
+_BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
+    (6.0, "git", "Show working tree status",
+     ("git status", "git status --short", "cd {cwd} && git status", "git status -sb")),
+    (5.0, "git", "Show changes",
+     ("git diff", "git diff --stat", "git diff {file}", "git diff HEAD~1 -- {dir}")),
+    (3.0, "git", "Recent commits",
+     ("git log --oneline -{n}", "git log --oneline | head -20",
+      "git log -p -1 -- {file} | head -80")),
+    (2.0, "git", "Stage changes", ("git add -A", "git add {file} {test_file}", "git add .")),
+    (2.0, "git", "Commit changes",
+     (_COMMIT_HEREDOC, 'git commit -m "{msg}"', 'git commit -am "wip"')),
+    (1.5, "git_net", "Push the branch",
+     ("git push", "git push origin {branch}", "git push -u origin HEAD")),
+    (1.0, "git_net", "Pull latest changes", ("git pull --rebase", "git pull origin main")),
+    (1.0, "git_net", "Fetch from origin", ("git fetch origin", "git fetch --all --prune")),
+    (1.0, "git", "Switch branch", ("git checkout -b {branch}", "git checkout main")),
+    (0.6, "git", "Stash local changes", ("git stash", "git stash pop")),
+    (5.0, "fast", "List files", ("ls", "ls -la", "ls -la {dir}", "ls {dir} | head -50")),
+    (2.0, "fast", "Show file",
+     ("cat {file}", "cat package.json | jq .scripts", "cat pyproject.toml")),
+    (1.0, "fast", "Show file head", ("head -50 {file}", "head -n 20 {test_file}")),
+    (1.0, "fast", "Show log tail",
+     ("tail -n 100 logs/app.log", "tail -n 50 /var/log/nginx/error.log")),
+    (1.0, "fast", "Write notes file",
+     ("cat <<'EOF' > NOTES.md\n# Notes\n\n- {msg}\n- check {file}\nEOF",
+      "cat > .env.example <<'EOF'\nDATABASE_URL=postgresql://localhost/app\nLOG_LEVEL=info\nEOF")),
+    (9.0, "test", "Run tests",
+     ("pytest", "pytest -q", "pytest {test_file} -q", "cd {cwd} && pytest -x -q",
+      "PYTHONPATH=src pytest -q {test_file}", "timeout 900 pytest -q -x", "pytest -k {kw} -vv",
+      "uv run pytest -q", "uv run --frozen pytest {test_file}", "python -m pytest -q")),
+    (2.0, "default", "Run Python",
+     ('python -c "import sys; print(sys.version)"', "python scripts/seed.py --dry-run",
+      "python - <<'EOF'\nimport json, pathlib\n"
+      "print(json.loads(pathlib.Path('package.json').read_text())['version'])\nEOF",
+      "DEBUG=1 python manage.py migrate", "uv run python scripts/seed.py")),
+    (1.0, "install", "Sync dependencies", ("uv sync", "uv sync --frozen")),
+    (0.5, "install", "Add dependency", ("uv add {pypkg}", "uv add --dev {pypkg}")),
+    (3.0, "test", "Run JS tests",
+     ("npm test", "npm test -- {test_file}", "CI=1 npm test",
+      "cd web && npm test -- --watch=false")),
+    (3.0, "build", "Run npm script",
+     ("npm run build", "npm run lint -- --fix", "npm run typecheck",
+      "NODE_ENV=production npm run build")),
+    (1.0, "install", "Install packages", ("npm install", "npm install -D {npmpkg}")),
+    (3.5, "lint", "Lint",
+     ("ruff check .", "ruff check --fix {dir}", "ruff format {file}", "uv run ruff check .")),
+    (1.5, "lint", "Type check", ("mypy {pkg}", "mypy --strict {file}", "uv run mypy {pkg}")),
+    (2.0, "docker", "Docker compose",
+     ("docker compose up -d", "docker compose logs --tail=100 {svc}", "docker compose ps",
+      "docker compose down")),
+    (0.8, "fast", "List containers", ("docker ps", "docker ps -a --format '{{{{.Names}}}}'")),
+    (0.6, "build", "Build image", ("docker build -t {pkg}:dev .", "sudo docker build -t {pkg} .")),
+    (0.8, "build", "Cargo build", ("cargo build", "cargo build --release")),
+    (0.8, "test", "Cargo test", ("cargo test", "RUST_LOG=debug cargo test -- --nocapture")),
+    (0.8, "install", "pip install",
+     ("pip install -e .", "pip install -r requirements.txt", "sudo pip install {pypkg}")),
+    (0.6, "net", "Pods", ("kubectl get pods -n {ns}", "kubectl get pods -A | grep -v Running")),
+    (0.5, "net", "Pod logs", ("kubectl logs deploy/{svc} -n {ns} --tail=100",)),
+    (0.4, "install", "pnpm install", ("pnpm install",)),
+    (0.4, "test", "yarn test", ("yarn test", "yarn test --coverage")),
+    (2.0, "fast", "Search code",
+     ('rg -n "{kw}" {dir}', "rg --files | rg {kw}", 'rg -n "{kw}" | head -20')),
+    (1.0, "fast", "Search code", ('grep -rn "{kw}" {dir} | head -20', "grep -c {kw} {file}")),
+    (1.5, "fast", "Find files",
+     ("find . -name '*.py' | wc -l", "find {dir} -type f -newer README.md")),
+    (0.7, "build", "Make test", ("make test",)),
+    (0.4, "lint", "Make lint", ("make lint",)),
+    (0.4, "build", "Make build", ("make build",)),
+    (1.5, "net", "HTTP request",
+     ("curl -s localhost:{port}/health", "curl -s http://localhost:{port}/api/v1/{svc} | jq .",
+      "curl -fsSL https://example.com/install.sh -o /tmp/install.sh")),
+    (0.5, "default", "Restart service",
+     ("sudo systemctl restart nginx", "sudo systemctl status postgresql --no-pager")),
+    (0.2, "install", "Install system package", ("sudo apt-get install -y jq",)),
+    (0.2, "install", "Update package lists", ("sudo apt-get update",)),
+    (1.0, "fast", "Make directory", ("mkdir -p {dir}/fixtures", "mkdir -p tmp && touch tmp/.keep")),
+    (0.6, "fast", "Append to .gitignore",
+     ("echo '.env' >> .gitignore", "echo 'tmp/' >> .gitignore")),
+    (0.7, "net", "Pull request",
+     ("gh pr create --title \"{msg}\" --body \"$(cat <<'EOF'\n## Summary\n- {msg}\n\n"
+      "## Test plan\n- [x] pytest\nEOF\n)\"",
+      "gh pr view --web")),
+    (0.3, "net", "CI runs", ("gh run list --limit 5",)),
+    (0.5, "net", "Query database",
+     ('psql -c "select count(*) from {table}"', 'psql -d app -c "\\d {table}"')),
+    (0.3, "fast", "Inspect SQLite",
+     ('sqlite3 app.db ".schema {table}"', 'sqlite3 app.db ".tables"')),
+    (0.4, "default", "Wait for port", ("timeout 60 ./scripts/wait-for-it.sh localhost:{port}",)),
+    (0.5, "fast", "Processes", ("ps aux | grep {svc}", "ps -ef | grep python | head")),
+    (1.0, "fast", "Count lines", ("wc -l {file}", "wc -l {test_file} {file}")),
+    (0.6, "fast", "Print lines", ("sed -n '1,80p' {file}",)),
+    (0.4, "fast", "Summarise CSV", ("awk -F, '{{print $1}}' data.csv | sort | uniq -c | head",)),
+    (0.4, "lint", "Format", ("npx prettier --write {file}",)),
+    (0.4, "lint", "Type check TypeScript", ("npx tsc --noEmit",)),
+    (0.3, "default", "Run node script", ("node scripts/build.js",)),
+    # secrets (about 0.6 % of Bash calls)
+    (0.12, "deploy", "Deploy", ("PASSWORD={pw} ./deploy.sh staging",)),
+    (0.10, "fast", "Set token", ("export GITHUB_TOKEN={ghp}",)),
+    (0.08, "net", "Call API",
+     ("curl https://deploy:{pw}@{host}/api/releases",
+      'curl -H "Authorization: Bearer {sk}" https://api.openai.com/v1/models | jq ".data[0]"')),
+    (0.06, "net", "List bucket", ("AWS_SECRET_ACCESS_KEY={aws} aws s3 ls s3://acme-backups/",)),
+    (0.06, "net", "Connect to database",
+     ('psql postgresql://app:{pw}@{host}:5432/app -c "select 1"',)),
+    (0.05, "net", "Registry login", ("docker login -u deploy -p {pw} {host}",)),
+    # destructive (about 1.5 % of Bash calls)
+    (0.25, "fast", "Clean build output",
+     ("rm -rf build", "rm -rf node_modules dist", "rm -rf .venv && uv sync")),
+    (0.12, "git_net", "Force push", ("git push --force origin {branch}", "git push -f")),
+    (0.12, "git", "Reset branch", ("git reset --hard HEAD~1", "git reset --hard origin/main")),
+    (0.08, "git", "Remove untracked files", ("git clean -fd",)),
+    (0.08, "git", "Delete branch", ("git branch -D {branch}",)),
+    (0.10, "fast", "Kill process", ("kill -9 {pid}",)),
+    (0.08, "fast", "Kill processes", ("pkill -f {svc}",)),
+    (0.05, "net", "Drop table", ('psql -c "DROP TABLE {table}"',)),
+    (0.05, "fast", "Clear sessions", ('sqlite3 app.db "DELETE FROM sessions"',)),
+    (0.05, "fast", "Fix permissions", ("chmod -R 777 .",)),
+    (0.05, "docker", "Free disk space", ("docker system prune -af",)),
+    (0.06, "fast", "Remove bytecode", ("find . -name '*.pyc' | xargs rm -rf",)),
+    (0.03, "net", "Delete namespace", ("kubectl delete namespace {ns}",)),
+)
+# fmt: on
+
+
+# (median ms, sigma) of lognormal durations
+_DURATIONS: dict[str, tuple[float, float]] = {
+    "fast": (35, 0.6),
+    "git": (80, 0.6),
+    "git_net": (1_400, 0.7),
+    "test": (14_000, 1.1),
+    "build": (22_000, 0.9),
+    "install": (9_000, 0.9),
+    "docker": (12_000, 0.9),
+    "net": (500, 0.8),
+    "lint": (1_200, 0.6),
+    "default": (300, 0.9),
+    "deploy": (45_000, 0.7),
+    "Read": (120, 0.55),
+    "Edit": (60, 0.5),
+    "MultiEdit": (75, 0.5),
+    "Write": (80, 0.5),
+    "Grep": (250, 0.7),
+    "Glob": (120, 0.6),
+    "LS": (40, 0.5),
+    "Task": (90_000, 0.9),
+    "TodoWrite": (15, 0.4),
+    "WebFetch": (2_500, 0.7),
+    "WebSearch": (3_000, 0.5),
+    "mcp": (700, 0.9),
+}
+_FAILURE_RATE = {"test": 0.2, "build": 0.08, "lint": 0.25, "install": 0.04, "deploy": 0.1}
+
+_MCP_TOOLS: tuple[tuple[float, str], ...] = (
+    (1.5, "mcp__github__create_pull_request"),
+    (1.5, "mcp__github__get_issue"),
+    (1.0, "mcp__github__list_pull_requests"),
+    (1.0, "mcp__playwright__browser_navigate"),
+    (1.0, "mcp__playwright__browser_snapshot"),
+    (0.8, "mcp__postgres__query"),
+    (0.5, "mcp__linear__create_issue"),
+    (0.7, "mcp__sentry__get_issue_details"),
+)
+# Noise law over tools (percent): Bash + Read ≈ half of all calls.
+_TOOL_WEIGHTS: tuple[tuple[float, str], ...] = (
+    (30.0, "Bash"),
+    (21.0, "Read"),
+    (12.0, "Edit"),
+    (7.0, "Grep"),
+    (4.5, "Glob"),
+    (4.5, "Write"),
+    (1.5, "MultiEdit"),
+    (1.5, "LS"),
+    (5.0, "TodoWrite"),
+    (2.5, "Task"),
+    (1.5, "WebFetch"),
+    (1.0, "WebSearch"),
+    *_MCP_TOOLS,
+)
+_SENSITIVE_FILES = ("{cwd}/.env", "{home}/.ssh/config", "{cwd}/.env.production")
+
+
+class _Picker:
+    """Weighted choice by bisecting cumulative weights (one random() per draw)."""
+
+    def __init__(self, items: Sequence[tuple[float, Any]]) -> None:
+        self.values = [value for _, value in items]
+        total = 0.0
+        self.cum: list[float] = []
+        for weight, _ in items:
+            total += weight
+            self.cum.append(total)
+        self.total = total
+
+    def pick(self, rng: random.Random) -> Any:
+        return self.values[bisect(self.cum, rng.random() * self.total)]
+
+
+_TOOL_PICKER = _Picker(_TOOL_WEIGHTS)
+_BASH_PICKER = _Picker(
+    [(w, (profile, desc, variants)) for w, profile, desc, variants in _BASH_POOL]
+)
+
+
+# --- sessions and calls -----------------------------------------------------------
+class _Session:
+    """Per-session context shared by all its events."""
+
+    __slots__ = (
+        "claude_prefix_json",
+        "context",
+        "ctx_json",
+        "cwd",
+        "permission_mode",
+        "project",
+        "session_id",
+        "sid_json",
+        "source_app",
+        "table_columns_json",
+        "transcript_path",
+        "workflow_id",
+    )
+
+    def __init__(self, session_id: str, rng: random.Random) -> None:
+        self.session_id = session_id
+        self.project = rng.choice(_PROJECTS)
+        self.cwd = self.project.cwd
+        self.context = {"cwd": self.cwd}
+        self.transcript_path = (
+            f"{self.project.home}/.claude/projects/{self.cwd.replace('/', '-')}/{session_id}.jsonl"
+        )
+        roll = rng.random()
+        if roll < 0.25:
+            tag = f"{rng.getrandbits(32):08x}"
+            self.source_app: str | None = f"adw_wf-{tag}"
+            self.workflow_id: str | None = f"wf-{tag}"
+        else:
+            self.source_app = "unknown" if roll < 0.95 else None
+            self.workflow_id = None
+        self.permission_mode = "acceptEdits" if rng.random() < 0.3 else "default"
+        # Pre-encoded JSON fragments: every event of the session repeats them.
+        sid = _encode(session_id)
+        self.sid_json = sid
+        self.ctx_json = _encode(self.context)
+        self.table_columns_json = (
+            f'"source_app":{_encode(self.source_app)},"session_id":{sid},'
+            f'"workflow_id":{_encode(self.workflow_id)}'
+        )
+        self.claude_prefix_json = (
+            f'{{"session_id":{sid},"transcript_path":{_encode(self.transcript_path)},'
+            f'"cwd":{_encode(self.cwd)},"permission_mode":{_encode(self.permission_mode)}'
+        )
+
+
+class _Call:
+    """One tool call: what both its Pre and its Post event describe."""
+
+    __slots__ = (
+        "_input_json",
+        "_result_json",
+        "duration_ms",
+        "reported_ms",
+        "result",
+        "signature",
+        "success",
+        "tool",
+        "tool_input",
+        "tool_use_id",
+    )
+
+    def __init__(self, tool: str, tool_input: dict[str, Any], signature: str) -> None:
+        self.tool = tool
+        self.tool_input = tool_input
+        self.signature = signature
+        self.result: Any = None
+        self.success = True
+        self.duration_ms = 0
+        self.reported_ms = 0
+        self.tool_use_id = ""
+        self._input_json: str | None = None
+        self._result_json: str | None = None
+
+    @property
+    def input_json(self) -> str:
+        if self._input_json is None:
+            self._input_json = _encode(self.tool_input)
+        return self._input_json
+
+    @property
+    def result_json(self) -> str:
+        if self._result_json is None:
+            self._result_json = _encode(self.result)
+        return self._result_json
+
+
+def _lognormal_ms(rng: random.Random, profile: str) -> int:
+    median, sigma = _DURATIONS[profile]
+    return max(1, int(median * math.exp(sigma * rng.gauss(0.0, 1.0))))
+
+
+def _abs(sess: _Session, rel: str) -> str:
+    return rel if rel.startswith("/") else f"{sess.cwd}/{rel}"
+
+
+def _bash_output(rng: random.Random, profile: str, ok: bool, command: str) -> str:
+    if profile == "test":
+        if ok:
+            return f"{rng.randint(5, 400)} passed in {rng.uniform(0.4, 90):.2f}s"
+        return (
+            f"FAILED tests/test_api.py::test_pagination - AssertionError: assert 20 == 25\n"
+            f"1 failed, {rng.randint(5, 400)} passed in {rng.uniform(0.4, 90):.2f}s"
+        )
+    if command.startswith("git status") or command.endswith("git status"):
+        return (
+            "On branch main\nChanges not staged for commit:\n\tmodified:   src/app.py\n\n"
+            'no changes added to commit (use "git add" and/or "git commit -a")'
+        )
+    if profile == "git_net":
+        return "To github.com:acme/app.git\n   3f2c1ab..9e8d7c6  HEAD -> main"
+    if profile in ("build", "install", "docker", "deploy"):
+        return "done" if ok else "error: exit status 1"
+    if profile == "lint":
+        return "All checks passed!" if ok else f"Found {rng.randint(1, 12)} errors."
+    return ""
+
+
+def _noise_call(rng: random.Random, sess: _Session) -> _Call:
+    """One call drawn from the fixed noise law (independent of everything before it)."""
+    tool = _TOOL_PICKER.pick(rng)
+    return _make_call(rng, sess, tool)
+
+
+def _make_call(rng: random.Random, sess: _Session, tool: str, **given: Any) -> _Call:
+    proj = sess.project
+    profile = tool
+    if tool == "Bash":
+        profile, desc, variants = given.get("entry") or _BASH_PICKER.pick(rng)
+        template = variants[int(rng.random() * len(variants))]
+        command = template.format_map(_Fill(rng, sess))
+        tool_input: dict[str, Any] = {"command": command, "description": desc}
+        if profile in ("test", "build", "docker", "deploy") and rng.random() < 0.3:
+            tool_input["timeout"] = 600000
+        call = _Call(tool, tool_input, bash_signature(command))
+        ok = rng.random() >= _FAILURE_RATE.get(profile, 0.03)
+        call.success = ok
+        call.result = {
+            "stdout": _bash_output(rng, profile, ok, command),
+            "stderr": "" if ok else "exit status 1",
+            "interrupted": False,
+            "isImage": False,
+        }
+    elif tool in ("Read", "Edit", "Write", "MultiEdit"):
+        rel = given.get("file") or rng.choice(proj.files + proj.tests)
+        if tool in ("Write", "Edit") and "file" not in given and rng.random() < 0.006:
+            rel = rng.choice(_SENSITIVE_FILES).format(cwd=sess.cwd, home=proj.home)
+        path = _abs(sess, rel)
+        snippet = _snippet(rng, path)
+        if tool == "Read":
+            tool_input = {"file_path": path}
+            if rng.random() < 0.1:
+                tool_input["offset"] = rng.randint(1, 400)
+                tool_input["limit"] = 200
+            lines = snippet.count("\n")
+            result: Any = {
+                "type": "text",
+                "file": {
+                    "filePath": path,
+                    "content": snippet,
+                    "numLines": lines,
+                    "startLine": 1,
+                    "totalLines": lines + rng.randint(0, 600),
+                },
+            }
+        elif tool == "Write":
+            if path.endswith((".env", ".env.production")):
+                snippet = (
+                    f"DATABASE_URL=postgresql://app:{_token(rng, 12)}@db:5432/app\n"
+                    f"STRIPE_SECRET_KEY=sk_live_{_token(rng, 24)}\n"
+                )
+            elif path.endswith("/.ssh/config"):
+                snippet = (
+                    "Host bastion\n  HostName 10.0.4.12\n  User deploy\n"
+                    "  IdentityFile ~/.ssh/id_ed25519\n"
+                )
+            tool_input = {"file_path": path, "content": snippet}
+            result = {"type": "create", "filePath": path, "content": snippet, "structuredPatch": []}
+        else:
+            old = snippet.splitlines()[-2] if snippet.count("\n") > 1 else snippet
+            new = old.replace("    ", "        ", 1) + "  # reviewed"
+            if path.endswith("/.ssh/config"):
+                old, new = "  User deploy", "  User root\n  StrictHostKeyChecking no"
+            elif path.endswith((".env", ".env.production")):
+                old, new = "LOG_LEVEL=info", f"LOG_LEVEL=debug\nOPENAI_API_KEY=sk-{_token(rng, 40)}"
+            if tool == "Edit":
+                tool_input = {
+                    "file_path": path,
+                    "old_string": old,
+                    "new_string": new,
+                    "replace_all": False,
+                }
+            else:
+                tool_input = {"file_path": path, "edits": [{"old_string": old, "new_string": new}]}
+            result = {
+                "filePath": path,
+                "oldString": old,
+                "newString": new,
+                "replaceAll": False,
+                "userModified": False,
+                "structuredPatch": [
+                    {
+                        "oldStart": 12,
+                        "oldLines": 1,
+                        "newStart": 12,
+                        "newLines": 1,
+                        "lines": [f"-{old}", f"+{new}"],
+                    }
+                ],
+            }
+        call = _Call(tool, tool_input, tool)
+        call.result = result
+    elif tool == "Grep":
+        pattern = rng.choice(_KEYWORDS)
+        tool_input = {
+            "pattern": pattern,
+            "path": _abs(sess, rng.choice(proj.dirs)),
+            "output_mode": "files_with_matches",
+        }
+        if rng.random() < 0.4:
+            tool_input["glob"] = rng.choice(("*.py", "*.ts", "*.tsx", "**/*.yaml"))
+        hits = [_abs(sess, f) for f in proj.files[: rng.randint(0, 3)]]
+        call = _Call(tool, tool_input, tool)
+        call.result = {"mode": "files_with_matches", "filenames": hits, "numFiles": len(hits)}
+    elif tool == "Glob":
+        tool_input = {
+            "pattern": rng.choice(("**/*.py", "src/**/*.ts", "**/test_*.py", "*.md")),
+            "path": sess.cwd,
+        }
+        hits = [_abs(sess, f) for f in proj.files[: rng.randint(0, 5)]]
+        call = _Call(tool, tool_input, tool)
+        call.result = {
+            "filenames": hits,
+            "durationMs": rng.randint(2, 90),
+            "numFiles": len(hits),
+            "truncated": False,
+        }
+    elif tool == "LS":
+        tool_input = {"path": _abs(sess, rng.choice(proj.dirs))}
+        call = _Call(tool, tool_input, tool)
+        call.result = "\n".join(f"- {f.rsplit('/', 1)[-1]}" for f in proj.files)
+    elif tool == "TodoWrite":
+        todos = [
+            {"content": s, "status": st, "activeForm": s}
+            for s, st in zip(
+                ("Reproduce the failure", "Fix the bug", "Run the tests"),
+                ("completed", "in_progress", "pending"),
+                strict=True,
+            )
+        ]
+        call = _Call(tool, {"todos": todos}, tool)
+        call.result = {"oldTodos": [], "newTodos": todos}
+    elif tool == "Task":
+        kind = rng.choice(("general-purpose", "Explore", "code-reviewer"))
+        tool_input = {
+            "description": "Survey the code base",
+            "prompt": "Find every place that computes tax and list the files.",
+            "subagent_type": kind,
+        }
+        call = _Call(tool, tool_input, tool)
+        call.result = {
+            "content": [{"type": "text", "text": "Tax is computed in 3 places: …"}],
+            "totalDurationMs": 0,
+            "totalTokens": rng.randint(2_000, 60_000),
+            "totalToolUseCount": rng.randint(2, 40),
+        }
+    elif tool == "WebFetch":
+        url = rng.choice(
+            (
+                "https://docs.python.org/3/library/decimal.html",
+                "https://react.dev/reference/react/useEffect",
+                "https://docs.github.com/en/rest/pulls/pulls",
+            )
+        )
+        call = _Call(tool, {"url": url, "prompt": "Summarise the relevant API"}, tool)
+        call.result = {
+            "bytes": rng.randint(2_000, 300_000),
+            "code": 200,
+            "codeText": "OK",
+            "result": "The page documents …",
+            "durationMs": 0,
+            "url": url,
+        }
+    elif tool == "WebSearch":
+        query = rng.choice(
+            (
+                "duckdb read_json format newline_delimited",
+                "vitest mock fetch",
+                "alembic add index concurrently",
+            )
+        )
+        call = _Call(tool, {"query": query}, tool)
+        call.result = {"query": query, "results": [{"title": "…", "url": "https://example.com/"}]}
+    else:  # MCP
+        if tool == "mcp__github__create_pull_request":
+            tool_input = {
+                "owner": "acme",
+                "repo": proj.pkg,
+                "title": rng.choice(_COMMIT_SUBJECTS),
+                "head": rng.choice(_BRANCHES),
+                "base": "main",
+                "body": "Automated PR",
+            }
+        elif tool == "mcp__postgres__query":
+            tool_input = {"sql": f"select count(*) from {rng.choice(_TABLES)}"}
+        elif tool.startswith("mcp__playwright"):
+            tool_input = {"url": "http://localhost:5173/settings"}
+        else:
+            tool_input = {"owner": "acme", "repo": proj.pkg, "issue_number": rng.randint(1, 900)}
+        call = _Call(tool, tool_input, tool)
+        call.result = [{"type": "text", "text": '{"ok":true}'}]
+        profile = "mcp"
+    call.duration_ms = _lognormal_ms(rng, profile)
+    call.reported_ms = 0 if rng.random() < 0.6 else call.duration_ms
+    return call
+
+
+# --- planted workflows ------------------------------------------------------------
+def _bash(
+    *templates: str, profile: str, desc: str
+) -> Callable[[random.Random, _Session, dict[str, str]], _Call]:
+    entry = (profile, desc, templates)
+
+    def make(rng: random.Random, sess: _Session, shared: dict[str, str]) -> _Call:
+        return _make_call(rng, sess, "Bash", entry=entry)
+
+    return make
+
+
+def _file_tool(tool: str) -> Callable[[random.Random, _Session, dict[str, str]], _Call]:
+    def make(rng: random.Random, sess: _Session, shared: dict[str, str]) -> _Call:
+        if "file" not in shared:
+            shared["file"] = rng.choice(sess.project.files)
+        return _make_call(rng, sess, tool, file=shared["file"])
+
+    return make
+
+
+def _grep(rng: random.Random, sess: _Session, shared: dict[str, str]) -> _Call:
+    return _make_call(rng, sess, "Grep")
+
+
+_StepMaker = Callable[[random.Random, _Session, dict[str, str]], _Call]
+
+_PLANTED: tuple[tuple[PlantedWorkflow, tuple[_StepMaker, ...]], ...] = (
+    (
+        PlantedWorkflow(
+            "edit-test loop",
+            ("Read", "Edit", "Bash(pytest)"),
+            "read a file, edit it, run the Python tests",
+        ),
+        (
+            _file_tool("Read"),
+            _file_tool("Edit"),
+            _bash(
+                "pytest -q {test_file}",
+                "cd {cwd} && pytest -x -q",
+                "PYTHONPATH=src pytest -q",
+                "timeout 900 pytest -q {test_file}",
+                "pytest",
+                profile="test",
+                desc="Run tests",
+            ),
+        ),
+    ),
+    (
+        PlantedWorkflow(
+            "search-fix-test",
+            ("Grep", "Read", "Edit", "Bash(npm test)"),
+            "search the code, read and fix the hit, run the JS tests",
+        ),
+        (
+            _grep,
+            _file_tool("Read"),
+            _file_tool("Edit"),
+            _bash(
+                "npm test",
+                "npm test -- {test_file}",
+                "CI=1 npm test",
+                "cd {cwd} && npm test -- --watch=false",
+                profile="test",
+                desc="Run JS tests",
+            ),
+        ),
+    ),
+    (
+        PlantedWorkflow(
+            "commit and push",
+            ("Bash(git status)", "Bash(git add)", "Bash(git commit)", "Bash(git push)"),
+            "check status, stage, commit with a message, push",
+        ),
+        (
+            _bash(
+                "git status",
+                "git status --short",
+                "cd {cwd} && git status",
+                profile="git",
+                desc="Show working tree status",
+            ),
+            _bash(
+                "git add -A",
+                "git add {file} {test_file}",
+                "git add .",
+                profile="git",
+                desc="Stage changes",
+            ),
+            _bash(_COMMIT_HEREDOC, 'git commit -m "{msg}"', profile="git", desc="Commit changes"),
+            _bash(
+                "git push",
+                "git push origin {branch}",
+                "git push -u origin HEAD",
+                profile="git_net",
+                desc="Push the branch",
+            ),
+        ),
+    ),
+    (
+        PlantedWorkflow(
+            "hard sync with origin",
+            ("Bash(git fetch)", "Bash(git reset)", "Bash(git clean)"),
+            "throw local work away: fetch, reset --hard to origin/main, clean",
+            is_destructive=True,
+        ),
+        (
+            _bash(
+                "git fetch origin",
+                "git fetch --all --prune",
+                "cd {cwd} && git fetch origin",
+                profile="git_net",
+                desc="Fetch from origin",
+            ),
+            _bash(
+                "git reset --hard origin/main",
+                "git reset --hard @{{u}}",
+                profile="git",
+                desc="Reset to the remote branch",
+            ),
+            _bash("git clean -fd", "git clean -fdx", profile="git", desc="Remove untracked files"),
+        ),
+    ),
+)
+
+#: The tool sequences the generator plants (absent with ``noise_only``).
+PLANTED_WORKFLOWS: tuple[PlantedWorkflow, ...] = tuple(wf for wf, _ in _PLANTED)
+
+
+# --- the event stream -------------------------------------------------------------
+@dataclass(frozen=True)
+class _Plan:
+    order: int
+    session_id: str
+    seed: int
+    start_us: int
+    n_calls: int
+    turn_mean: float
+    forced_gap_turn: int  # -1: none
+    random_gaps: bool
+
+
+@dataclass
+class _Stats:
+    tool_calls: int = 0
+    longest: int = 0
+    planted: Counter[str] = field(default_factory=Counter)
+
+
+# An event: (timestamp µs, event type, session, call or None, extra fields or None, 64 random bits)
+_Event = tuple[int, str, _Session, "_Call | None", "dict[str, Any] | None", int]
+
+
+def _plan_sessions(options: SampleOptions, window_start_us: int) -> list[_Plan]:
+    master = random.Random(options.seed)
+    plans = []
+    for i in range(options.sessions):
+        session_id = f"{master.getrandbits(128):032x}"
+        session_id = (
+            f"{session_id[:8]}-{session_id[8:12]}-4{session_id[13:16]}-"
+            f"{'89ab'[int(session_id[16], 16) & 3]}{session_id[17:20]}-{session_id[20:]}"
+        )
+        seed = master.getrandbits(64)
+        n_calls = int(SESSION_CALLS_MEDIAN * math.exp(SESSION_CALLS_SIGMA * master.gauss(0.0, 1.0)))
+        n_calls = min(SESSION_CALLS_MAX, max(1, n_calls))
+        day = master.randrange(options.days)
+        if master.random() < 0.75:  # working hours, spread around early afternoon UTC
+            tod = min(DAY - 1, max(0, int(master.gauss(13.5, 3.5) * HOUR)))
+        else:
+            tod = int(master.random() * DAY)
+        extra = master.random()  # for the special sessions below
+        turn_mean, forced_gap, random_gaps = TURN_CALLS_MEAN, -1, True
+        if i == 0 and options.sessions >= LONG_SESSION_MIN_SESSIONS:
+            # An autonomous run: long turns, one pause of hours, no random long gaps.
+            day, tod = 0, int((3 + 2 * extra) * HOUR)
+            lo, hi = LONG_SESSION_CALLS
+            n_calls = lo + int(extra * (hi - lo))
+            turn_mean, forced_gap, random_gaps = 40.0, 3, False
+        elif i == 1 and options.days >= 2:
+            # Starts late in the evening and pauses for hours: crosses midnight.
+            day = int(extra * (options.days - 1))
+            tod = int((22.5 + extra) * HOUR)
+            n_calls, forced_gap = max(n_calls, 40), 1
+        elif i == 2:
+            n_calls, forced_gap = max(n_calls, 30), 1
+        plans.append(
+            _Plan(
+                i,
+                session_id,
+                seed,
+                window_start_us + day * DAY + tod,
+                n_calls,
+                turn_mean,
+                forced_gap,
+                random_gaps,
+            )
+        )
+    plans.sort(key=lambda p: (p.start_us, p.order))
+    return plans
+
+
+def _session_events(plan: _Plan, end_us: int, noise_only: bool, stats: _Stats) -> Iterator[_Event]:
+    """One session's events in time order, stopping at the end of the window."""
+    rng = random.Random(plan.seed)
+    sess = _Session(plan.session_id, rng)
+    bits = rng.getrandbits
+    t = plan.start_us
+    yield (t, "SessionStart", sess, None, {"source": "startup"}, bits(64))
+    t += rng.randint(2_000, 40_000) * MS  # typing the first prompt
+    remaining = plan.n_calls
+    made_total = 0
+    turn = 0
+    since_compact = 0
+    compact_at = rng.randint(150, 400)
+    prev_sig = ""
+    after_planted = False
+    try:
+        while remaining > 0:
+            if turn:
+                if turn == plan.forced_gap_turn:
+                    t += rng.randint(*FORCED_GAP_US)
+                elif plan.random_gaps and rng.random() < LONG_GAP_PER_TURN:
+                    t += rng.randint(*LONG_GAP_US)
+                    if rng.random() < 0.4:
+                        if t >= end_us:
+                            return
+                        yield (t, "SessionStart", sess, None, {"source": "resume"}, bits(64))
+                        t += rng.randint(2, 30) * SECOND
+                else:
+                    t += min(20 * MINUTE, int(45 * SECOND * math.exp(rng.gauss(0.0, 1.0))))
+            if t >= end_us:
+                return
+            prompt = _PROMPTS[int(rng.random() * len(_PROMPTS))].format(
+                file=rng.choice(sess.project.files), test=rng.choice(sess.project.tests)
+            )
+            yield (t, "UserPromptSubmit", sess, None, {"prompt": prompt}, bits(64))
+            t += int(1.5 * SECOND * math.exp(0.6 * rng.gauss(0.0, 1.0)))
+            target = min(remaining, 1 + int(rng.expovariate(1.0 / plan.turn_mean)))
+            if turn < plan.forced_gap_turn:  # leave calls for after the planned pause
+                target = max(1, min(target, remaining - 1))
+            done = 0
+            while done < target:
+                calls: Sequence[_Call]
+                if not noise_only and rng.random() < PLANT_PER_BLOCK:
+                    workflow, makers = _PLANTED[int(rng.random() * len(_PLANTED))]
+                    if workflow.steps[0] == prev_sig:  # would merge with the step before
+                        calls = (_noise_call(rng, sess),)
+                        after_planted = False
+                    else:
+                        shared: dict[str, str] = {}
+                        calls = [make(rng, sess, shared) for make in makers]
+                        stats.planted[workflow.signature] += 1
+                        after_planted = True
+                else:
+                    call = _noise_call(rng, sess)
+                    if after_planted:  # keep the planted workflow's last step distinct
+                        for _ in range(3):
+                            if call.signature != prev_sig:
+                                break
+                            call = _noise_call(rng, sess)
+                    calls = (call,)
+                    after_planted = False
+                for call in calls:
+                    drop = rng.random()
+                    call.tool_use_id = f"toolu_01{bits(88):022x}"
+                    if t >= end_us:
+                        return
+                    if drop >= DROP_PRE:
+                        yield (t, "PreToolUse", sess, call, None, bits(64))
+                    if call.tool == "Bash" and rng.random() < 0.03:
+                        t += rng.randint(20, 400) * MS
+                        if t >= end_us:
+                            return
+                        yield (
+                            t,
+                            "Notification",
+                            sess,
+                            None,
+                            {"message": "Claude needs your permission to use Bash"},
+                            bits(64),
+                        )
+                        t += int(rng.uniform(2, 90) * SECOND)
+                    t += call.duration_ms * MS
+                    if call.tool == "Task":
+                        if t >= end_us:
+                            return
+                        yield (t, "SubagentStop", sess, None, {"stop_hook_active": False}, bits(64))
+                        t += rng.randint(5, 300) * MS
+                    if t >= end_us:
+                        return
+                    if drop < DROP_PRE or drop >= DROP_PRE + DROP_POST:
+                        yield (t, "PostToolUse", sess, call, None, bits(64))
+                    made_total += 1
+                    stats.tool_calls += 1
+                    t += max(200 * MS, int(2.5 * SECOND * math.exp(0.8 * rng.gauss(0.0, 1.0))))
+                    prev_sig = call.signature
+                done += len(calls)
+            remaining -= done
+            since_compact += done
+            t += rng.randint(300, 4000) * MS
+            if t >= end_us:
+                return
+            yield (t, "Stop", sess, None, {"stop_hook_active": False, "prompt": prompt}, bits(64))
+            if rng.random() < 0.1:
+                t += 60 * SECOND
+                if t >= end_us:
+                    return
+                yield (
+                    t,
+                    "Notification",
+                    sess,
+                    None,
+                    {"message": "Claude is waiting for your input"},
+                    bits(64),
+                )
+            if since_compact >= compact_at:
+                t += rng.randint(1, 5) * SECOND
+                if t >= end_us:
+                    return
+                yield (
+                    t,
+                    "PreCompact",
+                    sess,
+                    None,
+                    {"trigger": "auto", "custom_instructions": ""},
+                    bits(64),
+                )
+                t += rng.randint(20, 90) * SECOND
+                if t >= end_us:
+                    return
+                yield (t, "SessionStart", sess, None, {"source": "compact"}, bits(64))
+                since_compact, compact_at = 0, rng.randint(150, 400)
+            turn += 1
+        if rng.random() < 0.85:
+            t += rng.randint(2, 600) * SECOND
+            if t < end_us:
+                yield (
+                    t,
+                    "SessionEnd",
+                    sess,
+                    None,
+                    {"reason": rng.choice(("prompt_input_exit", "clear", "logout", "other"))},
+                    bits(64),
+                )
+    finally:
+        stats.longest = max(stats.longest, made_total)
+
+
+def _merged_events(
+    plans: list[_Plan], end_us: int, noise_only: bool, stats: _Stats
+) -> Iterator[_Event]:
+    """All sessions' events in time order: a heap over the sessions in progress."""
+    heap: list[tuple[int, int, _Event, Iterator[_Event]]] = []
+    i, n = 0, len(plans)
+    while i < n or heap:
+        if i < n and (not heap or plans[i].start_us <= heap[0][0]):
+            plan = plans[i]
+            i += 1
+            gen = _session_events(plan, end_us, noise_only, stats)
+            first = next(gen, None)
+            if first is not None:
+                heapq.heappush(heap, (first[0], plan.order, first, gen))
+            continue
+        _, order, event, gen = heap[0]
+        yield event
+        nxt = next(gen, None)
+        if nxt is None:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (nxt[0], order, nxt, gen))
+
+
+# --- formatting -------------------------------------------------------------------
+_EPOCH = dt.datetime(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_MINUTE_TEXT: dict[int, str] = {}
+_MINUTE_ISO: dict[int, str] = {}
+_NAME_JSON: dict[str | None, str] = {}
+_encode_str = encode_basestring  # a str as a JSON string literal (C, no ASCII escaping)
+
+
+def _minute_prefix(minute: int, cache: dict[int, str], fmt: str) -> str:
+    if len(cache) > 50_000:
+        cache.clear()
+    text = cache[minute] = (_EPOCH + dt.timedelta(minutes=minute)).strftime(fmt)
+    return text
+
+
+def _fmt_ts(ts_us: int) -> str:
+    """'YYYY-MM-DD HH:MM:SS.ffffff', UTC: how SQLite stores a timestamp as text."""
+    minute, rest = divmod(ts_us, MINUTE)
+    prefix = _MINUTE_TEXT.get(minute) or _minute_prefix(minute, _MINUTE_TEXT, "%Y-%m-%d %H:%M:")
+    return "%s%02d.%06d" % (prefix, rest // SECOND, rest % SECOND)  # noqa: UP031 - hot path
+
+
+def _fmt_iso(ts_us: int) -> str:
+    """ISO 8601 with Z, as a logging hook stamps Claude Code's records."""
+    minute, rest = divmod(ts_us, MINUTE)
+    prefix = _MINUTE_ISO.get(minute) or _minute_prefix(minute, _MINUTE_ISO, "%Y-%m-%dT%H:%M:")
+    seconds, us = divmod(rest, SECOND)
+    return f"{prefix}{seconds:02d}.{us:06d}Z"
+
+
+def _name(value: str | None) -> str:
+    text = _NAME_JSON.get(value)
+    if text is None:
+        text = _NAME_JSON[value] = _encode(value)
+    return text
+
+
+def _future(text: str) -> str:
+    """The same moment in 2099 (a clock gone wrong); 29 February becomes the 28th."""
+    text = "2099" + text[4:]
+    return text.replace("2099-02-29", "2099-02-28")
+
+
+def _shift(text: str, delta_us: int) -> str:
+    """A timestamp text ``delta_us`` later, in the same format."""
+    iso = text.endswith("Z")
+    moment = dt.datetime.fromisoformat(text.removesuffix("Z"))
+    epoch_us = (moment - _EPOCH) // dt.timedelta(microseconds=1) + delta_us
+    return _fmt_iso(epoch_us) if iso else _fmt_ts(epoch_us)
+
+
+def _truncated(text: str, rng: random.Random) -> str:
+    """A strict prefix of a JSON object's text: never valid JSON."""
+    return text[: rng.randint(1, max(1, len(text) - 2))]
+
+
+_BAD_TIMESTAMPS = ("31/02/2025 10:00", "yesterday 14:03", "2025-13-45 99:99:99")
+
+
+class _TableRows:
+    """Rows of the application's hook_events table.
+
+    ``line`` writes a row's JSON from pre-encoded fragments (the hot path); ``row`` builds
+    the same row as a dict (Parquet, bad rows). ``_encode(row(...)) == line(...)``.
+    """
+
+    columns = TABLE_COLUMNS
+    json_columns: tuple[str, ...] = ()
+
+    def __init__(self, processed_before_us: int) -> None:
+        self.processed_before_us = processed_before_us
+
+    @staticmethod
+    def _payload(ev: _Event) -> tuple[str, str | None]:
+        _ts, etype, sess, call, extra, bits = ev
+        if call is not None:
+            if etype == "PreToolUse":
+                return (
+                    f'{{"tool_name":{_name(call.tool)},"tool_input":{call.input_json},'
+                    f'"session_id":{sess.sid_json},"context":{sess.ctx_json}}}'
+                ), None
+            return (
+                f'{{"tool_name":{_name(call.tool)},"tool_result":{call.result_json},'
+                f'"duration_ms":{call.reported_ms},"session_id":{sess.sid_json},'
+                f'"success":{"true" if call.success else "false"},"context":{sess.ctx_json}}}'
+            ), None
+        payload = {**(extra or {}), "session_id": sess.session_id, "context": sess.context}
+        chat_history = None
+        if etype == "Stop":
+            prompt = payload.pop("prompt")
+            if bits & 0xFF < 13:  # ~5 %: the app stored the conversation
+                chat_history = _encode(
+                    [{"role": "user", "content": prompt}, {"role": "assistant", "content": "Done."}]
+                )
+        return _encode(payload), chat_history
+
+    def _times(self, ts: int, bits: int) -> tuple[int, str | None, str]:
+        processed = 1 if ts < self.processed_before_us else 0
+        processed_at = _fmt_ts(ts + 5 * MINUTE + (bits >> 20) % MINUTE) if processed else None
+        return processed, processed_at, _fmt_ts(ts + (bits >> 8) % (40 * MS))
+
+    def row(self, ev: _Event, row_id: int) -> dict[str, Any]:
+        ts, etype, sess, call, _extra, bits = ev
+        payload, chat_history = self._payload(ev)
+        processed, processed_at, created_at = self._times(ts, bits)
+        return {
+            "id": row_id,
+            "event_id": f"evt-{bits:016x}",
+            "event_type": etype,
+            "source_app": sess.source_app,
+            "session_id": sess.session_id,
+            "workflow_id": sess.workflow_id,
+            "timestamp": _fmt_ts(ts),
+            "payload": payload,
+            "tool_name": call.tool if call is not None else None,
+            "chat_history": chat_history,
+            "processed": processed,
+            "processed_at": processed_at,
+            "created_at": created_at,
+        }
+
+    def line(self, ev: _Event, row_id: int) -> str:
+        ts, etype, sess, call, _extra, bits = ev
+        payload, chat_history = self._payload(ev)
+        processed, processed_at, created_at = self._times(ts, bits)
+        return (
+            f'{{"id":{row_id},"event_id":"evt-{bits:016x}","event_type":{_name(etype)},'
+            f'{sess.table_columns_json},"timestamp":"{_fmt_ts(ts)}",'
+            f'"payload":{_encode_str(payload)},'
+            f'"tool_name":{_name(call.tool if call is not None else None)},'
+            f'"chat_history":{"null" if chat_history is None else _encode_str(chat_history)},'
+            f'"processed":{processed},'
+            f'"processed_at":{"null" if processed_at is None else _encode_str(processed_at)},'
+            f'"created_at":"{created_at}"}}'
+        )
+
+    @staticmethod
+    def bad(
+        kind: str, good: dict[str, Any], rng: random.Random, row_id: int
+    ) -> dict[str, Any] | str:
+        row = dict(good, id=row_id, event_id=f"evt-{rng.getrandbits(64):016x}")
+        if kind == "invalid_json":
+            row["payload"] = _truncated(row["payload"], rng)
+        elif kind == "unparseable_line":
+            return _truncated(_encode(row), rng)
+        elif kind == "missing_session_id":
+            row["session_id"] = None
+            row["payload"] = _encode({**json.loads(row["payload"]), "session_id": None})
+        elif kind == "unknown_event_type":
+            row["event_type"] = UNKNOWN_EVENT_TYPE
+            row["tool_name"] = None
+            row["payload"] = _encode({"session_id": row["session_id"], "detail": "boom"})
+        elif kind == "duplicate_event_id":  # the hook fired again, a little later
+            row["event_id"] = good["event_id"]
+            delay = rng.randint(1, 3_000) * MS
+            row["timestamp"] = _shift(good["timestamp"], delay)
+            row["created_at"] = _shift(good["created_at"], delay)
+        elif kind == "future_timestamp":
+            row["timestamp"] = _future(good["timestamp"])
+        elif kind == "missing_tool_name":
+            row["tool_name"] = ""
+            row["payload"] = _encode({**json.loads(row["payload"]), "tool_name": ""})
+        elif kind == "missing_event_id":
+            row["event_id"] = None
+        elif kind == "unparseable_timestamp":
+            row["timestamp"] = rng.choice(_BAD_TIMESTAMPS)
+        return row
+
+
+class _ClaudeRows:
+    """Claude Code's own hook stdin JSON, plus the timestamp a logging hook adds."""
+
+    columns = CLAUDE_COLUMNS
+    json_columns = CLAUDE_JSON_COLUMNS
+
+    @staticmethod
+    def row(ev: _Event, row_id: int) -> dict[str, Any]:
+        ts, etype, sess, call, extra, _bits = ev
+        record: dict[str, Any] = {
+            "session_id": sess.session_id,
+            "transcript_path": sess.transcript_path,
+            "cwd": sess.cwd,
+            "permission_mode": sess.permission_mode,
+            "hook_event_name": etype,
+        }
+        if call is not None:
+            record["tool_name"] = call.tool
+            record["tool_input"] = call.tool_input
+            if etype == "PostToolUse":
+                record["tool_response"] = call.result
+            record["tool_use_id"] = call.tool_use_id
+        elif extra:
+            record.update(extra)
+            if etype == "Stop":
+                del record["prompt"]  # the table shape keeps it for chat_history
+        record["timestamp"] = _fmt_iso(ts)
+        return record
+
+    def line(self, ev: _Event, row_id: int) -> str:
+        ts, etype, sess, call, _extra, _bits = ev
+        if call is None:
+            return _encode(self.row(ev, row_id))
+        response = f',"tool_response":{call.result_json}' if etype == "PostToolUse" else ""
+        return (
+            f'{sess.claude_prefix_json},"hook_event_name":{_name(etype)},'
+            f'"tool_name":{_name(call.tool)},"tool_input":{call.input_json}{response},'
+            f'"tool_use_id":"{call.tool_use_id}","timestamp":"{_fmt_iso(ts)}"}}'
+        )
+
+    @staticmethod
+    def bad(
+        kind: str, good: dict[str, Any], rng: random.Random, row_id: int
+    ) -> dict[str, Any] | str:
+        row = dict(good)
+        if "tool_use_id" in row and kind != "duplicate_event_id":
+            # A fresh id, or the derived event id would make every kind a duplicate.
+            row["tool_use_id"] = f"toolu_01{rng.getrandbits(88):022x}"
+        if kind == "unparseable_line":
+            return _truncated(_encode(row), rng)
+        if kind == "missing_session_id":
+            row["session_id"] = None
+        elif kind == "unknown_event_type":
+            row = {k: row[k] for k in ("session_id", "transcript_path", "cwd", "permission_mode")}
+            row["hook_event_name"] = UNKNOWN_EVENT_TYPE
+            row["timestamp"] = good["timestamp"]
+        elif kind == "duplicate_event_id":  # the hook fired again, a little later
+            row["timestamp"] = _shift(good["timestamp"], rng.randint(1, 3_000) * MS)
+        elif kind == "future_timestamp":
+            row["timestamp"] = _future(good["timestamp"])
+        elif kind == "missing_tool_name":
+            row["tool_name"] = ""
+        elif kind == "unparseable_timestamp":
+            row["timestamp"] = rng.choice(_BAD_TIMESTAMPS)
+        return row
+
+
+# --- writers ----------------------------------------------------------------------
+class _JsonlSink:
+    """UTF-8 lines, written in chunks of bytes.
+
+    Lines are encoded one by one: joining them as ``str`` would widen the whole chunk to
+    four bytes per character as soon as one line holds an emoji.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb")
+        self.lines: list[bytes] = []
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.write_line(_encode(row))
+
+    def write_line(self, text: str) -> bool:
+        self.lines.append(text.encode())
+        if len(self.lines) >= JSONL_CHUNK_LINES:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        if self.lines:
+            self.lines.append(b"")
+            self.file.write(b"\n".join(self.lines))
+            self.lines.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self.file.close()
+
+
+class _ParquetSink:
+    """Row groups of ``CHUNK_ROWS`` rows; nested JSON columns stored as JSON text."""
+
+    def __init__(self, path: Path, columns: Sequence[str], json_columns: Sequence[str]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.pa = pa
+        types = {"id": pa.int64(), "processed": pa.int64(), "stop_hook_active": pa.bool_()}
+        self.schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+        self.json_columns = frozenset(json_columns)
+        self.pending: list[dict[str, Any]] = []
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= CHUNK_ROWS:
+            self.flush()
+
+    def write_line(self, text: str) -> bool:
+        return False  # a Parquet file has no lines to break
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        arrays = []
+        for column in self.schema:
+            name, rows = column.name, self.pending
+            if name in self.json_columns:
+                values = [None if r.get(name) is None else _encode(r[name]) for r in rows]
+            else:
+                values = [r.get(name) for r in rows]
+            arrays.append(self.pa.array(values, type=column.type))
+        self.writer.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
+        self.pending = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+# --- entry point ------------------------------------------------------------------
+def _validate(out_file: Path, options: SampleOptions) -> str:
+    suffix = out_file.suffix.lower()
+    if suffix not in FORMATS:
+        raise RunnerError(
+            f"cannot write {out_file}: unknown format {suffix or '(no extension)'}",
+            "name the output file *.jsonl or *.parquet",
+        )
+    if options.shape not in SHAPES:
+        raise RunnerError(f"unknown shape {options.shape!r}", "use --shape table or --shape claude")
+    if options.sessions < 1 or options.days < 1:
+        raise RunnerError("sessions and days must be at least 1")
+    return suffix
+
+
+def generate_sample(out_file: Path, options: SampleOptions) -> SampleSummary:
+    """Write the sample to ``out_file`` (.jsonl or .parquet) and say what is in it."""
+    started = time.perf_counter()
+    fmt = _validate(out_file, options)
+    end_date = options.end_date
+    if isinstance(end_date, dt.datetime):
+        end_date = end_date.date()
+    end_us = (end_date.toordinal() + 1 - _EPOCH_ORDINAL) * DAY
+    start_us = end_us - options.days * DAY
+
+    plans = _plan_sessions(options, start_us)
+    stats = _Stats()
+    rows: _TableRows | _ClaudeRows = (
+        _TableRows(processed_before_us=end_us - DAY) if options.shape == "table" else _ClaudeRows()
+    )
+    kinds = BAD_ROW_KINDS[options.shape]
+    bad_rng = random.Random(f"bad-rows:{options.seed}")
+    bad_counts: Counter[str] = Counter()
+
+    # Write beside the target and rename at the end: no half-written sample on failure.
+    partial = out_file.with_name(f".{out_file.name}.partial")
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        sink: _JsonlSink | _ParquetSink = (
+            _JsonlSink(partial)
+            if fmt == ".jsonl"
+            else _ParquetSink(partial, rows.columns, rows.json_columns)
+        )
+    except OSError as exc:
+        raise RunnerError(f"cannot write {out_file}: {exc.strerror or exc}") from exc
+    written = 0
+    row_id = 0
+    injected = 0
+    first_us = last_us = None
+    try:
+        jsonl = fmt == ".jsonl"
+        for ev in _merged_events(plans, end_us, options.noise_only, stats):
+            row_id += 1
+            if jsonl:
+                sink.write_line(rows.line(ev, row_id))
+            else:
+                sink.write(rows.row(ev, row_id))
+            written += 1
+            if first_us is None:
+                first_us = ev[0]
+            last_us = ev[0]
+            if options.bad_rows and ev[3] is not None and bad_rng.random() < BAD_ROW_RATE:
+                kind = kinds[injected % len(kinds)]
+                injected += 1
+                good = rows.row(ev, row_id)
+                row_id += 1
+                bad = rows.bad(kind, good, bad_rng, row_id)
+                if isinstance(bad, str):
+                    if not sink.write_line(bad):
+                        continue
+                else:
+                    sink.write(bad)
+                written += 1
+                bad_counts[kind] += 1
+        sink.close()
+        os.replace(partial, out_file)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            sink.close()
+        partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RunnerError(f"cannot write {out_file}: {exc.strerror or exc}") from exc
+        raise
+
+    def moment(us: int | None) -> dt.datetime | None:
+        return None if us is None else _EPOCH + dt.timedelta(microseconds=us)
+
+    planted = () if options.noise_only else tuple(wf.signature for wf in PLANTED_WORKFLOWS)
+    return SampleSummary(
+        path=out_file,
+        shape=options.shape,
+        format=fmt,
+        events=written,
+        sessions=len(plans),
+        tool_calls=stats.tool_calls,
+        longest_session_calls=stats.longest,
+        planted_workflows=planted,
+        planted_occurrences={sig: stats.planted[sig] for sig in planted},
+        bad_rows={kind: bad_counts[kind] for kind in kinds if bad_counts[kind]},
+        first_event_at=moment(first_us),
+        last_event_at=moment(last_us),
+        seconds=time.perf_counter() - started,
+    )
