@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -34,6 +35,13 @@ console = Console(stderr=True)
 out = Console()
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Shape(StrEnum):
+    """Record shapes the sample generator writes."""
+
+    table = "table"
+    claude = "claude"
 
 
 def handles_errors(func: F) -> F:
@@ -147,17 +155,27 @@ def generate_sample_cmd(
         ),
     ] = None,
     shape: Annotated[
-        str,
+        Shape,
         typer.Option(
             help="Record shape: 'table' (hook_events rows) or 'claude' (Claude Code hook JSON)."
         ),
-    ] = "table",
+    ] = Shape.table,
     noise_only: Annotated[
         bool, typer.Option(help="Random tool calls only, no planted workflows.")
     ] = False,
     bad_rows: Annotated[bool, typer.Option(help="Mix in a small share of malformed rows.")] = True,
 ) -> None:
-    """Write realistic synthetic hook events, deterministic per seed."""
+    """Write realistic synthetic hook events, deterministic per seed.
+
+    Sessions have a long tail of tool calls (from 20 sessions on, one has well over
+    1,000), pauses of hours and midnight crossings. Bash commands are compound and
+    sometimes carry secrets or destructive operations. Four planted workflows recur in
+    random noise; --noise-only leaves them out (a null model). --bad-rows adds about
+    0.7 % malformed records, one kind after another, for staging to quarantine.
+
+    The file is streamed, so 10 million events need little memory.
+    Example: runner generate-sample --out data/sample/events.parquet --sessions 2000 --days 7
+    """
     from runner.sample import SampleOptions, generate_sample
 
     options = SampleOptions(
@@ -165,7 +183,7 @@ def generate_sample_cmd(
         days=days,
         seed=seed,
         end_date=end_date.date() if end_date else config.default_run_date(),
-        shape=shape,
+        shape=shape.value,
         noise_only=noise_only,
         bad_rows=bad_rows,
     )
@@ -200,14 +218,17 @@ def build(
     warehouse: WarehouseOpt = None,
     config_file: ConfigOpt = None,
     select: Annotated[str | None, typer.Option(help="dbt node selection, e.g. 'marts'.")] = None,
+    unit_tests: Annotated[
+        bool, typer.Option(help="Also run the models' dbt unit tests (CI runs them always).")
+    ] = False,
 ) -> None:
-    """Run `dbt build` (seeds, models, tests) for the analysis window."""
+    """Run `dbt build` (seeds, models, data tests) for the analysis window."""
     from runner.pipeline import build_warehouse
 
     settings = config.resolve(
         config=config_file, warehouse=warehouse, run_date=run_date, window_hours=window_hours
     )
-    result = build_warehouse(settings, select=select, console=console)
+    result = build_warehouse(settings, select=select, unit_tests=unit_tests, console=console)
     if not result.success:
         raise RunnerError(
             f"dbt build failed: {len(result.failures)} node(s) failed",

@@ -63,3 +63,7 @@ def pg_url() -> Iterator[str]:
     yield f"{base}/{name}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+# Real local SMTP server and HTTP receiver (tests/receivers.py), for every test module.
+from tests.receivers import http_receiver, smtp_server  # noqa: E402, F401

@@ -1,0 +1,202 @@
+"""End to end: `runner daily` twice over two simulated days, on SQLite and PostgreSQL.
+
+Each day's events arrive as a new file in the source folder; the job ingests, builds,
+checks, syncs, notifies a real local SMTP server and HTTP receiver, and writes the report.
+Between the days a reviewer approves a pattern in the review UI's table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import pytest
+
+from runner.cli import app
+
+DAY_1 = dt.date(2026, 11, 20)
+DAY_2 = dt.date(2026, 11, 21)
+REVIEW_URL = "http://review.test/patterns"
+ALLOWED = {"pending", "approved", "rejected", "auto-approved", "auto-rejected"}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, workdir: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{workdir / 'approvals.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def query(target: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if target.startswith("sqlite:///"):
+        with sqlite3.connect(target.removeprefix("sqlite:///")) as con:
+            return con.execute(sql.replace("%s", "?"), params).fetchall()
+    with psycopg.connect(target) as con:
+        cursor = con.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def approvals(target: str) -> dict[str, dict[str, Any]]:
+    rows = query(
+        target,
+        "select pattern_id, status, reviewed_by, occurrence_count, confidence_score, "
+        "estimated_savings_usd, example_sessions, updated_at from pattern_approvals",
+    )
+    keys = (
+        "status",
+        "reviewed_by",
+        "occurrence_count",
+        "confidence",
+        "savings",
+        "examples",
+        "updated_at",
+    )
+    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
+
+
+def all_time_counts(warehouse: Path, window_end: dt.datetime) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select pattern_id, count(*) from marts.fct_pattern_occurrences "
+            "where started_at < ? group by all",
+            [window_end],
+        ).fetchall()
+    return dict(rows)
+
+
+def run_daily(cli, day: dt.date, target: str, channels: list[str]) -> Any:
+    args = [
+        "daily",
+        "--source",
+        "events/*.jsonl",
+        "--run-date",
+        day.isoformat(),
+        "--target",
+        target,
+        "--review-url",
+        REVIEW_URL,
+        "--warehouse",
+        "wh.duckdb",
+    ]
+    for channel in channels:
+        args += ["--channel", channel]
+    return cli.invoke(app, args)
+
+
+def announced_ids(texts: list[str], ids: set[str]) -> set[str]:
+    return {pattern_id for pattern_id in ids if any(pattern_id in text for text in texts)}
+
+
+def notified(warehouse: Path) -> dict[str, int]:
+    """pattern_id -> on how many channels it was announced (the notifier's own log)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(
+            con.sql("select pattern_id, count(*) from runner.notifications group by all").fetchall()
+        )
+
+
+@pytest.mark.slow
+def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server, http_receiver):
+    channels = [smtp_server.mailto_url(), http_receiver.apprise_url("/hook")]
+    events = workdir / "events"
+    for day, seed in ((DAY_1, 1), (DAY_2, 2)):
+        result = cli.invoke(
+            app,
+            [
+                "generate-sample",
+                "--out",
+                str(events / f"{day}.jsonl"),
+                "--sessions",
+                "40",
+                "--days",
+                "1",
+                "--end-date",
+                day.isoformat(),
+                "--seed",
+                str(seed),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    day_2_file = events / f"{DAY_2}.jsonl"
+    day_2_file.rename(workdir / "later.jsonl")  # day 2's events arrive on day 2
+
+    # --- day 1 -------------------------------------------------------------------------
+    first = run_daily(cli, DAY_1, target, channels)
+    assert first.exit_code == 0, first.output
+    day_1 = approvals(target)
+    assert day_1, "the first run synced no pattern"
+    assert {row["status"] for row in day_1.values()} <= ALLOWED
+    pending_1 = {pid for pid, row in day_1.items() if row["status"] == "pending"}
+    assert pending_1, "the sample should produce patterns for review"
+    for row in day_1.values():
+        assert len(json.loads(row["examples"])) <= 10
+
+    assert len(smtp_server.messages) == 1
+    # The message lists the top patterns (capped) and every pending one is logged as told.
+    assert announced_ids([smtp_server.messages[0].raw], set(day_1)) <= pending_1
+    assert f"{len(pending_1)} new pending patterns" in smtp_server.messages[0].raw
+    assert notified(workdir / "wh.duckdb") == dict.fromkeys(pending_1, 2)
+    assert f"{REVIEW_URL}/" in smtp_server.messages[0].raw
+    assert len(http_receiver.requests) == 1
+    assert (workdir / "reports" / DAY_1.isoformat() / "report.html").exists()
+
+    # A reviewer approves one pending pattern in the UI between the runs.
+    decided = sorted(pending_1)[0]
+    query(
+        target,
+        "update pattern_approvals set status = 'approved', reviewed_by = %s, "
+        "approval_notes = %s where pattern_id = %s",
+        ("alice", "looks good", decided),
+    )
+
+    # --- day 2 -------------------------------------------------------------------------
+    (workdir / "later.jsonl").rename(day_2_file)
+    second = run_daily(cli, DAY_2, target, channels)
+    assert second.exit_code == 0, second.output
+    day_2 = approvals(target)
+    assert set(day_1) <= set(day_2)
+    assert day_2[decided]["status"] == "approved"
+    assert day_2[decided]["reviewed_by"] == "alice"
+    assert query(
+        target, "select approval_notes from pattern_approvals where pattern_id = %s", (decided,)
+    ) == [("looks good",)]
+
+    # Counts are all-time, derived from the facts: nothing is counted twice.
+    window_end = dt.datetime.combine(DAY_2 + dt.timedelta(days=1), dt.time())
+    facts = all_time_counts(workdir / "wh.duckdb", window_end)
+    with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
+        synced_today = {
+            r[0] for r in con.sql("select pattern_id from marts.pattern_classifications").fetchall()
+        }
+    assert synced_today
+    for pattern_id in synced_today:
+        assert day_2[pattern_id]["occurrence_count"] == facts[pattern_id]
+    grew = [
+        pid
+        for pid in set(day_1) & synced_today
+        if day_2[pid]["occurrence_count"] > day_1[pid]["occurrence_count"]
+    ]
+    assert grew, "patterns seen on both days should have grown"
+
+    # Day 2 announces only patterns that were not announced on day 1.
+    assert len(smtp_server.messages) == 2
+    pending_2 = {pid for pid, row in day_2.items() if row["status"] == "pending"}
+    new_pending = pending_2 - pending_1
+    assert announced_ids([smtp_server.messages[1].raw], set(day_2)) <= new_pending
+    assert f"{len(new_pending)} new pending patterns" in smtp_server.messages[1].raw
+    assert notified(workdir / "wh.duckdb") == dict.fromkeys(pending_1 | new_pending, 2)
+    assert len(http_receiver.requests) == 2
+    report = json.loads((workdir / "reports" / DAY_2.isoformat() / "report.json").read_text())
+    assert report["run_date"] == DAY_2.isoformat()
+
+    # --- day 2 again: nothing moves ------------------------------------------------------
+    again = run_daily(cli, DAY_2, target, channels)
+    assert again.exit_code == 0, again.output
+    assert approvals(target) == day_2
+    assert len(smtp_server.messages) == 2
+    assert len(http_receiver.requests) == 2
