@@ -316,3 +316,28 @@ def fetch(warehouse: Path, sql: str) -> list[dict[str, Any]]:
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def build_whole_project(
+    work: Path, name: str, run_date: str, *, seed: int, sessions: int, days: int, noise_only: bool
+) -> Path:
+    """The real pipeline on `runner generate-sample` data: ingest, then `dbt build` of the
+    whole project (seeds, every model, unit and data tests) for `run_date`."""
+    from typer.testing import CliRunner
+
+    from runner.cli import app
+
+    events = work / f"{name}.jsonl"
+    warehouse = work / f"{name}.duckdb"
+    cli = CliRunner()
+    generate = [
+        "generate-sample", "--out", str(events), "--sessions", str(sessions),
+        "--days", str(days), "--seed", str(seed), "--end-date", run_date,
+    ]  # fmt: skip
+    if noise_only:
+        generate.append("--noise-only")
+    for args in (generate, ["ingest", "--source", str(events), "--warehouse", str(warehouse)]):
+        result = cli.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    run_dbt(warehouse, "build", [], {"hook_patterns_run_date": run_date}, work)
+    return warehouse

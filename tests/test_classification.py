@@ -18,6 +18,7 @@ import pytest
 from scoring_support import (
     SCORING_NODES,
     build_scoring,
+    build_whole_project,
     fetch,
     generate_steps,
     occurrences_from_steps,
@@ -203,3 +204,39 @@ def test_later_data_does_not_change_a_past_day(
     write_upstream(warehouse, early_steps, occurrences_from_steps(early_steps))
     build_scoring(warehouse, work, {"hook_patterns_run_date": RUN_DATE})
     assert fetch(warehouse, MART) == with_day_three
+
+
+def test_whole_pipeline_finds_the_planted_workflows(work: Path) -> None:
+    """On `runner generate-sample` data through every model: each planted workflow is a
+    candidate with confidence > 0.99; the destructive one is auto-rejected for its rule
+    and stays rejected when the approval thresholds are lowered; the others then pass."""
+    from runner.sample import PLANTED_WORKFLOWS
+
+    day = "2026-11-22"
+    warehouse = build_whole_project(
+        work, "planted", day, seed=8, sessions=50, days=2, noise_only=False
+    )
+    planted = {wf.signature: wf for wf in PLANTED_WORKFLOWS}
+    query = MART.replace("order by", "where tool_sequence in ({}) order by").format(
+        ", ".join(f"'{s}'" for s in planted)
+    )
+    rows = {r["tool_sequence"]: r for r in fetch(warehouse, query)}
+    assert set(rows) == set(planted)
+    for signature, row in rows.items():
+        assert row["confidence_score"] > 0.99, row
+        assert row["is_destructive"] == planted[signature].is_destructive
+        if row["is_destructive"]:
+            assert row["status"] == "auto-rejected"
+            assert f"(rule {row['destructive_rule_id']})" in row["status_reason"]
+    build_scoring(
+        warehouse,
+        work,
+        {
+            "hook_patterns_run_date": day,
+            "hook_patterns_auto_approve_min_occurrences": 10,
+            "hook_patterns_auto_approve_min_savings_usd": 1,
+        },
+    )
+    for row in fetch(warehouse, query):
+        wanted = "auto-rejected" if row["is_destructive"] else "auto-approved"
+        assert row["status"] == wanted, row

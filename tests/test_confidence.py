@@ -25,6 +25,7 @@ from scoring_support import (
     DUCKDB_CONFIG,
     PROJECT_DIR,
     build_scoring,
+    build_whole_project,
     fetch,
     generate_steps,
     occurrences_from_steps,
@@ -268,3 +269,18 @@ def test_confidence_of_the_day_matches_scipy(generated_day: tuple[Path, list]) -
         else:
             assert row["confidence_score"] is None
     assert 0 < candidates < len(rows)
+
+
+def test_noise_gives_no_confident_patterns(work: Path) -> None:
+    """Calibration on the whole pipeline: with `--noise-only` sample data (independent
+    tool calls, no planted workflow) almost no pattern reaches confidence 0.99 and none
+    is auto-approved. BH controls the false discovery rate among the window's patterns."""
+    day = "2026-11-22"
+    warehouse = build_whole_project(
+        work, "noise", day, seed=5, sessions=50, days=2, noise_only=True
+    )
+    rows = fetch(warehouse, "select status, confidence_score from marts.pattern_classifications")
+    assert len(rows) > 100
+    assert all(r["status"] != "auto-approved" for r in rows)
+    confident = [r for r in rows if r["confidence_score"] > 0.99]
+    assert len(confident) <= max(1, len(rows) // 100), confident
