@@ -24,7 +24,7 @@ tool_calls as (
 
 ),
 
-occurrences_to_window_end as (
+occurrences_bounded as (
 
     select pattern_occurrences.*
     from pattern_occurrences
@@ -37,18 +37,18 @@ occurrences_to_window_end as (
 occurrences_aggregated as (
 
     select
-        occurrences_to_window_end.pattern_id,
+        occurrences_bounded.pattern_id,
         count(*) as occurrence_count,
-        count(distinct occurrences_to_window_end.session_id) as session_count,
-        avg(occurrences_to_window_end.duration_ms) as avg_duration_ms,
-        {{ quantile_cont('occurrences_to_window_end.duration_ms', 0.5) }} as p50_duration_ms,
-        {{ quantile_cont('occurrences_to_window_end.duration_ms', 0.9) }} as p90_duration_ms,
-        min(occurrences_to_window_end.started_at) as first_seen_at,
-        max(occurrences_to_window_end.started_at) as last_seen_at,
-        max(case when occurrences_to_window_end.is_destructive then 1 else 0 end) = 1
+        count(distinct occurrences_bounded.session_id) as session_count,
+        avg(occurrences_bounded.duration_ms) as avg_duration_ms,
+        {{ quantile_cont('occurrences_bounded.duration_ms', 0.5) }} as p50_duration_ms,
+        {{ quantile_cont('occurrences_bounded.duration_ms', 0.9) }} as p90_duration_ms,
+        min(occurrences_bounded.started_at) as first_seen_at,
+        max(occurrences_bounded.started_at) as last_seen_at,
+        max(case when occurrences_bounded.is_destructive then 1 else 0 end) = 1
             as is_destructive,
-    from occurrences_to_window_end
-    group by occurrences_to_window_end.pattern_id
+    from occurrences_bounded
+    group by occurrences_bounded.pattern_id
 
 ),
 
@@ -56,22 +56,22 @@ destructive_occurrences_ranked as (
 
     -- the most recent destructive occurrence is the pattern's evidence
     select
-        occurrences_to_window_end.pattern_id,
-        occurrences_to_window_end.session_id,
-        occurrences_to_window_end.destructive_rule_id,
-        occurrences_to_window_end.destructive_category,
-        occurrences_to_window_end.destructive_reason,
-        occurrences_to_window_end.tool_call_ids,
+        occurrences_bounded.pattern_id,
+        occurrences_bounded.session_id,
+        occurrences_bounded.destructive_rule_id,
+        occurrences_bounded.destructive_category,
+        occurrences_bounded.destructive_reason,
+        occurrences_bounded.tool_call_ids,
         row_number() over (
-            partition by occurrences_to_window_end.pattern_id
-            order by occurrences_to_window_end.started_at desc, occurrences_to_window_end.occurrence_id desc
+            partition by occurrences_bounded.pattern_id
+            order by occurrences_bounded.started_at desc, occurrences_bounded.occurrence_id desc
         ) as evidence_order,
-    from occurrences_to_window_end
-    where occurrences_to_window_end.is_destructive
+    from occurrences_bounded
+    where occurrences_bounded.is_destructive
 
 ),
 
-destructive_evidence as (
+destructive_evidence_picked as (
 
     select *
     from destructive_occurrences_ranked
@@ -79,7 +79,7 @@ destructive_evidence as (
 
 ),
 
-destructive_calls as (
+destructive_calls_listed as (
 
     select
         tool_calls.tool_call_id,
@@ -100,20 +100,20 @@ evidence_calls_ranked as (
 
     -- the first destructive call of the evidence occurrence: the one its rule comes from
     select
-        destructive_evidence.pattern_id,
-        destructive_calls.command_text,
+        destructive_evidence_picked.pattern_id,
+        destructive_calls_listed.command_text,
         row_number() over (
-            partition by destructive_evidence.pattern_id
-            order by destructive_calls.started_at, destructive_calls.tool_call_id
+            partition by destructive_evidence_picked.pattern_id
+            order by destructive_calls_listed.started_at, destructive_calls_listed.tool_call_id
         ) as call_order,
-    from destructive_evidence
-    inner join destructive_calls
-        on destructive_evidence.session_id = destructive_calls.session_id
-        and {{ list_has('destructive_evidence.tool_call_ids', 'destructive_calls.tool_call_id') }}
+    from destructive_evidence_picked
+    inner join destructive_calls_listed
+        on destructive_evidence_picked.session_id = destructive_calls_listed.session_id
+        and {{ list_has('destructive_evidence_picked.tool_call_ids', 'destructive_calls_listed.tool_call_id') }}
 
 ),
 
-destructive_examples as (
+destructive_examples_picked as (
 
     select
         evidence_calls_ranked.pattern_id,
@@ -126,15 +126,15 @@ destructive_examples as (
 sessions_ranked as (
 
     select
-        occurrences_to_window_end.pattern_id,
-        occurrences_to_window_end.session_id,
-        max(occurrences_to_window_end.started_at) as session_last_seen_at,
+        occurrences_bounded.pattern_id,
+        occurrences_bounded.session_id,
+        max(occurrences_bounded.started_at) as session_last_seen_at,
         row_number() over (
-            partition by occurrences_to_window_end.pattern_id
-            order by max(occurrences_to_window_end.started_at) desc, occurrences_to_window_end.session_id
+            partition by occurrences_bounded.pattern_id
+            order by max(occurrences_bounded.started_at) desc, occurrences_bounded.session_id
         ) as session_order,
-    from occurrences_to_window_end
-    group by occurrences_to_window_end.pattern_id, occurrences_to_window_end.session_id
+    from occurrences_bounded
+    group by occurrences_bounded.pattern_id, occurrences_bounded.session_id
 
 ),
 
@@ -167,18 +167,18 @@ final as (
             * {{ var('hook_patterns_cost_per_hour_usd') }}
         as double) as estimated_savings_usd,
         occurrences_aggregated.is_destructive,
-        destructive_evidence.destructive_rule_id,
-        destructive_evidence.destructive_category,
-        destructive_evidence.destructive_reason,
-        destructive_examples.destructive_example,
+        destructive_evidence_picked.destructive_rule_id,
+        destructive_evidence_picked.destructive_category,
+        destructive_evidence_picked.destructive_reason,
+        destructive_examples_picked.destructive_example,
         coalesce(example_sessions_listed.example_sessions, '[]') as example_sessions,
         occurrences_aggregated.first_seen_at,
         occurrences_aggregated.last_seen_at,
     from occurrences_aggregated
-    left join destructive_evidence
-        on occurrences_aggregated.pattern_id = destructive_evidence.pattern_id
-    left join destructive_examples
-        on occurrences_aggregated.pattern_id = destructive_examples.pattern_id
+    left join destructive_evidence_picked
+        on occurrences_aggregated.pattern_id = destructive_evidence_picked.pattern_id
+    left join destructive_examples_picked
+        on occurrences_aggregated.pattern_id = destructive_examples_picked.pattern_id
     left join example_sessions_listed
         on occurrences_aggregated.pattern_id = example_sessions_listed.pattern_id
 

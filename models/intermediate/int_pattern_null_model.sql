@@ -43,7 +43,7 @@ signatures_counted as (
 
 ),
 
-signature_frequencies as (
+signature_shares_computed as (
 
     select
         signatures_counted.tool_signature,
@@ -63,7 +63,7 @@ segments_counted as (
 
 ),
 
-pattern_lengths as (
+pattern_lengths_listed as (
 
     select distinct window_patterns.pattern_length
     from window_patterns
@@ -74,13 +74,13 @@ start_positions_counted as (
 
     -- N_k: the positions where a length-k sequence can start, summed over segments.
     select
-        pattern_lengths.pattern_length,
+        pattern_lengths_listed.pattern_length,
         sum(
-            greatest(segments_counted.segment_step_count - pattern_lengths.pattern_length + 1, 0)
+            greatest(segments_counted.segment_step_count - pattern_lengths_listed.pattern_length + 1, 0)
         ) as start_position_count,
-    from pattern_lengths
+    from pattern_lengths_listed
     cross join segments_counted
-    group by pattern_lengths.pattern_length
+    group by pattern_lengths_listed.pattern_length
 
 ),
 
@@ -106,18 +106,18 @@ step_factors_computed as (
     select
         pattern_steps_resolved.pattern_id,
         pattern_steps_resolved.step_position,
-        coalesce(signature_frequencies.signature_share, 0.0) as signature_share,
-        lag(coalesce(signature_frequencies.signature_share, 0.0)) over (
+        coalesce(signature_shares_computed.signature_share, 0.0) as signature_share,
+        lag(coalesce(signature_shares_computed.signature_share, 0.0)) over (
             partition by pattern_steps_resolved.pattern_id
             order by pattern_steps_resolved.step_position
         ) as previous_signature_share,
     from pattern_steps_resolved
-    left join signature_frequencies
-        on pattern_steps_resolved.tool_signature = signature_frequencies.tool_signature
+    left join signature_shares_computed
+        on pattern_steps_resolved.tool_signature = signature_shares_computed.tool_signature
 
 ),
 
-step_factors as (
+step_factors_conditioned as (
 
     select
         step_factors_computed.pattern_id,
@@ -139,20 +139,20 @@ step_factors as (
 
 ),
 
-sequence_probabilities as (
+sequence_probabilities_multiplied as (
 
     select
-        step_factors.pattern_id,
+        step_factors_conditioned.pattern_id,
         count(*) as resolved_step_count,
-        min(step_factors.step_factor) as min_step_factor,
-        {{ agg_product('case when step_factors.step_factor > 0 then step_factors.step_factor end') }}
+        min(step_factors_conditioned.step_factor) as min_step_factor,
+        {{ agg_product('case when step_factors_conditioned.step_factor > 0 then step_factors_conditioned.step_factor end') }}
             as step_factor_product,
-    from step_factors
-    group by step_factors.pattern_id
+    from step_factors_conditioned
+    group by step_factors_conditioned.pattern_id
 
 ),
 
-expected_counts as (
+probabilities_resolved as (
 
     select
         window_patterns.pattern_id,
@@ -163,15 +163,26 @@ expected_counts as (
             as start_position_count,
         -- null when the pattern's steps could not be resolved: a not_null test catches it.
         case
-            when sequence_probabilities.resolved_step_count < window_patterns.pattern_length then null
-            when sequence_probabilities.min_step_factor <= 0 then 0.0
-            else sequence_probabilities.step_factor_product
+            when sequence_probabilities_multiplied.resolved_step_count < window_patterns.pattern_length
+                then null
+            when sequence_probabilities_multiplied.min_step_factor <= 0 then 0.0
+            else sequence_probabilities_multiplied.step_factor_product
         end as sequence_probability,
     from window_patterns
-    left join sequence_probabilities
-        on window_patterns.pattern_id = sequence_probabilities.pattern_id
+    left join sequence_probabilities_multiplied
+        on window_patterns.pattern_id = sequence_probabilities_multiplied.pattern_id
     left join start_positions_counted
         on window_patterns.pattern_length = start_positions_counted.pattern_length
+
+),
+
+expected_counts_computed as (
+
+    select
+        probabilities_resolved.*,
+        probabilities_resolved.start_position_count * probabilities_resolved.sequence_probability
+            as expected_count,
+    from probabilities_resolved
 
 ),
 
@@ -197,7 +208,7 @@ sub_sequences_listed as (
 
 ),
 
-markov_expected_counts as (
+markov_counts_estimated as (
 
     -- Order-(k-2) Markov expectation from the window counts of the sub-patterns:
     -- E_M = C(prefix) · C(suffix) / C(middle); a one-step middle is counted in steps.
@@ -222,36 +233,33 @@ markov_expected_counts as (
 final as (
 
     select
-        expected_counts.pattern_id,
-        expected_counts.pattern_length,
-        expected_counts.window_occurrence_count,
-        expected_counts.is_candidate,
-        expected_counts.start_position_count,
-        cast(expected_counts.sequence_probability as double) as sequence_probability,
-        cast(expected_counts.start_position_count * expected_counts.sequence_probability as double)
-            as expected_count,
+        expected_counts_computed.pattern_id,
+        expected_counts_computed.pattern_length,
+        expected_counts_computed.window_occurrence_count,
+        expected_counts_computed.is_candidate,
+        expected_counts_computed.start_position_count,
+        cast(expected_counts_computed.sequence_probability as double) as sequence_probability,
+        cast(expected_counts_computed.expected_count as double) as expected_count,
         cast(case
-            when expected_counts.start_position_count * expected_counts.sequence_probability > 0
-                then (
-                    expected_counts.window_occurrence_count
-                    - expected_counts.start_position_count * expected_counts.sequence_probability
-                ) / sqrt(expected_counts.start_position_count * expected_counts.sequence_probability)
+            when expected_counts_computed.expected_count > 0
+                then (expected_counts_computed.window_occurrence_count - expected_counts_computed.expected_count)
+                    / sqrt(expected_counts_computed.expected_count)
         end as double) as z_score,
         cast({{ poisson_upper_tail(
-            'expected_counts.window_occurrence_count',
-            'expected_counts.start_position_count * expected_counts.sequence_probability'
+            'expected_counts_computed.window_occurrence_count',
+            'expected_counts_computed.expected_count'
         ) }} as double) as p_value,
-        cast(markov_expected_counts.markov_expected_count as double) as markov_expected_count,
+        cast(markov_counts_estimated.markov_expected_count as double) as markov_expected_count,
         cast(case
-            when markov_expected_counts.markov_expected_count is not null then
+            when markov_counts_estimated.markov_expected_count is not null then
                 {{ poisson_upper_tail(
-                    'expected_counts.window_occurrence_count',
-                    'markov_expected_counts.markov_expected_count'
+                    'expected_counts_computed.window_occurrence_count',
+                    'markov_counts_estimated.markov_expected_count'
                 ) }}
         end as double) as surprise_p_value,
-    from expected_counts
-    left join markov_expected_counts
-        on expected_counts.pattern_id = markov_expected_counts.pattern_id
+    from expected_counts_computed
+    left join markov_counts_estimated
+        on expected_counts_computed.pattern_id = markov_counts_estimated.pattern_id
 
 )
 

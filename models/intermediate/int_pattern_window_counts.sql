@@ -8,7 +8,7 @@ pattern_occurrences as (
 
 ),
 
-occurrences_in_window as (
+occurrences_windowed as (
 
     select
         pattern_occurrences.pattern_id,
@@ -32,26 +32,26 @@ occurrences_in_window as (
 occurrences_counted as (
 
     select
-        occurrences_in_window.pattern_id,
-        min(occurrences_in_window.tool_sequence) as tool_sequence,
-        min(occurrences_in_window.pattern_length) as pattern_length,
+        occurrences_windowed.pattern_id,
+        min(occurrences_windowed.tool_sequence) as tool_sequence,
+        min(occurrences_windowed.pattern_length) as pattern_length,
         count(*) as window_occurrence_count,
-        count(distinct occurrences_in_window.session_id) as window_session_count,
-        min(occurrences_in_window.started_at) as window_first_seen_at,
-        max(occurrences_in_window.started_at) as window_last_seen_at,
-    from occurrences_in_window
-    group by occurrences_in_window.pattern_id
+        count(distinct occurrences_windowed.session_id) as window_session_count,
+        min(occurrences_windowed.started_at) as window_first_seen_at,
+        max(occurrences_windowed.started_at) as window_last_seen_at,
+    from occurrences_windowed
+    group by occurrences_windowed.pattern_id
 
 ),
 
-first_occurrences as (
+first_occurrences_picked as (
 
     select
-        occurrences_in_window.pattern_id,
-        occurrences_in_window.segment_id as example_segment_id,
-        occurrences_in_window.start_step_index as example_start_step_index,
-    from occurrences_in_window
-    where occurrences_in_window.occurrence_order = 1
+        occurrences_windowed.pattern_id,
+        occurrences_windowed.segment_id as example_segment_id,
+        occurrences_windowed.start_step_index as example_start_step_index,
+    from occurrences_windowed
+    where occurrences_windowed.occurrence_order = 1
 
 ),
 
@@ -70,11 +70,11 @@ final as (
             >= {{ var('hook_patterns_min_window_occurrences') }} as is_candidate,
         occurrences_counted.window_first_seen_at,
         occurrences_counted.window_last_seen_at,
-        first_occurrences.example_segment_id,
-        first_occurrences.example_start_step_index,
+        first_occurrences_picked.example_segment_id,
+        first_occurrences_picked.example_start_step_index,
     from occurrences_counted
-    inner join first_occurrences
-        on occurrences_counted.pattern_id = first_occurrences.pattern_id
+    inner join first_occurrences_picked
+        on occurrences_counted.pattern_id = first_occurrences_picked.pattern_id
 
 )
 
