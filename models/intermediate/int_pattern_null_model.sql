@@ -5,6 +5,9 @@
     int_pattern_null_model.yml.
 -#}
 
+{#- the same reading of the var as int_tool_steps_sequenced (it may come as text) -#}
+{%- set collapse = (var('hook_patterns_collapse_repeated_steps') | string | lower) in ['true', '1', 'yes'] -%}
+
 with
 
 window_patterns as (
@@ -125,7 +128,7 @@ step_factors_conditioned as (
         case
             when step_factors_computed.step_position = 1
                 then step_factors_computed.signature_share
-            {% if var('hook_patterns_collapse_repeated_steps') %}
+            {% if collapse %}
             -- repeated steps are collapsed: a step never equals the one before, so the
             -- draw is conditioned on "not the previous signature".
             when step_factors_computed.previous_signature_share >= 1.0 then 0.0
