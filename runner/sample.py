@@ -136,7 +136,7 @@ TURN_CALLS_MEAN = 8.0  # calls between a prompt and Stop
 LONG_GAP_PER_TURN = 0.015  # chance that the user leaves for hours before a prompt
 LONG_GAP_US = (75 * MINUTE, 9 * HOUR)
 FORCED_GAP_US = (75 * MINUTE, 4 * HOUR)  # the planned pause of the special sessions
-PLANT_PER_BLOCK = 0.06  # chance that the next block of calls is a planted workflow
+PLANT_PER_BLOCK = 0.075  # chance that the next block of calls is a planted workflow
 DROP_PRE = 0.006  # a Post without its Pre
 DROP_POST = 0.006  # a Pre without its Post
 BAD_ROW_RATE = 0.008  # bad rows per tool event
@@ -778,6 +778,8 @@ _DURATIONS: dict[str, tuple[float, float]] = {
     "lint": (1_200, 0.6),
     "default": (300, 0.9),
     "deploy": (45_000, 0.7),
+    "image_build": (300_000, 0.25),
+    "e2e_suite": (600_000, 0.25),
     "Read": (120, 0.55),
     "Edit": (60, 0.5),
     "MultiEdit": (75, 0.5),
@@ -1286,6 +1288,28 @@ _PLANTED: tuple[tuple[PlantedWorkflow, tuple[_StepMaker, ...]], ...] = (
                 desc="Reset to the remote branch",
             ),
             _bash("git clean -fd", "git clean -fdx", profile="git", desc="Remove untracked files"),
+        ),
+    ),
+    (
+        PlantedWorkflow(
+            "container end-to-end suite",
+            ("Bash(docker build)", "Bash(docker run)", "Read"),
+            "build the image, run the end-to-end suite in it (minutes each), read the report",
+        ),
+        (
+            _bash(
+                "docker build -t {svc}:dev .",
+                "cd {cwd} && docker build -t {svc}:e2e -f Dockerfile.e2e .",
+                profile="image_build",
+                desc="Build the test image",
+            ),
+            _bash(
+                "docker run --rm {svc}:dev npm run e2e",
+                "docker run --rm -v $PWD/reports:/reports {svc}:e2e",
+                profile="e2e_suite",
+                desc="Run the end-to-end suite",
+            ),
+            _file_tool("Read"),
         ),
     ),
 )
