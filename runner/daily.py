@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from rich.console import Console
 
+from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
 
@@ -121,7 +121,7 @@ def exclusive_lock(warehouse: Path) -> Iterator[None]:
 
 def _record(warehouse: Path, run_id: str, step: StepResult, started: dt.datetime) -> None:
     """Log a step in the warehouse. Short-lived connection: dbt needs the file next."""
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_db.connect(warehouse) as con:
         con.execute(BOOKKEEPING_DDL)
         con.execute(
             "insert into runner.daily_runs values (?, ?, ?, ?, ?, ?, ?)",
@@ -140,7 +140,7 @@ def _record(warehouse: Path, run_id: str, step: StepResult, started: dt.datetime
 def last_finished_day(warehouse: Path) -> dt.date | None:
     if not warehouse.exists():
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_db.connect(warehouse, read_only=True) as con:
         exists = con.sql(
             "select count(*) from information_schema.tables "
             "where table_schema = 'runner' and table_name = 'daily_runs'"

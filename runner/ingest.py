@@ -18,17 +18,10 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from runner.errors import RunnerError
-from runner.sources import Source, open_source, redact_url
+from runner import warehouse as warehouse_db
+from runner.sources import Source, open_source
 from runner.sources.base import ReadCounts
 from runner.sources.conform import prepare_warehouse
-
-# Extensions load only from the installed wheels (see runner.sources.databases), never
-# from the network: DuckDB must not try to install or autoload anything by itself.
-WAREHOUSE_CONFIG = {
-    "autoinstall_known_extensions": "false",
-    "autoload_known_extensions": "false",
-}
 
 
 @dataclass(frozen=True)
@@ -115,14 +108,7 @@ def _utc_now() -> dt.datetime:
 @contextlib.contextmanager
 def _connect(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse file, creating its folder; a locked file is a clear error."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(warehouse), config=WAREHOUSE_CONFIG)
-    except duckdb.Error as exc:
-        raise RunnerError(
-            f"cannot open warehouse {warehouse}: {redact_url(str(exc).splitlines()[0])}",
-            "check that no other process (a dbt run, a DuckDB shell) holds the file",
-        ) from exc
+    con = warehouse_db.connect(warehouse)
     try:
         con.execute("set enable_progress_bar = false")
         yield con

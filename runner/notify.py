@@ -32,6 +32,7 @@ import apprise
 import duckdb
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
 from runner.redaction import redact_secrets
@@ -437,14 +438,7 @@ def _driver_errors(target: Target) -> tuple[type[Exception], ...]:
 @contextmanager
 def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection (the file is not held while messages go out)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as exc:
-        raise RunnerError(
-            f"cannot open the warehouse {path} to log notifications: {exc}",
-            "another process may hold it; retry when it has finished",
-        ) from None
+    con = warehouse_db.connect(path)
     try:
         con.execute(BOOKKEEPING_DDL)
         yield con

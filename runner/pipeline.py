@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
 from runner.transform import DbtResult, NodeOutcome, run_dbt
@@ -94,11 +94,7 @@ def run_demo(settings: Settings, *, sample: Path, console: Console, out: Console
 
 def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
     """Print the top patterns, the counts by status and the destructive catches."""
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise RunnerError(f"cannot open warehouse {warehouse}: {exc}") from exc
-    with con:
+    with warehouse_db.connect(warehouse, read_only=True) as con:
         statuses = con.sql(
             "select status, count(*) from marts.pattern_classifications "
             "group by all order by 2 desc"

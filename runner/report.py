@@ -27,6 +27,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from runner import report_charts as charts
+from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
 
@@ -166,13 +167,7 @@ def _pattern_counts(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """Read-only: the report never changes the warehouse, and must not create one."""
-    if not warehouse.exists():
-        raise RunnerError(f"warehouse {warehouse} does not exist", BUILD_HINT)
-    try:
-        return duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise RunnerError(f"cannot open warehouse {warehouse}: {first_line}") from exc
+    return warehouse_db.connect(warehouse, read_only=True, missing_hint=BUILD_HINT)
 
 
 def _require_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -31,6 +31,7 @@ import psycopg
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from runner import approvals_schema as schema
+from runner import warehouse as warehouse_db
 from runner.errors import RunnerError
 from runner.redaction import redact_secrets
 from runner.targets import Target, connect, describe_db_error, parse_target
@@ -126,15 +127,7 @@ def sync_approvals(warehouse: Path | str, target: str, *, dry_run: bool = False)
 @contextlib.contextmanager
 def _open_mart(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only, after checking the mart is there with the needed columns."""
-    if not warehouse.is_file():
-        raise RunnerError(f"warehouse {warehouse} does not exist", _REBUILD_HINT)
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise RunnerError(
-            f"cannot open warehouse {warehouse}: {str(exc).splitlines()[0]}",
-            "another process may be writing it (a running `runner build`?); retry when it is done",
-        ) from None
+    con = warehouse_db.connect(warehouse, read_only=True, missing_hint=_REBUILD_HINT)
     try:
         present = {
             name

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from runner import warehouse as warehouse_db
 from runner.errors import RunnerError
 from runner.quality.params import CheckWindow, Thresholds
 
@@ -268,15 +269,7 @@ class Frames:
 @contextmanager
 def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse read-only: checks must never change what they check."""
-    if not warehouse.exists():
-        raise RunnerError(f"warehouse {warehouse} does not exist", INGEST_HINT)
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise RunnerError(
-            f"cannot open warehouse {warehouse}: {exc}",
-            "is another runner or dbt process writing to it? retry when it has finished",
-        ) from exc
+    con = warehouse_db.connect(warehouse, read_only=True, missing_hint=INGEST_HINT)
     try:
         con.execute("set TimeZone = 'UTC'")
         yield con
