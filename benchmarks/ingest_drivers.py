@@ -36,24 +36,12 @@ import pyarrow as pa
 # The fixtures' DDL lives in the tests; make the checkout importable when run as a script.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from runner.contracts import HOOK_EVENTS_COLUMNS
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "ingest_bench"
 BATCH_ROWS = 50_000
-COLUMNS = (
-    "id",
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-    "processed",
-    "processed_at",
-    "created_at",
-)
+COLUMNS = HOOK_EVENTS_COLUMNS
 SELECT = f"select {', '.join(COLUMNS)} from hook_events"
 
 

@@ -49,27 +49,14 @@ from typing import Any
 
 from rich.markup import escape
 
+from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 
 SHAPES = ("table", "claude")
 FORMATS = (".jsonl", ".parquet")
 
 #: Columns of the application's hook_events table (DESIGN.md), in order.
-TABLE_COLUMNS = (
-    "id",
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-    "processed",
-    "processed_at",
-    "created_at",
-)
+TABLE_COLUMNS = HOOK_EVENTS_COLUMNS
 #: Columns of the Parquet form of Claude Code's hook JSON (JSONL lines carry only the
 #: keys that apply to their event; nested objects become JSON text in Parquet).
 CLAUDE_COLUMNS = (

@@ -56,17 +56,7 @@ create table hook_events (
     created_at timestamp default now()
 )
 """
-INSERT_COLUMNS = (
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-)
+INSERT_COLUMNS = CONTENT_COLUMNS
 CONTENT = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from runner.sources.conform import RAW_TABLE_DDL
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = PROJECT_DIR / ".venv" / "bin" / "dbt"
 CORE_SELECTION = [
@@ -33,30 +35,8 @@ CORE_SELECTION = [
     "test_type:singular,tag:core",
 ]
 
-RAW_DDL = """
-create schema if not exists raw;
-create table raw.hook_events (
-    event_id varchar,
-    event_type varchar,
-    source_app varchar,
-    session_id varchar,
-    workflow_id varchar,
-    "timestamp" varchar,
-    payload varchar,
-    tool_name varchar,
-    chat_history varchar,
-    source_row_id bigint,
-    processed integer,
-    processed_at varchar,
-    created_at varchar,
-    _source varchar,
-    _source_line bigint,
-    _batch_id varchar,
-    _ingested_at timestamp,
-    _row_hash varchar,
-    _load_error varchar
-)
-"""
+# The raw table exactly as `runner ingest` creates it.
+RAW_DDL = RAW_TABLE_DDL
 
 BASE = datetime(2026, 3, 10, 10, 0, 0)
 SOURCE = "tests/core.jsonl"

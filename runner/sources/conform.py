@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import duckdb
 
+from runner.contracts import HOOK_EVENTS_COLUMNS
+
 #: Columns every source's select must produce, in this order (all varchar except the
 #: line number). ``_hash_extra`` only feeds the hash: unreadable lines have no identity,
 #: so their line number is hashed with them (two equal bad lines are two records).
@@ -41,17 +43,7 @@ RECORD_COLUMNS = (
 )
 
 #: The event's content: what makes two records "the same event, delivered twice".
-CONTENT_COLUMNS = (
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-)
+CONTENT_COLUMNS = HOOK_EVENTS_COLUMNS[1:10]  # event_id … chat_history
 
 RAW_TABLE_DDL = """
 create schema if not exists raw;

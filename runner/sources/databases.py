@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 from runner.sources import redact_url
 from runner.sources.base import ReadCounts, Source
@@ -25,20 +26,7 @@ ALIAS = "ingest_source_db"
 TABLE = "hook_events"
 #: Source columns read as they are; a missing one is read as null (never require the
 #: application to change). ``id`` is required: it drives the high-water mark.
-SOURCE_COLUMNS = (
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-    "processed",
-    "processed_at",
-    "created_at",
-)
+SOURCE_COLUMNS = HOOK_EVENTS_COLUMNS[1:]
 EXTENSION_PACKAGES = {
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 from runner.sources.base import ReadCounts, Source
 from runner.sources.conform import insert_records
@@ -33,23 +34,7 @@ SNIFF_BYTES = 1024
 PARQUET_MAGIC = b"PAR1"
 
 # JSON paths extracted from every record, parsed once per line with json_extract_string.
-FIELDS = (
-    "id",
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-    "processed",
-    "processed_at",
-    "created_at",
-    "hook_event_name",
-    "tool_use_id",
-)
+FIELDS = (*HOOK_EVENTS_COLUMNS, "hook_event_name", "tool_use_id")
 
 
 def _sql_string(value: str) -> str:
