@@ -81,7 +81,7 @@ def run_dbt(
         "--log-format",
         "json",
         "--no-use-colors",
-        command,
+        *command.split(),
         "--project-dir",
         str(paths.PROJECT_DIR),
         "--profiles-dir",

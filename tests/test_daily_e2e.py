@@ -200,3 +200,79 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     assert approvals(target) == day_2
     assert len(smtp_server.messages) == 2
     assert len(http_receiver.requests) == 2
+
+
+def test_an_empty_source_is_a_normal_day(cli, workdir: Path) -> None:
+    (workdir / "empty.jsonl").write_text("")
+    target = f"sqlite:///{workdir / 'approvals.db'}"
+    result = cli.invoke(
+        app,
+        [
+            "daily",
+            "--source",
+            "empty.jsonl",
+            "--run-date",
+            DAY_1.isoformat(),
+            "--target",
+            target,
+            "--warehouse",
+            "wh.duckdb",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
+        for mart in ("pattern_classifications", "fct_pattern_occurrences", "quarantined_events"):
+            assert con.sql(f"select count(*) from marts.{mart}").fetchone() == (0,)
+    assert query(target, "select count(*) from pattern_approvals") == [(0,)]
+    report = json.loads((workdir / "reports" / DAY_1.isoformat() / "report.json").read_text())
+    assert report["is_empty"] is True
+
+
+def test_a_failing_error_check_stops_the_sync_and_the_report_says_why(cli, workdir: Path) -> None:
+    sample = workdir / "events.jsonl"
+    result = cli.invoke(
+        app,
+        [
+            "generate-sample",
+            "--out",
+            str(sample),
+            "--sessions",
+            "20",
+            "--days",
+            "1",
+            "--end-date",
+            DAY_1.isoformat(),
+            "--seed",
+            "4",
+            "--no-bad-rows",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    # A flood of events of an unknown type: staging quarantines them, and the source
+    # suite's error-level check (≥ 99% known event types) must stop the day.
+    lines = sample.read_text().splitlines()
+    flooded = [
+        line.replace('"event_type":"PreToolUse"', '"event_type":"ToolExplode"') if i % 2 else line
+        for i, line in enumerate(lines)
+    ]
+    sample.write_text("\n".join(flooded) + "\n")
+    target = workdir / "approvals.db"
+    result = cli.invoke(
+        app,
+        [
+            "daily",
+            "--source",
+            str(sample),
+            "--run-date",
+            DAY_1.isoformat(),
+            "--target",
+            f"sqlite:///{target}",
+            "--warehouse",
+            "wh.duckdb",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "check" in result.output
+    assert not target.exists(), "the sync must not run after a failed error-level check"
+    markdown = (workdir / "reports" / DAY_1.isoformat() / "report.md").read_text()
+    assert "sync did not run" in markdown

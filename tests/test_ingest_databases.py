@@ -21,41 +21,8 @@ from runner.cli import app
 from runner.errors import RunnerError
 from runner.ingest import ingest_source
 from runner.sources.conform import CONTENT_COLUMNS
+from tests.app_databases import PG_DDL, SQLITE_DDL
 
-SQLITE_DDL = """
-create table hook_events (
-    id integer primary key autoincrement,
-    event_id text unique not null,
-    event_type text not null,
-    source_app text,
-    session_id text,
-    workflow_id text,
-    timestamp text not null,
-    payload text not null,
-    tool_name text,
-    chat_history text,
-    processed integer default 0,
-    processed_at timestamp,
-    created_at timestamp default current_timestamp
-)
-"""
-PG_DDL = """
-create table hook_events (
-    id serial primary key,
-    event_id text unique not null,
-    event_type text not null,
-    source_app text,
-    session_id text,
-    workflow_id text,
-    timestamp timestamp without time zone not null,
-    payload text not null,
-    tool_name text,
-    chat_history text,
-    processed integer default 0,
-    processed_at timestamp,
-    created_at timestamp default now()
-)
-"""
 INSERT_COLUMNS = CONTENT_COLUMNS
 CONTENT = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
 

@@ -40,7 +40,10 @@ occurrences_aggregated as (
         occurrences_bounded.pattern_id,
         count(*) as occurrence_count,
         count(distinct occurrences_bounded.session_id) as session_count,
-        avg(occurrences_bounded.duration_ms) as avg_duration_ms,
+        -- Summed as whole microseconds: an integer sum does not depend on the order in
+        -- which parallel threads combine it, so every rebuild gives the same average.
+        avg(cast(round(occurrences_bounded.duration_ms * 1000) as bigint)) / 1000.0
+            as avg_duration_ms,
         {{ quantile_cont('occurrences_bounded.duration_ms', 0.5) }} as p50_duration_ms,
         {{ quantile_cont('occurrences_bounded.duration_ms', 0.9) }} as p90_duration_ms,
         min(occurrences_bounded.started_at) as first_seen_at,

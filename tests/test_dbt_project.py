@@ -1,0 +1,141 @@
+"""The dbt project as a whole, on generator data in a real DuckDB file.
+
+- every bad row the generator plants ends in quarantine with its reason, and every good
+  row reaches the tool calls;
+- `dbt docs generate` works offline and every model and column is described;
+- the analyses compile and run against the marts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from runner import paths
+from runner.cli import app
+from runner.sample import SampleOptions, SampleSummary, generate_sample
+from runner.transform import run_dbt
+
+RUN_DATE = "2026-11-22"
+
+#: Generator bad-row kinds that staging files under another reason.
+REASON_OF_KIND = {"unparseable_line": "invalid_json"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SampleSummary]:
+    work = tmp_path_factory.mktemp("project")
+    sample = work / "events.jsonl"
+    import datetime as dt
+
+    summary = generate_sample(
+        sample, SampleOptions(sessions=30, days=2, seed=11, end_date=dt.date(2026, 11, 22))
+    )
+    warehouse = work / "wh.duckdb"
+    cli = CliRunner()
+    ingested = cli.invoke(app, ["ingest", "--source", str(sample), "--warehouse", str(warehouse)])
+    assert ingested.exit_code == 0, ingested.output
+    built = cli.invoke(
+        app, ["build", "--run-date", RUN_DATE, "--warehouse", str(warehouse), "--unit-tests"]
+    )
+    assert built.exit_code == 0, built.output
+    return warehouse, summary
+
+
+def rows(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_every_planted_bad_row_is_quarantined_with_its_reason(built) -> None:
+    warehouse, summary = built
+    expected: dict[str, int] = {}
+    for kind, count in summary.bad_rows.items():
+        reason = REASON_OF_KIND.get(kind, kind)
+        expected[reason] = expected.get(reason, 0) + count
+    assert len(expected) >= 8, "the generator should plant every kind of bad row"
+    quarantined = dict(
+        rows(
+            warehouse, "select quarantine_reason, count(*) from marts.quarantined_events group by 1"
+        )
+    )
+    assert quarantined == expected
+
+
+def test_every_good_row_reaches_the_tool_calls(built) -> None:
+    warehouse, summary = built
+    valid = rows(
+        warehouse,
+        "select count(*) from staging.stg_raw__hook_events where quarantine_reason is null",
+    )[0][0]
+    assert valid == summary.events - sum(summary.bad_rows.values())
+    missing = rows(
+        warehouse,
+        """
+        select count(*)
+        from staging.stg_raw__hook_events as events
+        where events.quarantine_reason is null
+          and events.is_tool_event
+          and not exists (
+              select 1 from intermediate.int_tool_calls_paired as calls
+              where events.event_id in (calls.pre_event_id, calls.post_event_id)
+          )
+        """,
+    )[0][0]
+    assert missing == 0
+
+
+def test_docs_generate_offline_and_everything_is_described(built) -> None:
+    warehouse, _ = built
+    result = run_dbt(
+        "docs generate", warehouse=warehouse, dbt_vars={"hook_patterns_run_date": RUN_DATE}
+    )
+    assert result.success
+    target = paths.PROJECT_DIR / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undescribed = []
+    for unique_id, node in manifest["nodes"].items():
+        if (
+            node["resource_type"] not in {"model", "seed"}
+            or node["package_name"] != "hook_patterns"
+        ):
+            continue
+        if not node["description"].strip():
+            undescribed.append(unique_id)
+        documented = {name.lower() for name, col in node["columns"].items() if col["description"]}
+        for column in catalog["nodes"].get(unique_id, {}).get("columns", {}):
+            if column.lower() not in documented:
+                undescribed.append(f"{unique_id}.{column}")
+    assert not undescribed, undescribed
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) >= 10
+    assert any(e["name"] == "pattern_approvals_sync" for e in manifest["exposures"].values())
+
+
+def test_analyses_compile_and_run_against_the_marts(built) -> None:
+    warehouse, _ = built
+    result = run_dbt(
+        "compile",
+        warehouse=warehouse,
+        dbt_vars={"hook_patterns_run_date": RUN_DATE},
+        args=["--select", "resource_type:analysis"],
+    )
+    assert result.success
+    compiled = sorted(
+        (paths.PROJECT_DIR / "target" / "compiled" / "hook_patterns" / "analyses").glob("*.sql")
+    )
+    names = {p.stem for p in compiled}
+    assert {"top_patterns_by_savings", "destructive_catches", "pattern_drilldown"} <= names
+    for sql_file in compiled:
+        rows(warehouse, sql_file.read_text())  # runs without error
+    top = rows(
+        warehouse,
+        (compiled[[p.stem for p in compiled].index("top_patterns_by_savings")]).read_text(),
+    )
+    assert top, "the sample has patterns with savings"
