@@ -19,6 +19,7 @@ occurrences_windowed as (
         pattern_occurrences.segment_id,
         pattern_occurrences.start_step_index,
         pattern_occurrences.started_at,
+        pattern_occurrences.duration_ms,
         row_number() over (
             partition by pattern_occurrences.pattern_id
             order by pattern_occurrences.started_at, pattern_occurrences.occurrence_id
@@ -37,6 +38,11 @@ occurrences_counted as (
         min(occurrences_windowed.pattern_length) as pattern_length,
         count(*) as window_occurrence_count,
         count(distinct occurrences_windowed.session_id) as window_session_count,
+        -- Whole microseconds, so the average does not depend on parallel summation order.
+        avg(cast(round(occurrences_windowed.duration_ms * 1000) as bigint)) / 1000.0
+            as window_avg_duration_ms,
+        {{ quantile_cont('occurrences_windowed.duration_ms', 0.5) }} as window_p50_duration_ms,
+        {{ quantile_cont('occurrences_windowed.duration_ms', 0.9) }} as window_p90_duration_ms,
         min(occurrences_windowed.started_at) as window_first_seen_at,
         max(occurrences_windowed.started_at) as window_last_seen_at,
     from occurrences_windowed
@@ -66,6 +72,9 @@ final as (
         {{ analysis_window_end_at() }} as window_end_at,
         cast(occurrences_counted.window_occurrence_count as bigint) as window_occurrence_count,
         cast(occurrences_counted.window_session_count as bigint) as window_session_count,
+        cast(occurrences_counted.window_avg_duration_ms as double) as window_avg_duration_ms,
+        cast(occurrences_counted.window_p50_duration_ms as double) as window_p50_duration_ms,
+        cast(occurrences_counted.window_p90_duration_ms as double) as window_p90_duration_ms,
         occurrences_counted.window_occurrence_count
             >= {{ var('hook_patterns_min_window_occurrences') }} as is_candidate,
         occurrences_counted.window_first_seen_at,
