@@ -26,6 +26,10 @@ app = typer.Typer(
         "Mine AI-agent hook events for repeated tool sequences and sync the classified "
         "patterns to the review UI's pattern_approvals table."
     ),
+    epilog=(
+        "Settings: command line > RUNNER_* environment > runner.toml > defaults. "
+        "Exit codes: 0 success, 1 the run failed (the message says why), 2 usage error."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -344,7 +348,16 @@ def daily(
     warehouse: WarehouseOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """ingest → build → check → sync → notify → report, in one command, for cron."""
+    """ingest → build → check → sync → notify → report, in one command, for cron.
+
+    A lock stops overlapping runs on the same warehouse. After a failure or a missed
+    day, the next run catches up on every day since the last finished one (at most a
+    week). A failed error-level check stops the sync; a failed notification channel is
+    retried on the next run. Exit code 0 means every step succeeded, 1 that a step
+    failed (the message says which and what to do).
+
+    Example: runner daily --config /etc/hook-patterns/runner.toml
+    """
     from runner.daily import run_daily
 
     settings = config.resolve(
