@@ -1,0 +1,569 @@
+"""`make bench` / `python -m benchmarks`: time the pipeline at 1M, 2M and 10M events.
+
+For each size: generate a JSONL file with the project's generator, then run `runner
+ingest`, `runner build` and `runner sync-approvals` (SQLite target) as child processes,
+each timed and with its peak RSS (``os.wait4``: the child and the processes it waited
+for, e.g. dbt). Then the reference miner (benchmarks/reference.py) and the bare DuckDB
+statement (benchmarks/bare_duckdb.py) run on the same file, also as children, and
+their per-pattern counts are checked against marts.fct_pattern_occurrences. After the
+largest size, a day of new events (the smallest size, a later day, another seed) is
+ingested and built on top of its warehouse: the incremental figure.
+
+Figures go to stdout and to bench-results/bench-<timestamp>.json and latest.json.
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.reference import compare_counts, pipeline_counts, read_counts
+
+RESULTS_DIR = Path("bench-results")
+END_DATE = dt.date(2025, 1, 31)  # last day of the main data; the increment is the day after
+DAYS = 7
+SEED = 42
+INCREMENT_SEED = 4242
+#: Events the generator writes per session, on average (measured: 198-221; 200 at 1M-2M).
+EVENTS_PER_SESSION = 200
+#: JSONL bytes per event (measured: 646-670), plus the warehouse and dbt's tables on disk.
+JSONL_BYTES_PER_EVENT = 700
+WAREHOUSE_BYTES_PER_EVENT = 1_500
+#: Peak memory model before anything was measured: fixed + per event (conservative).
+FIXED_BYTES = 1.0e9
+PIPELINE_BYTES_PER_EVENT = 600
+REFERENCE_BYTES_PER_EVENT = 900
+GB = 1e9
+
+TARGETS = {
+    "ingest_10M_seconds": 60.0,
+    "build_10M_seconds": 30.0,
+    "peak_rss_bytes": 4 * 1024**3,
+    "speedup_vs_reference_10M": 3.0,
+    "speedup_vs_reference_2M": 2.0,
+    "pipeline_over_bare_max": 3.0,
+    "incremental_over_empty_max": 1.5,
+}
+
+
+class BenchError(Exception):
+    """A benchmark that cannot run: one clear line, exit code 2."""
+
+
+def parse_size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use e.g. 100k, 1M, 2.5M)")
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+    return int(float(match.group(1)) * factor)
+
+
+def label(events: int) -> str:
+    if events >= 1_000_000 and events % 100_000 == 0:
+        return f"{events / 1_000_000:g}M"
+    if events >= 1_000 and events % 100 == 0:
+        return f"{events / 1_000:g}k"
+    return str(events)
+
+
+# --- child processes ------------------------------------------------------------------
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    peak_rss_bytes: int
+    events: int
+    output: str = ""
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.events_per_second),
+            "peak_rss_bytes": self.peak_rss_bytes,
+        }
+
+
+def run_child(name: str, argv: list[str], events: int, log: Path) -> Stage:
+    """Run ``argv``, wait with wait4 for its rusage; a failure stops the benchmark."""
+    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", PYTHONUNBUFFERED="1")
+    with log.open("w") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(errors="replace")
+    if child.returncode != 0:
+        tail = "\n".join(text.strip().splitlines()[-15:])
+        raise BenchError(f"{name} failed (exit {child.returncode}): {' '.join(argv)}\n{tail}")
+    return Stage(name, seconds, usage.ru_maxrss * 1024, events, text)
+
+
+def runner_bin() -> str:
+    candidate = Path(sys.executable).with_name("runner")
+    return str(candidate) if candidate.exists() else "runner"
+
+
+# --- resources ------------------------------------------------------------------------
+def mem_available() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class MemoryModel:
+    """Peak RSS = fixed + per_event * events; refined from each measured size."""
+
+    pipeline_per_event: float = PIPELINE_BYTES_PER_EVENT
+    reference_per_event: float = REFERENCE_BYTES_PER_EVENT
+    measured_from: str = "conservative constants"
+
+    def learn(self, events: int, pipeline_peak: int, reference_peak: int | None) -> None:
+        if events < 500_000:  # small runs are all fixed overhead: they say nothing per event
+            return
+        self.pipeline_per_event = max(
+            PIPELINE_BYTES_PER_EVENT / 2, 1.5 * max(0, pipeline_peak - FIXED_BYTES) / events
+        )
+        if reference_peak:
+            self.reference_per_event = max(
+                REFERENCE_BYTES_PER_EVENT / 2, 1.5 * reference_peak / events
+            )
+        self.measured_from = f"the {label(events)} run (x1.5 margin)"
+
+    def need(self, events: int, with_reference: bool) -> int:
+        pipeline = FIXED_BYTES + self.pipeline_per_event * events
+        reference = self.reference_per_event * events if with_reference else 0
+        return int(max(pipeline, reference))
+
+
+def check_resources(
+    events: int, workdir: Path, model: MemoryModel, with_reference: bool, extra_events: int = 0
+) -> None:
+    """Refuse, with a clear message, a size this machine cannot hold (memory or disk)."""
+    need_mem = model.need(events, with_reference)
+    available = mem_available()
+    if available and need_mem > available:
+        raise BenchError(
+            f"{label(events)} events need about {need_mem / GB:.1f} GB of memory "
+            f"(estimated from {model.measured_from}) but only {available / GB:.1f} GB is "
+            f"available (MemAvailable); use smaller --sizes"
+            + ("" if not with_reference else " or --skip-reference")
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    need_disk = (events + extra_events) * (JSONL_BYTES_PER_EVENT + WAREHOUSE_BYTES_PER_EVENT)
+    free = shutil.disk_usage(workdir).free
+    if need_disk > free:
+        raise BenchError(
+            f"{label(events)} events need about {need_disk / GB:.1f} GB of disk in {workdir} "
+            f"(JSONL ~{JSONL_BYTES_PER_EVENT} B/event + warehouse) but only {free / GB:.1f} GB "
+            "is free; use smaller --sizes or another --workdir"
+        )
+
+
+# --- one size -------------------------------------------------------------------------
+@dataclass
+class SizeResult:
+    label: str
+    requested_events: int
+    events: int = 0
+    sessions: int = 0
+    generate: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pipeline_seconds: float = 0.0  # ingest + build
+    reference: dict[str, Any] | None = None
+    bare: dict[str, Any] | None = None
+    ratios: dict[str, float] = field(default_factory=dict)
+    count_check: dict[str, Any] | None = None
+    bare_count_check: dict[str, Any] | None = None
+
+
+def generate(path: Path, events: int, *, days: int, seed: int, end: dt.date) -> dict[str, Any]:
+    """Write (or, with a matching .meta.json beside it, reuse) the JSONL file."""
+    from runner.sample import SampleOptions, generate_sample
+
+    sessions = max(1, round(events / EVENTS_PER_SESSION))
+    options = SampleOptions(sessions=sessions, days=days, seed=seed, end_date=end)
+    meta_path = path.with_suffix(".meta.json")
+    key = {"sessions": sessions, "days": days, "seed": seed, "end_date": end.isoformat()}
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("options") == key:
+            return {**meta, "reused": True}
+    started = time.perf_counter()
+    summary = generate_sample(path, options)
+    seconds = time.perf_counter() - started
+    meta = {
+        "options": key,
+        "events": summary.events,
+        "sessions": summary.sessions,
+        "tool_calls": summary.tool_calls,
+        "bad_rows": summary.bad_row_count,
+        "bytes": path.stat().st_size,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(summary.events / seconds),
+        "reused": False,
+    }
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
+def run_size(
+    events: int, workdir: Path, args: argparse.Namespace, model: MemoryModel
+) -> tuple[SizeResult, Path]:
+    name = label(events)
+    result = SizeResult(name, events)
+    data = workdir / f"events-{name}.jsonl"
+    warehouse = workdir / f"warehouse-{name}.duckdb"
+    target = workdir / f"pattern_approvals-{name}.db"
+    for stale in (warehouse, warehouse.with_suffix(".duckdb.wal"), target):
+        stale.unlink(missing_ok=True)
+    say(f"\n== {name} events ==")
+    meta = generate(data, events, days=DAYS, seed=SEED, end=END_DATE)
+    result.events, result.sessions = meta["events"], meta["sessions"]
+    result.generate = meta
+    say(
+        f"generate   {meta['seconds']:8.1f} s  {meta['events_per_second']:>9,} ev/s  "
+        f"{meta['events']:,} events, {meta['bytes'] / GB:.2f} GB"
+        + ("  (reused file)" if meta.get("reused") else "")
+    )
+    n = result.events
+    runner = runner_bin()
+    wh = ["--warehouse", str(warehouse)]
+    stages = [
+        ("ingest", [runner, "ingest", "--source", str(data), *wh]),
+        ("build", [runner, "build", "--run-date", END_DATE.isoformat(), *wh]),
+        ("sync", [runner, "sync-approvals", "--target", f"sqlite:///{target}", *wh]),
+    ]
+    measured: dict[str, Stage] = {}
+    for stage_name, argv in stages:
+        stage = run_child(stage_name, argv, n, workdir / f"{name}-{stage_name}.log")
+        measured[stage_name] = stage
+        result.stages[stage_name] = stage.as_json()
+        say(stage_line(stage))
+    result.pipeline_seconds = measured["ingest"].seconds + measured["build"].seconds
+    say(
+        f"pipeline   {result.pipeline_seconds:8.1f} s  "
+        f"{n / result.pipeline_seconds:>9,.0f} ev/s  (ingest + build)"
+    )
+    pipeline = pipeline_counts(warehouse)
+
+    reference_peak = None
+    if not args.skip_reference:
+        out = workdir / f"{name}-reference-counts.json"
+        stage = run_child(
+            "reference",
+            [sys.executable, "-m", "benchmarks.reference", str(data), "--out", str(out)],
+            n,
+            workdir / f"{name}-reference.log",
+        )
+        inner = json.loads(stage.output.strip().splitlines()[-1])["seconds"]
+        reference_peak = stage.peak_rss_bytes
+        result.reference = {**stage.as_json(), "compute_seconds": round(inner, 3)}
+        result.ratios["speedup_vs_reference"] = round(inner / result.pipeline_seconds, 3)
+        say(
+            f"reference  {inner:8.1f} s  {n / inner:>9,.0f} ev/s  "
+            f"peak {stage.peak_rss_bytes / GB:5.2f} GB  (parse + count, pure Python)"
+        )
+        check = compare_counts(pipeline, read_counts(out))
+        result.count_check = check.as_json()
+        say("count check (pipeline vs reference): " + check.describe())
+        out.unlink(missing_ok=True)
+
+    out = workdir / f"{name}-bare-counts.json"
+    stage = run_child(
+        "bare",
+        [sys.executable, "-m", "benchmarks.bare_duckdb", str(data), "--out", str(out)],
+        n,
+        workdir / f"{name}-bare.log",
+    )
+    inner = json.loads(stage.output.strip().splitlines()[-1])["seconds"]
+    result.bare = {**stage.as_json(), "compute_seconds": round(inner, 3)}
+    result.ratios["pipeline_over_bare"] = round(result.pipeline_seconds / inner, 3)
+    say(
+        f"bare duckdb{inner:8.1f} s  {n / inner:>9,.0f} ev/s  "
+        f"peak {stage.peak_rss_bytes / GB:5.2f} GB  (one SQL statement, no dbt)"
+    )
+    bare_check = compare_counts(pipeline, read_counts(out), ("pipeline", "bare"))
+    result.bare_count_check = bare_check.as_json()
+    say("count check (pipeline vs bare): " + bare_check.describe())
+    out.unlink(missing_ok=True)
+
+    if "speedup_vs_reference" in result.ratios:
+        say(
+            f"speed-up vs reference: {result.ratios['speedup_vs_reference']:.2f}x "
+            "(reference time / pipeline time; > 1 means the pipeline is faster)"
+        )
+    say(f"pipeline takes {result.ratios['pipeline_over_bare']:.2f}x the bare DuckDB time")
+    model.learn(n, max(s.peak_rss_bytes for s in measured.values()), reference_peak)
+    if not args.keep_data:
+        data.unlink(missing_ok=True)
+        data.with_suffix(".meta.json").unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
+    return result, warehouse
+
+
+def run_incremental(
+    base: SizeResult, warehouse: Path, empty: SizeResult, workdir: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """A day of new events (empty.requested_events) on top of the base warehouse."""
+    name = label(empty.requested_events)
+    day = END_DATE + dt.timedelta(days=1)
+    data = workdir / f"events-{name}-next-day.jsonl"
+    say(f"\n== incremental: {name} new events for {day} on top of {base.label} ==")
+    meta = generate(data, empty.requested_events, days=1, seed=INCREMENT_SEED, end=day)
+    say(f"generate   {meta['seconds']:8.1f} s  {meta['events']:,} events")
+    runner = runner_bin()
+    wh = ["--warehouse", str(warehouse)]
+    stages = {}
+    for stage_name, argv in (
+        ("ingest", [runner, "ingest", "--source", str(data), *wh]),
+        ("build", [runner, "build", "--run-date", day.isoformat(), *wh]),
+    ):
+        stage = run_child(stage_name, argv, meta["events"], workdir / f"incr-{stage_name}.log")
+        stages[stage_name] = stage
+        say(stage_line(stage))
+    seconds = stages["ingest"].seconds + stages["build"].seconds
+    ratio = seconds / empty.pipeline_seconds
+    say(
+        f"incremental ingest + build {seconds:.1f} s vs {empty.pipeline_seconds:.1f} s for "
+        f"{empty.label} on an empty warehouse: {ratio:.2f}x"
+    )
+    if not args.keep_data:
+        data.unlink(missing_ok=True)
+        data.with_suffix(".meta.json").unlink(missing_ok=True)
+    return {
+        "base": base.label,
+        "new_label": name,
+        "new_events": meta["events"],
+        "run_date": day.isoformat(),
+        "stages": {k: v.as_json() for k, v in stages.items()},
+        "pipeline_seconds": round(seconds, 3),
+        "empty_run": empty.label,
+        "empty_pipeline_seconds": round(empty.pipeline_seconds, 3),
+        "ratio_to_empty": round(ratio, 3),
+    }
+
+
+def stage_line(stage: Stage) -> str:
+    return (
+        f"{stage.name:<10} {stage.seconds:8.1f} s  {stage.events_per_second:>9,.0f} ev/s  "
+        f"peak {stage.peak_rss_bytes / GB:5.2f} GB"
+    )
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- targets --------------------------------------------------------------------------
+def evaluate_targets(
+    results: list[SizeResult], incremental: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    by_label = {r.label: r for r in results}
+    largest = max(results, key=lambda r: r.requested_events) if results else None
+    ten, two = by_label.get("10M"), by_label.get("2M")
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, measured: float | None, target: str, ok: bool | None, note: str) -> None:
+        status = "n/a" if ok is None else ("PASS" if ok else "FAIL")
+        rows.append(
+            {"target": name, "measured": measured, "goal": target, "status": status, "note": note}
+        )
+
+    if ten:
+        ingest, build = ten.stages["ingest"]["seconds"], ten.stages["build"]["seconds"]
+        add("ingest 10M", ingest, "<= 60 s", ingest <= 60, "")
+        add("build 10M", build, "<= 30 s", build <= 30, "")
+    else:
+        add("ingest 10M", None, "<= 60 s", None, "10M not run")
+        add("build 10M", None, "<= 30 s", None, "10M not run")
+    peaks = [(s["peak_rss_bytes"], r.label, k) for r in results for k, s in r.stages.items()]
+    if peaks:
+        peak, where, stage = max(peaks)
+        add(
+            "peak RSS",
+            round(peak / 1024**3, 3),
+            "<= 4 GiB",
+            peak <= TARGETS["peak_rss_bytes"],
+            f"GiB, {stage} at {where}",
+        )
+    for size, goal, key in ((ten, 3.0, "10M"), (two, 2.0, "2M")):
+        ratio = size.ratios.get("speedup_vs_reference") if size else None
+        note = "" if ratio is not None else f"{key} not run with the reference"
+        add(
+            f"vs reference {key}",
+            ratio,
+            f">= {goal:g}x faster",
+            None if ratio is None else ratio >= goal,
+            note,
+        )
+    if largest:
+        ratio = largest.ratios.get("pipeline_over_bare")
+        add(
+            "vs bare DuckDB",
+            ratio,
+            "<= 3x bare time",
+            None if ratio is None else ratio <= 3.0,
+            f"at {largest.label}",
+        )
+    if incremental:
+        ratio = incremental["ratio_to_empty"]
+        add(
+            "incremental",
+            ratio,
+            "<= 1.5x empty run",
+            ratio <= 1.5,
+            f"{incremental['new_label']} on {incremental['base']}",
+        )
+    else:
+        add("incremental", None, "<= 1.5x empty run", None, "needs two sizes")
+    checks = [r.count_check for r in results if r.count_check is not None]
+    if checks:
+        add(
+            "counts equal reference",
+            None,
+            "all sizes",
+            all(c["equal"] for c in checks),
+            "per pattern (occurrences, sessions)",
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        default="1M,2M,10M",
+        help="comma-separated event counts, e.g. 100k,1M (default 1M,2M,10M)",
+    )
+    parser.add_argument("--workdir", type=Path, default=RESULTS_DIR / "work")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument(
+        "--keep-data", action="store_true", help="keep (and reuse) JSONL files and warehouses"
+    )
+    parser.add_argument(
+        "--skip-reference", action="store_true", help="do not run the pure-Python reference"
+    )
+    parser.add_argument(
+        "--skip-incremental", action="store_true", help="no incremental run on the largest size"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = sorted({parse_size(s) for s in args.sizes.split(",") if s.strip()})
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    if not sizes or min(sizes) < 1_000:
+        parser.error("sizes must be at least 1k events")
+    workdir: Path = args.workdir
+    model = MemoryModel()
+    do_incremental = len(sizes) > 1 and not args.skip_incremental
+    started_at = dt.datetime.now(dt.UTC)
+    results: list[SizeResult] = []
+    warehouses: list[Path] = []
+    incremental = None
+    try:
+        # Fail before any work when the largest size cannot fit.
+        check_resources(
+            sizes[-1], workdir, model, not args.skip_reference, sizes[0] if do_incremental else 0
+        )
+        for events in sizes:
+            extra = sizes[0] if do_incremental and events == sizes[-1] else 0
+            check_resources(events, workdir, model, not args.skip_reference, extra)
+            result, warehouse = run_size(events, workdir, args, model)
+            results.append(result)
+            warehouses.append(warehouse)
+        if do_incremental:
+            incremental = run_incremental(results[-1], warehouses[-1], results[0], workdir, args)
+    except BenchError as exc:
+        print(f"benchmark stopped: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if not args.keep_data:
+            for warehouse in warehouses:
+                warehouse.unlink(missing_ok=True)
+                warehouse.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+
+    targets = evaluate_targets(results, incremental)
+    say("\n== targets ==")
+    for row in targets:
+        measured = "-" if row["measured"] is None else f"{row['measured']:g}"
+        note = f"  ({row['note']})" if row["note"] else ""
+        say(f"{row['status']:<5} {row['target']:<24} {measured:>10}  goal {row['goal']}{note}")
+    report = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m benchmarks", *(argv or sys.argv[1:])]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "mem_total_bytes": _mem_total(),
+            "python": platform.python_version(),
+            "duckdb": _version("duckdb"),
+            "dbt_core": _version("dbt-core"),
+            "git_commit": _git_commit(),
+        },
+        "sizes": [asdict(r) for r in results],
+        "incremental": incremental,
+        "targets": targets,
+    }
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    path = args.results_dir / f"bench-{stamp}.json"
+    text = json.dumps(report, indent=2)
+    path.write_text(text)
+    (args.results_dir / "latest.json").write_text(text)
+    say(f"\nwrote {path} and {args.results_dir / 'latest.json'}")
+    return 0
+
+
+def _mem_total() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip() or None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The benchmark's reference miner and its count-equality check, at a tiny size (untimed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks import bare_duckdb, reference
+from benchmarks.__main__ import BenchError, MemoryModel, check_resources, parse_size
+from runner.cli import app
+from runner.sample import SampleOptions, generate_sample
+
+NOW = dt.datetime(2025, 2, 1, 12, 0)
+S1, S2 = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+
+
+def _row(n: int, etype: str, session: str | None, ts: str, tool: str, **payload: object) -> str:
+    body = {"tool_name": tool, "session_id": session, **payload}
+    return json.dumps(
+        {
+            "id": n,
+            "event_id": f"evt-{n:04d}",
+            "event_type": etype,
+            "session_id": session,
+            "timestamp": ts,
+            "payload": json.dumps(body),
+            "tool_name": tool,
+        }
+    )
+
+
+def _call(n: int, session: str, minute: int, tool: str, command: str | None = None) -> list[str]:
+    tool_input = {"command": command} if command is not None else {"file_path": "/x.py"}
+    start = f"2025-01-31 10:{minute:02d}:00.000000"
+    end = f"2025-01-31 10:{minute:02d}:05.000000"
+    return [
+        _row(n, "PreToolUse", session, start, tool, tool_input=tool_input),
+        _row(n + 1, "PostToolUse", session, end, tool, tool_result="ok", success=True),
+    ]
+
+
+def test_reference_applies_the_models_rules(tmp_path: Path) -> None:
+    lines = [
+        *_call(10, S1, 0, "Read"),
+        *_call(20, S1, 1, "Edit"),
+        *_call(30, S1, 2, "Edit"),  # repeated signature: collapses into one step
+        *_call(40, S1, 3, "Bash", "cd /repo && uv run python -m pytest -q"),
+        *_call(50, S1, 40, "Read"),  # 37 minutes idle: a new segment, one step only
+        *_call(60, S2, 0, "Read"),
+        *_call(70, S2, 1, "Edit"),
+        "{not json",
+        _row(20, "PreToolUse", S2, "2025-01-31 10:02:00", "Grep"),  # duplicate event id
+        _row(90, "PreToolUse", None, "2025-01-31 10:02:00", "Grep"),  # no session
+        _row(91, "PreToolUse", S2, "yesterday 14:03", "Grep"),  # unparseable time
+        _row(92, "PreToolUse", S2, "2099-01-31 10:02:00", "Grep"),  # future
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    counts = reference.mine([path], now=NOW)
+
+    assert counts == {
+        "Read→Edit": (2, 2),
+        "Edit→Bash(pytest)": (1, 1),
+        "Read→Edit→Bash(pytest)": (1, 1),
+    }
+
+
+def test_reference_bare_and_pipeline_counts_agree_on_a_tiny_sample(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    path = tmp_path / "events.jsonl"
+    generate_sample(path, SampleOptions(sessions=12, days=2, seed=7))
+    warehouse = tmp_path / "warehouse.duckdb"
+    for args in (
+        ["ingest", "--source", str(path), "--warehouse", str(warehouse)],
+        ["build", "--run-date", "2025-01-31", "--warehouse", str(warehouse)],
+    ):
+        result = cli.invoke(app, args)
+        assert result.exit_code == 0, result.output
+
+    pipeline = reference.pipeline_counts(warehouse)
+    mined = reference.mine([path])
+    assert pipeline, "the sample should yield patterns"
+    check = reference.compare_counts(pipeline, mined)
+    assert check.equal, check.describe()
+    bare = reference.compare_counts(pipeline, bare_duckdb.mine(path), ("pipeline", "bare"))
+    assert bare.equal, bare.describe()
+
+    # The check is real: one count off, one pattern missing, one extra are all reported.
+    sequence = next(iter(mined))
+    tampered = dict(mined)
+    tampered[sequence] = (tampered[sequence][0] + 1, tampered[sequence][1])
+    missing = sorted(mined)[-1]
+    del tampered[missing]
+    tampered["Read→Nope"] = (1, 1)
+    broken = reference.compare_counts(pipeline, tampered)
+    assert not broken.equal
+    assert {m[0] for m in broken.mismatches} == {sequence, missing, "Read→Nope"}
+    assert "DIFFERENT" in broken.describe()
+
+
+def test_sizes_parse() -> None:
+    assert [parse_size(s) for s in ("100k", "1M", "2.5M", "1500")] == [
+        100_000,
+        1_000_000,
+        2_500_000,
+        1_500,
+    ]
+
+
+def test_a_size_larger_than_memory_fails_early(tmp_path: Path) -> None:
+    with pytest.raises(BenchError, match="GB of memory"):
+        check_resources(10**12, tmp_path, MemoryModel(), with_reference=True)
