@@ -7,13 +7,13 @@ with
 
 classifications as (
 
-    select * from {{ ref('pattern_classifications') }}
+    select *, from {{ ref('pattern_classifications') }}
 
 ),
 
 destructive_rules as (
 
-    select * from {{ ref('destructive_rules') }}
+    select *, from {{ ref('destructive_rules') }}
 
 ),
 
@@ -50,5 +50,5 @@ catches_described as (
 
 )
 
-select * from catches_described
-order by patterns_caught desc, destructive_rule_id
+select *, from catches_described
+order by patterns_caught desc, destructive_rule_id asc

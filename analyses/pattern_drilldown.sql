@@ -10,13 +10,13 @@ with
 
 classifications as (
 
-    select * from {{ ref('pattern_classifications') }}
+    select *, from {{ ref('pattern_classifications') }}
 
 ),
 
 pattern_occurrences as (
 
-    select * from {{ ref('fct_pattern_occurrences') }}
+    select *, from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -45,5 +45,5 @@ occurrences_listed as (
 
 )
 
-select * from occurrences_listed
-order by started_at desc, segment_id, start_step_index
+select *, from occurrences_listed
+order by started_at desc, segment_id asc, start_step_index asc

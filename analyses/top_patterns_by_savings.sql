@@ -10,13 +10,13 @@ with
 
 classifications as (
 
-    select * from {{ ref('pattern_classifications') }}
+    select *, from {{ ref('pattern_classifications') }}
 
 ),
 
 null_model as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select *, from {{ ref('int_pattern_null_model') }}
 
 ),
 
@@ -24,7 +24,7 @@ patterns_ranked as (
 
     select
         row_number() over (
-            order by classifications.estimated_savings_usd desc, classifications.pattern_id
+            order by classifications.estimated_savings_usd desc, classifications.pattern_id asc
         ) as savings_rank,
         classifications.pattern_id,
         classifications.tool_sequence,
@@ -45,6 +45,6 @@ patterns_ranked as (
 
 )
 
-select * from patterns_ranked
+select *, from patterns_ranked
 where savings_rank <= 25
 order by savings_rank

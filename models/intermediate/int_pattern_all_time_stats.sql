@@ -8,25 +8,25 @@ with
 
 window_patterns as (
 
-    select * from {{ ref('int_pattern_window_counts') }}
+    select *, from {{ ref('int_pattern_window_counts') }}
 
 ),
 
 pattern_occurrences as (
 
-    select * from {{ ref('fct_pattern_occurrences') }}
+    select *, from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
 tool_calls as (
 
-    select * from {{ ref('int_tool_calls_signed') }}
+    select *, from {{ ref('int_tool_calls_signed') }}
 
 ),
 
 occurrences_bounded as (
 
-    select pattern_occurrences.*
+    select pattern_occurrences.*,
     from pattern_occurrences
     inner join window_patterns
         on pattern_occurrences.pattern_id = window_patterns.pattern_id
@@ -76,9 +76,9 @@ destructive_occurrences_ranked as (
 
 destructive_evidence_picked as (
 
-    select *
+    select *,
     from destructive_occurrences_ranked
-    where destructive_occurrences_ranked.evidence_order = 1
+    where evidence_order = 1
 
 ),
 
@@ -112,7 +112,9 @@ evidence_calls_ranked as (
     from destructive_evidence_picked
     inner join destructive_calls_listed
         on destructive_evidence_picked.session_id = destructive_calls_listed.session_id
-        and {{ list_has('destructive_evidence_picked.tool_call_ids', 'destructive_calls_listed.tool_call_id') }}
+        and {{ list_has(
+            'destructive_evidence_picked.tool_call_ids', 'destructive_calls_listed.tool_call_id'
+        ) }}
 
 ),
 
@@ -187,4 +189,4 @@ final as (
 
 )
 
-select * from final
+select *, from final

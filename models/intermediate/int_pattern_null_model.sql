@@ -12,13 +12,13 @@ with
 
 window_patterns as (
 
-    select * from {{ ref('int_pattern_window_counts') }}
+    select *, from {{ ref('int_pattern_window_counts') }}
 
 ),
 
 tool_steps as (
 
-    select * from {{ ref('int_tool_steps_sequenced') }}
+    select *, from {{ ref('int_tool_steps_sequenced') }}
 
 ),
 
@@ -68,7 +68,7 @@ segments_counted as (
 
 pattern_lengths_listed as (
 
-    select distinct window_patterns.pattern_length
+    select distinct window_patterns.pattern_length,
     from window_patterns
 
 ),
@@ -148,8 +148,10 @@ sequence_probabilities_multiplied as (
         step_factors_conditioned.pattern_id,
         count(*) as resolved_step_count,
         min(step_factors_conditioned.step_factor) as min_step_factor,
-        {{ agg_product('case when step_factors_conditioned.step_factor > 0 then step_factors_conditioned.step_factor end') }}
-            as step_factor_product,
+        {{ agg_product(
+            'case when step_factors_conditioned.step_factor > 0'
+            ~ ' then step_factors_conditioned.step_factor end'
+        ) }} as step_factor_product,
     from step_factors_conditioned
     group by step_factors_conditioned.pattern_id
 
@@ -245,7 +247,9 @@ final as (
         cast(expected_counts_computed.expected_count as double) as expected_count,
         cast(case
             when expected_counts_computed.expected_count > 0
-                then (expected_counts_computed.window_occurrence_count - expected_counts_computed.expected_count)
+                then (
+                    expected_counts_computed.window_occurrence_count - expected_counts_computed.expected_count
+                )
                     / sqrt(expected_counts_computed.expected_count)
         end as double) as z_score,
         cast({{ poisson_upper_tail(
@@ -266,4 +270,4 @@ final as (
 
 )
 
-select * from final
+select *, from final

@@ -8,7 +8,7 @@ with
 
 null_model as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select *, from {{ ref('int_pattern_null_model') }}
 
 ),
 
@@ -68,4 +68,4 @@ final as (
 
 )
 
-select * from final
+select *, from final

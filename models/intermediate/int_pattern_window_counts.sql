@@ -4,7 +4,7 @@ with
 
 pattern_occurrences as (
 
-    select * from {{ ref('fct_pattern_occurrences') }}
+    select *, from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -87,4 +87,4 @@ final as (
 
 )
 
-select * from final
+select *, from final

@@ -13,25 +13,25 @@ with
 
 window_patterns as (
 
-    select * from {{ ref('int_pattern_window_counts') }}
+    select *, from {{ ref('int_pattern_window_counts') }}
 
 ),
 
 null_model as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select *, from {{ ref('int_pattern_null_model') }}
 
 ),
 
 significance as (
 
-    select * from {{ ref('int_pattern_significance') }}
+    select *, from {{ ref('int_pattern_significance') }}
 
 ),
 
 all_time_stats as (
 
-    select * from {{ ref('int_pattern_all_time_stats') }}
+    select *, from {{ ref('int_pattern_all_time_stats') }}
 
 ),
 
@@ -219,4 +219,4 @@ final as (
 
 )
 
-select * from final
+select *, from final

@@ -11,7 +11,7 @@ with
 
 raw_hook_events as (
 
-    select * from {{ source('raw', 'hook_events') }}
+    select *, from {{ source('raw', 'hook_events') }}
 
 ),
 
@@ -57,7 +57,8 @@ fields_extracted as (
             nullif({{ json_get_text('payload_json', '$.cwd') }}, '')
         ) as cwd,
         try_cast({{ json_get_text('payload_json', '$.success') }} as boolean) as reported_success,
-        try_cast({{ json_get_text('payload_json', '$.tool_response.is_error') }} as boolean) as response_is_error,
+        try_cast({{ json_get_text('payload_json', '$.tool_response.is_error') }} as boolean)
+            as response_is_error,
         {{ json_has_path('payload_json', '$.tool_response.error') }} as response_has_error,
         try_cast({{ json_get_text('payload_json', '$.duration_ms') }} as double) as reported_duration_ms,
         is_valid_json,
@@ -66,7 +67,7 @@ fields_extracted as (
         _source as source,
         _source_line as source_line,
         _batch_id as batch_id,
-        _ingested_at as ingested_at
+        _ingested_at as ingested_at,
     from payloads_parsed
 
 ),
@@ -82,7 +83,7 @@ success_derived as (
             when response_is_error is not null then not response_is_error
             when response_has_error then false
             when tool_response is not null then true
-        end as is_success
+        end as is_success,
     from fields_extracted
 
 ),
@@ -97,7 +98,7 @@ duplicates_ranked as (
                 partition by event_id
                 order by ingested_at, batch_id, source, source_line
             )
-        end as event_id_rank
+        end as event_id_rank,
     from success_derived
 
 ),
@@ -111,11 +112,13 @@ quarantine_decided as (
             when event_id is null then 'missing_event_id'
             when event_id_rank > 1 then 'duplicate_event_id'
             when event_type is null
-                or event_type not in ('{{ known_event_types | join("', '") }}')
+                or event_type not in ('{{ known_event_types | join("', '") }}')  -- noqa: LT05
                 then 'unknown_event_type'
             when session_id is null then 'missing_session_id'
             when event_at is null then 'unparseable_timestamp'
-            when event_at > {{ timestamp_add_minutes(run_started_at_utc(), var('hook_patterns_future_tolerance_minutes')) }}
+            when event_at > {{ timestamp_add_minutes(
+                    run_started_at_utc(), var('hook_patterns_future_tolerance_minutes')
+                ) }}
                 then 'future_timestamp'
             when is_tool_event and tool_name is null then 'missing_tool_name'
         end as quarantine_reason
@@ -147,9 +150,9 @@ final as (
         quarantine_reason,
         -- the raw text is only kept where nobody could parse it: quarantined rows
         case when quarantine_reason is not null then raw_payload end as raw_payload,
-        case when quarantine_reason is not null then load_error end as load_error
+        case when quarantine_reason is not null then load_error end as load_error,
     from quarantine_decided
 
 )
 
-select * from final
+select *, from final

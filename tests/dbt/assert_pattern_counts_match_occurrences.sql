@@ -4,13 +4,13 @@ with
 
 classifications as (
 
-    select * from {{ ref('pattern_classifications') }}
+    select *, from {{ ref('pattern_classifications') }}
 
 ),
 
 pattern_occurrences as (
 
-    select * from {{ ref('fct_pattern_occurrences') }}
+    select *, from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -51,4 +51,4 @@ mismatches_found as (
 
 )
 
-select * from mismatches_found
+select *, from mismatches_found
