@@ -399,6 +399,9 @@ def evaluate_targets(
         add("ingest 10M", None, "<= 60 s", None, "10M not run")
         add("build 10M", None, "<= 30 s", None, "10M not run")
     peaks = [(s["peak_rss_bytes"], r.label, k) for r in results for k, s in r.stages.items()]
+    if incremental:
+        where = f"incremental on {incremental['base']}"
+        peaks += [(s["peak_rss_bytes"], where, k) for k, s in incremental["stages"].items()]
     if peaks:
         peak, where, stage = max(peaks)
         add(
