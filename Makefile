@@ -38,6 +38,8 @@ lint: setup ## ruff, mypy and sqlfluff
 	$(RUN)/ruff check runner tests benchmarks
 	$(RUN)/ruff format --check runner tests benchmarks
 	$(RUN)/mypy runner
+	RUNNER_WAREHOUSE=:memory: $(RUN)/sqlfluff lint models analyses tests/dbt --processes 2
+	$(RUN)/sqlfluff lint macros --templater jinja
 
 bench: setup ## performance benchmarks (1M and 10M events); figures in bench-results/
 	$(RUN)/python -m benchmarks

@@ -16,7 +16,9 @@
         {%- set parsed = modules.datetime.datetime.strptime(raw, '%Y-%m-%d') -%}
     {%- endif -%}
     {%- if parsed is none -%}
-        {{ exceptions.raise_compiler_error("var hook_patterns_run_date must be a date YYYY-MM-DD, got '" ~ raw ~ "'") }}
+        {{ exceptions.raise_compiler_error(
+            "var hook_patterns_run_date must be a date YYYY-MM-DD, got '" ~ raw ~ "'"
+        ) }}
     {%- endif -%}
     {{ return(parsed) }}
 {%- endmacro %}
@@ -24,7 +26,10 @@
 {% macro analysis_window_hours_value() -%}
     {%- set hours = var('hook_patterns_window_hours') | int -%}
     {%- if hours <= 0 -%}
-        {{ exceptions.raise_compiler_error("var hook_patterns_window_hours must be a positive integer, got '" ~ var('hook_patterns_window_hours') ~ "'") }}
+        {{ exceptions.raise_compiler_error(
+            "var hook_patterns_window_hours must be a positive integer, got '"
+            ~ var('hook_patterns_window_hours') ~ "'"
+        ) }}
     {%- endif -%}
     {{ return(hours) }}
 {%- endmacro %}
