@@ -7,13 +7,13 @@ with
 
 classifications as (
 
-    select *, from {{ ref('pattern_classifications') }}
+    select * from {{ ref('pattern_classifications') }}
 
 ),
 
 destructive_rules as (
 
-    select *, from {{ ref('destructive_rules') }}
+    select * from {{ ref('destructive_rules') }}
 
 ),
 
@@ -25,7 +25,7 @@ catches_by_rule as (
         sum(classifications.occurrence_count) as occurrences,
         max(classifications.estimated_savings_usd) as largest_savings_forgone_usd,
         min(classifications.destructive_example) as example_command,
-        min(classifications.tool_sequence) as example_tool_sequence,
+        min(classifications.tool_sequence) as example_tool_sequence
     from classifications
     where classifications.is_destructive
     group by classifications.destructive_rule_id
@@ -43,12 +43,12 @@ catches_described as (
         catches_by_rule.occurrences,
         catches_by_rule.largest_savings_forgone_usd,
         catches_by_rule.example_command,
-        catches_by_rule.example_tool_sequence,
+        catches_by_rule.example_tool_sequence
     from catches_by_rule
     left join destructive_rules
         on catches_by_rule.destructive_rule_id = destructive_rules.rule_id
 
 )
 
-select *, from catches_described
+select * from catches_described
 order by patterns_caught desc, destructive_rule_id asc

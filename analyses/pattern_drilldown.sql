@@ -10,13 +10,13 @@ with
 
 classifications as (
 
-    select *, from {{ ref('pattern_classifications') }}
+    select * from {{ ref('pattern_classifications') }}
 
 ),
 
 pattern_occurrences as (
 
-    select *, from {{ ref('fct_pattern_occurrences') }}
+    select * from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -36,7 +36,7 @@ occurrences_listed as (
         pattern_occurrences.commands,
         pattern_occurrences.is_destructive,
         pattern_occurrences.destructive_rule_id,
-        count(*) over (partition by pattern_occurrences.session_id) as occurrences_in_session,
+        count(*) over (partition by pattern_occurrences.session_id) as occurrences_in_session
     from classifications
     inner join pattern_occurrences
         on classifications.pattern_id = pattern_occurrences.pattern_id
@@ -45,5 +45,5 @@ occurrences_listed as (
 
 )
 
-select *, from occurrences_listed
+select * from occurrences_listed
 order by started_at desc, segment_id asc, start_step_index asc

@@ -10,13 +10,13 @@ with
 
 classifications as (
 
-    select *, from {{ ref('pattern_classifications') }}
+    select * from {{ ref('pattern_classifications') }}
 
 ),
 
 null_model as (
 
-    select *, from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_null_model') }}
 
 ),
 
@@ -38,13 +38,13 @@ patterns_ranked as (
         null_model.markov_expected_count,
         null_model.surprise_p_value,
         classifications.avg_duration_ms / 1000.0 as avg_duration_s,
-        classifications.status_reason,
+        classifications.status_reason
     from classifications
     left join null_model
         on classifications.pattern_id = null_model.pattern_id
 
 )
 
-select *, from patterns_ranked
+select * from patterns_ranked
 where savings_rank <= 25
 order by savings_rank

@@ -8,25 +8,25 @@ with
 
 window_patterns as (
 
-    select *, from {{ ref('int_pattern_window_counts') }}
+    select * from {{ ref('int_pattern_window_counts') }}
 
 ),
 
 pattern_occurrences as (
 
-    select *, from {{ ref('fct_pattern_occurrences') }}
+    select * from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
 tool_calls as (
 
-    select *, from {{ ref('int_tool_calls_signed') }}
+    select * from {{ ref('int_tool_calls_signed') }}
 
 ),
 
 occurrences_bounded as (
 
-    select pattern_occurrences.*,
+    select pattern_occurrences.*
     from pattern_occurrences
     inner join window_patterns
         on pattern_occurrences.pattern_id = window_patterns.pattern_id
@@ -49,7 +49,7 @@ occurrences_aggregated as (
         min(occurrences_bounded.started_at) as first_seen_at,
         max(occurrences_bounded.started_at) as last_seen_at,
         max(case when occurrences_bounded.is_destructive then 1 else 0 end) = 1
-            as is_destructive,
+            as is_destructive
     from occurrences_bounded
     group by occurrences_bounded.pattern_id
 
@@ -68,7 +68,7 @@ destructive_occurrences_ranked as (
         row_number() over (
             partition by occurrences_bounded.pattern_id
             order by occurrences_bounded.started_at desc, occurrences_bounded.occurrence_id desc
-        ) as evidence_order,
+        ) as evidence_order
     from occurrences_bounded
     where occurrences_bounded.is_destructive
 
@@ -76,7 +76,7 @@ destructive_occurrences_ranked as (
 
 destructive_evidence_picked as (
 
-    select *,
+    select *
     from destructive_occurrences_ranked
     where evidence_order = 1
 
@@ -93,7 +93,7 @@ destructive_calls_listed as (
             tool_calls.command,
             tool_calls.tool_signature || ' ' || tool_calls.file_path,
             tool_calls.tool_signature
-        ) as command_text,
+        ) as command_text
     from tool_calls
     where tool_calls.is_destructive
 
@@ -108,7 +108,7 @@ evidence_calls_ranked as (
         row_number() over (
             partition by destructive_evidence_picked.pattern_id
             order by destructive_calls_listed.started_at, destructive_calls_listed.tool_call_id
-        ) as call_order,
+        ) as call_order
     from destructive_evidence_picked
     inner join destructive_calls_listed
         on destructive_evidence_picked.session_id = destructive_calls_listed.session_id
@@ -122,7 +122,7 @@ destructive_examples_picked as (
 
     select
         evidence_calls_ranked.pattern_id,
-        evidence_calls_ranked.command_text as destructive_example,
+        evidence_calls_ranked.command_text as destructive_example
     from evidence_calls_ranked
     where evidence_calls_ranked.call_order = 1
 
@@ -137,7 +137,7 @@ sessions_ranked as (
         row_number() over (
             partition by occurrences_bounded.pattern_id
             order by max(occurrences_bounded.started_at) desc, occurrences_bounded.session_id
-        ) as session_order,
+        ) as session_order
     from occurrences_bounded
     group by occurrences_bounded.pattern_id, occurrences_bounded.session_id
 
@@ -149,7 +149,7 @@ example_sessions_listed as (
     select
         sessions_ranked.pattern_id,
         {{ json_string_array_agg('sessions_ranked.session_id', 'sessions_ranked.session_order') }}
-            as example_sessions,
+            as example_sessions
     from sessions_ranked
     where sessions_ranked.session_order <= {{ var('hook_patterns_example_sessions') }}
     group by sessions_ranked.pattern_id
@@ -178,7 +178,7 @@ final as (
         destructive_examples_picked.destructive_example,
         coalesce(example_sessions_listed.example_sessions, '[]') as example_sessions,
         occurrences_aggregated.first_seen_at,
-        occurrences_aggregated.last_seen_at,
+        occurrences_aggregated.last_seen_at
     from occurrences_aggregated
     left join destructive_evidence_picked
         on occurrences_aggregated.pattern_id = destructive_evidence_picked.pattern_id
@@ -189,4 +189,4 @@ final as (
 
 )
 
-select *, from final
+select * from final

@@ -12,13 +12,13 @@ with
 
 window_patterns as (
 
-    select *, from {{ ref('int_pattern_window_counts') }}
+    select * from {{ ref('int_pattern_window_counts') }}
 
 ),
 
 tool_steps as (
 
-    select *, from {{ ref('int_tool_steps_sequenced') }}
+    select * from {{ ref('int_tool_steps_sequenced') }}
 
 ),
 
@@ -27,7 +27,7 @@ steps_in_window as (
     select
         tool_steps.segment_id,
         tool_steps.step_index,
-        tool_steps.tool_signature,
+        tool_steps.tool_signature
     from tool_steps
     where tool_steps.started_at >= {{ analysis_window_start_at() }}
         and tool_steps.started_at < {{ analysis_window_end_at() }}
@@ -40,7 +40,7 @@ signatures_counted as (
 
     select
         steps_in_window.tool_signature,
-        count(*) as step_count,
+        count(*) as step_count
     from steps_in_window
     group by steps_in_window.tool_signature
 
@@ -51,7 +51,7 @@ signature_shares_computed as (
     select
         signatures_counted.tool_signature,
         cast(signatures_counted.step_count as double)
-            / sum(signatures_counted.step_count) over () as signature_share,
+            / sum(signatures_counted.step_count) over () as signature_share
     from signatures_counted
 
 ),
@@ -60,7 +60,7 @@ segments_counted as (
 
     select
         steps_in_window.segment_id,
-        count(*) as segment_step_count,
+        count(*) as segment_step_count
     from steps_in_window
     group by steps_in_window.segment_id
 
@@ -68,7 +68,7 @@ segments_counted as (
 
 pattern_lengths_listed as (
 
-    select distinct window_patterns.pattern_length,
+    select distinct window_patterns.pattern_length
     from window_patterns
 
 ),
@@ -80,7 +80,7 @@ start_positions_counted as (
         pattern_lengths_listed.pattern_length,
         sum(
             greatest(segments_counted.segment_step_count - pattern_lengths_listed.pattern_length + 1, 0)
-        ) as start_position_count,
+        ) as start_position_count
     from pattern_lengths_listed
     cross join segments_counted
     group by pattern_lengths_listed.pattern_length
@@ -94,7 +94,7 @@ pattern_steps_resolved as (
     select
         window_patterns.pattern_id,
         tool_steps.step_index - window_patterns.example_start_step_index + 1 as step_position,
-        tool_steps.tool_signature,
+        tool_steps.tool_signature
     from window_patterns
     inner join tool_steps
         on window_patterns.example_segment_id = tool_steps.segment_id
@@ -113,7 +113,7 @@ step_factors_computed as (
         lag(coalesce(signature_shares_computed.signature_share, 0.0)) over (
             partition by pattern_steps_resolved.pattern_id
             order by pattern_steps_resolved.step_position
-        ) as previous_signature_share,
+        ) as previous_signature_share
     from pattern_steps_resolved
     left join signature_shares_computed
         on pattern_steps_resolved.tool_signature = signature_shares_computed.tool_signature
@@ -137,7 +137,7 @@ step_factors_conditioned as (
             {% else %}
             else step_factors_computed.signature_share
             {% endif %}
-        end as step_factor,
+        end as step_factor
     from step_factors_computed
 
 ),
@@ -151,7 +151,7 @@ sequence_probabilities_multiplied as (
         {{ agg_product(
             'case when step_factors_conditioned.step_factor > 0'
             ~ ' then step_factors_conditioned.step_factor end'
-        ) }} as step_factor_product,
+        ) }} as step_factor_product
     from step_factors_conditioned
     group by step_factors_conditioned.pattern_id
 
@@ -172,7 +172,7 @@ probabilities_resolved as (
                 then null
             when sequence_probabilities_multiplied.min_step_factor <= 0 then 0.0
             else sequence_probabilities_multiplied.step_factor_product
-        end as sequence_probability,
+        end as sequence_probability
     from window_patterns
     left join sequence_probabilities_multiplied
         on window_patterns.pattern_id = sequence_probabilities_multiplied.pattern_id
@@ -186,7 +186,7 @@ expected_counts_computed as (
     select
         probabilities_resolved.*,
         probabilities_resolved.start_position_count * probabilities_resolved.sequence_probability
-            as expected_count,
+            as expected_count
     from probabilities_resolved
 
 ),
@@ -204,7 +204,7 @@ sub_sequences_listed as (
             '→', 'pattern_steps_resolved.step_position') }} as suffix_sequence,
         {{ agg_string_ordered(
             'case when pattern_steps_resolved.step_position > 1 and pattern_steps_resolved.step_position < window_patterns.pattern_length then pattern_steps_resolved.tool_signature end',
-            '→', 'pattern_steps_resolved.step_position') }} as middle_sequence,
+            '→', 'pattern_steps_resolved.step_position') }} as middle_sequence
     from pattern_steps_resolved
     inner join window_patterns
         on pattern_steps_resolved.pattern_id = window_patterns.pattern_id
@@ -222,7 +222,7 @@ markov_counts_estimated as (
         cast(coalesce(prefix_patterns.window_occurrence_count, 0) as double)
             * coalesce(suffix_patterns.window_occurrence_count, 0)
             / coalesce(middle_patterns.window_occurrence_count, signatures_counted.step_count)
-            as markov_expected_count,
+            as markov_expected_count
     from sub_sequences_listed
     left join window_patterns as prefix_patterns
         on sub_sequences_listed.prefix_sequence = prefix_patterns.tool_sequence
@@ -263,11 +263,11 @@ final as (
                     'expected_counts_computed.window_occurrence_count',
                     'markov_counts_estimated.markov_expected_count'
                 ) }}
-        end as double) as surprise_p_value,
+        end as double) as surprise_p_value
     from expected_counts_computed
     left join markov_counts_estimated
         on expected_counts_computed.pattern_id = markov_counts_estimated.pattern_id
 
 )
 
-select *, from final
+select * from final

@@ -8,7 +8,7 @@ with
 
 null_model as (
 
-    select *, from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_null_model') }}
 
 ),
 
@@ -18,7 +18,7 @@ hypotheses_listed as (
         null_model.pattern_id,
         null_model.is_candidate,
         null_model.p_value,
-        case when null_model.is_candidate then null_model.p_value else 1.0 end as tested_p_value,
+        case when null_model.is_candidate then null_model.p_value else 1.0 end as tested_p_value
     from null_model
 
 ),
@@ -30,7 +30,7 @@ hypotheses_ranked as (
         row_number() over (
             order by hypotheses_listed.tested_p_value, hypotheses_listed.pattern_id
         ) as p_value_rank,
-        count(*) over () as hypothesis_count,
+        count(*) over () as hypothesis_count
     from hypotheses_listed
 
 ),
@@ -47,7 +47,7 @@ p_values_adjusted as (
         ) over (
             order by hypotheses_ranked.p_value_rank
             rows between current row and unbounded following
-        )) as adjusted_p_value,
+        )) as adjusted_p_value
     from hypotheses_ranked
 
 ),
@@ -63,9 +63,9 @@ final as (
         cast(p_values_adjusted.hypothesis_count as bigint) as hypothesis_count,
         cast(p_values_adjusted.adjusted_p_value as double) as adjusted_p_value,
         cast(greatest(0.0, least(1.0, 1.0 - p_values_adjusted.adjusted_p_value)) as double)
-            as confidence_score,
+            as confidence_score
     from p_values_adjusted
 
 )
 
-select *, from final
+select * from final

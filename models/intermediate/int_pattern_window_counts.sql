@@ -4,7 +4,7 @@ with
 
 pattern_occurrences as (
 
-    select *, from {{ ref('fct_pattern_occurrences') }}
+    select * from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -23,7 +23,7 @@ occurrences_windowed as (
         row_number() over (
             partition by pattern_occurrences.pattern_id
             order by pattern_occurrences.started_at, pattern_occurrences.occurrence_id
-        ) as occurrence_order,
+        ) as occurrence_order
     from pattern_occurrences
     where pattern_occurrences.started_at >= {{ analysis_window_start_at() }}
         and pattern_occurrences.started_at < {{ analysis_window_end_at() }}
@@ -44,7 +44,7 @@ occurrences_counted as (
         {{ quantile_cont('occurrences_windowed.duration_ms', 0.5) }} as window_p50_duration_ms,
         {{ quantile_cont('occurrences_windowed.duration_ms', 0.9) }} as window_p90_duration_ms,
         min(occurrences_windowed.started_at) as window_first_seen_at,
-        max(occurrences_windowed.started_at) as window_last_seen_at,
+        max(occurrences_windowed.started_at) as window_last_seen_at
     from occurrences_windowed
     group by occurrences_windowed.pattern_id
 
@@ -55,7 +55,7 @@ first_occurrences_picked as (
     select
         occurrences_windowed.pattern_id,
         occurrences_windowed.segment_id as example_segment_id,
-        occurrences_windowed.start_step_index as example_start_step_index,
+        occurrences_windowed.start_step_index as example_start_step_index
     from occurrences_windowed
     where occurrences_windowed.occurrence_order = 1
 
@@ -80,11 +80,11 @@ final as (
         occurrences_counted.window_first_seen_at,
         occurrences_counted.window_last_seen_at,
         first_occurrences_picked.example_segment_id,
-        first_occurrences_picked.example_start_step_index,
+        first_occurrences_picked.example_start_step_index
     from occurrences_counted
     inner join first_occurrences_picked
         on occurrences_counted.pattern_id = first_occurrences_picked.pattern_id
 
 )
 
-select *, from final
+select * from final

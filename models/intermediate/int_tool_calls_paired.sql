@@ -14,7 +14,7 @@ with
 
 hook_events as (
 
-    select *, from {{ ref('stg_raw__hook_events') }}
+    select * from {{ ref('stg_raw__hook_events') }}
 
 ),
 
@@ -32,7 +32,7 @@ tool_events as (
         is_success,
         reported_duration_ms,
         source,
-        source_line,
+        source_line
     from hook_events
     where quarantine_reason is null
         and is_tool_event
@@ -50,7 +50,7 @@ neighbours_found as (
         lead(cwd) over call_order as next_cwd,
         lead(is_success) over call_order as next_is_success,
         lead(reported_duration_ms) over call_order as next_reported_duration_ms,
-        lag(event_type) over call_order as previous_event_type,
+        lag(event_type) over call_order as previous_event_type
     from tool_events
     window call_order as (
         partition by session_id, tool_name, coalesce(tool_use_id, '')
@@ -80,7 +80,7 @@ pre_events_paired as (
         case when next_event_type = 'PostToolUse' then next_is_success end as is_success,
         case
             when next_event_type = 'PostToolUse' then next_reported_duration_ms
-        end as reported_duration_ms,
+        end as reported_duration_ms
     from neighbours_found
     where event_type = 'PreToolUse'
 
@@ -102,7 +102,7 @@ orphan_post_events as (
         tool_input,
         cwd,
         is_success,
-        reported_duration_ms,
+        reported_duration_ms
     from neighbours_found
     where event_type = 'PostToolUse'
         and coalesce(previous_event_type, '') <> 'PreToolUse'
@@ -111,9 +111,9 @@ orphan_post_events as (
 
 tool_calls_unioned as (
 
-    select *, from pre_events_paired
+    select * from pre_events_paired
     union all
-    select *, from orphan_post_events
+    select * from orphan_post_events
 
 ),
 
@@ -137,9 +137,9 @@ final as (
         pre_event_id,
         post_event_id,
         {{ list_without_nulls(['pre_event_id', 'post_event_id']) }} as event_ids,
-        cwd,
+        cwd
     from tool_calls_unioned
 
 )
 
-select *, from final
+select * from final

@@ -9,7 +9,7 @@ with
 
 tool_calls as (
 
-    select *, from {{ ref('int_tool_calls_paired') }}
+    select * from {{ ref('int_tool_calls_paired') }}
 
 ),
 
@@ -19,7 +19,7 @@ signature_rules as (
         program,
         nullif(alias, '') as alias,
         coalesce(cast(keep_subcommand as boolean), false) as keep_subcommand,
-        nullif(unwrap_regex, '') as unwrap_regex,
+        nullif(unwrap_regex, '') as unwrap_regex
     from {{ ref('tool_signature_rules') }}
 
 ),
@@ -33,7 +33,7 @@ destructive_rules as (
         tool_pattern,
         match_regex,
         nullif(unless_regex, '') as unless_regex,
-        reason,
+        reason
     from {{ ref('destructive_rules') }}
 
 ),
@@ -131,7 +131,7 @@ signatures_built as (
             when tool_name = 'Bash' then raw_command
             when raw_file_path is not null then raw_file_path
             else cast(tool_input as varchar)
-        end as match_text,
+        end as match_text
     from programs_named
 
 ),
@@ -143,7 +143,7 @@ texts_to_match as (
 
     select distinct
         tool_name,
-        match_text,
+        match_text
     from signatures_built
     where match_text is not null
 
@@ -158,8 +158,8 @@ rules_by_tool as (
         destructive_rules.category,
         destructive_rules.match_regex,
         destructive_rules.unless_regex,
-        destructive_rules.reason,
-    from (select distinct tool_name, from texts_to_match) as tools
+        destructive_rules.reason
+    from (select distinct tool_name from texts_to_match) as tools
     inner join destructive_rules
         on {{ regex_matches('tools.tool_name', 'destructive_rules.tool_pattern') }}
 
@@ -176,7 +176,7 @@ destructive_matches as (
         row_number() over (
             partition by texts_to_match.tool_name, texts_to_match.match_text
             order by rules_by_tool.priority, rules_by_tool.rule_id
-        ) as match_rank,
+        ) as match_rank
     from texts_to_match
     inner join rules_by_tool
         on texts_to_match.tool_name = rules_by_tool.tool_name
@@ -190,7 +190,7 @@ destructive_matches as (
 
 first_destructive_matches as (
 
-    select *,
+    select *
     from destructive_matches
     where match_rank = 1
 
@@ -222,7 +222,7 @@ final as (
         first_destructive_matches.rule_id is not null as is_destructive,
         first_destructive_matches.rule_id as destructive_rule_id,
         first_destructive_matches.category as destructive_category,
-        first_destructive_matches.reason as destructive_reason,
+        first_destructive_matches.reason as destructive_reason
     from signatures_built
     left join first_destructive_matches
         on signatures_built.tool_name = first_destructive_matches.tool_name
@@ -230,4 +230,4 @@ final as (
 
 )
 
-select *, from final
+select * from final

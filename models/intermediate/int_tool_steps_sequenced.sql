@@ -11,7 +11,7 @@ with
 
 tool_calls as (
 
-    select *, from {{ ref('int_tool_calls_signed') }}
+    select * from {{ ref('int_tool_calls_signed') }}
 
 ),
 
@@ -29,7 +29,7 @@ calls_ordered as (
             partition by session_id
             order by started_at, tool_call_id
             rows between unbounded preceding and 1 preceding
-        ) as previous_activity_ended_at,
+        ) as previous_activity_ended_at
     from tool_calls
 
 ),
@@ -55,7 +55,7 @@ segments_numbered as (
             partition by session_id
             order by session_call_number
             rows between unbounded preceding and current row
-        ) as segment_number,
+        ) as segment_number
     from segments_started
 
 ),
@@ -72,7 +72,7 @@ steps_started as (
                 order by session_call_number
             ) then 0
             else 1
-        end as is_step_start,
+        end as is_step_start
         {%- else %}
         1 as is_step_start
         {%- endif %}
@@ -88,7 +88,7 @@ steps_numbered as (
             partition by segment_id
             order by session_call_number
             rows between unbounded preceding and current row
-        ) as step_index,
+        ) as step_index
     from steps_started
 
 ),
@@ -114,7 +114,7 @@ steps_collapsed as (
         {{ agg_first_by('destructive_category', 'case when is_destructive then session_call_number end') }}
             as destructive_category,
         {{ agg_first_by('destructive_reason', 'case when is_destructive then session_call_number end') }}
-            as destructive_reason,
+            as destructive_reason
     from steps_numbered
     group by segment_id, step_index
 
@@ -145,4 +145,4 @@ final as (
 
 )
 
-select *, from final
+select * from final

@@ -15,13 +15,13 @@ with
 
 steps as (
 
-    select *, from {{ ref('int_tool_steps_sequenced') }}
+    select * from {{ ref('int_tool_steps_sequenced') }}
 
 ),
 
 mined_steps as (
 
-    select *, from steps
+    select * from steps
     where not is_beyond_step_cap
 
 ),
@@ -100,15 +100,15 @@ occurrences_identified as (
         is_destructive,
         destructive_rule_id,
         destructive_category,
-        destructive_reason,
+        destructive_reason
     from n_grams_unpivoted
 
 ),
 
 final as (
 
-    select *, from occurrences_identified
+    select * from occurrences_identified
 
 )
 
-select *, from final
+select * from final

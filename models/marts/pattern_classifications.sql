@@ -13,25 +13,25 @@ with
 
 window_patterns as (
 
-    select *, from {{ ref('int_pattern_window_counts') }}
+    select * from {{ ref('int_pattern_window_counts') }}
 
 ),
 
 null_model as (
 
-    select *, from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_null_model') }}
 
 ),
 
 significance as (
 
-    select *, from {{ ref('int_pattern_significance') }}
+    select * from {{ ref('int_pattern_significance') }}
 
 ),
 
 all_time_stats as (
 
-    select *, from {{ ref('int_pattern_all_time_stats') }}
+    select * from {{ ref('int_pattern_all_time_stats') }}
 
 ),
 
@@ -67,7 +67,7 @@ candidates_joined as (
         all_time_stats.destructive_example,
         all_time_stats.example_sessions,
         all_time_stats.first_seen_at,
-        all_time_stats.last_seen_at,
+        all_time_stats.last_seen_at
     from window_patterns
     inner join null_model
         on window_patterns.pattern_id = null_model.pattern_id
@@ -96,7 +96,7 @@ patterns_classified as (
         end as status,
         {{ format_score('candidates_joined.confidence_score') }} as confidence_text,
         {{ format_number('candidates_joined.occurrence_count', 0) }} as occurrences_text,
-        '$' || {{ format_number('candidates_joined.estimated_savings_usd', 0) }} as savings_text,
+        '$' || {{ format_number('candidates_joined.estimated_savings_usd', 0) }} as savings_text
     from candidates_joined
 
 ),
@@ -136,7 +136,7 @@ reasons_written as (
                         || ' savings (needs > $' || {{ format_number(min_savings, 0) }} || ')'
                     end
                 )
-        end as status_reason,
+        end as status_reason
     from patterns_classified
 
 ),
@@ -174,7 +174,7 @@ contexts_written as (
                 || '. '
             else ''
         end
-        || 'Decision: ' || reasons_written.status_reason || '.' as pattern_context,
+        || 'Decision: ' || reasons_written.status_reason || '.' as pattern_context
     from reasons_written
 
 ),
@@ -214,9 +214,9 @@ final as (
         cast(contexts_written.pattern_context as varchar) as pattern_context,
         cast(contexts_written.example_sessions as varchar) as example_sessions,
         cast(contexts_written.first_seen_at as timestamp) as first_seen_at,
-        cast(contexts_written.last_seen_at as timestamp) as last_seen_at,
+        cast(contexts_written.last_seen_at as timestamp) as last_seen_at
     from contexts_written
 
 )
 
-select *, from final
+select * from final

@@ -5,13 +5,13 @@ with
 
 hook_events as (
 
-    select *, from {{ ref('stg_raw__hook_events') }}
+    select * from {{ ref('stg_raw__hook_events') }}
 
 ),
 
 quarantined as (
 
-    select *, from hook_events
+    select * from hook_events
     where quarantine_reason is not null
 
 ),
@@ -30,9 +30,9 @@ final as (
         event_at,
         load_error,
         {{ redact_secrets('raw_payload') }} as raw_payload,
-        ingested_at,
+        ingested_at
     from quarantined
 
 )
 
-select *, from final
+select * from final

@@ -11,7 +11,7 @@ with
 
 raw_hook_events as (
 
-    select *, from {{ source('raw', 'hook_events') }}
+    select * from {{ source('raw', 'hook_events') }}
 
 ),
 
@@ -67,7 +67,7 @@ fields_extracted as (
         _source as source,
         _source_line as source_line,
         _batch_id as batch_id,
-        _ingested_at as ingested_at,
+        _ingested_at as ingested_at
     from payloads_parsed
 
 ),
@@ -83,7 +83,7 @@ success_derived as (
             when response_is_error is not null then not response_is_error
             when response_has_error then false
             when tool_response is not null then true
-        end as is_success,
+        end as is_success
     from fields_extracted
 
 ),
@@ -98,7 +98,7 @@ duplicates_ranked as (
                 partition by event_id
                 order by ingested_at, batch_id, source, source_line
             )
-        end as event_id_rank,
+        end as event_id_rank
     from success_derived
 
 ),
@@ -150,9 +150,9 @@ final as (
         quarantine_reason,
         -- the raw text is only kept where nobody could parse it: quarantined rows
         case when quarantine_reason is not null then raw_payload end as raw_payload,
-        case when quarantine_reason is not null then load_error end as load_error,
+        case when quarantine_reason is not null then load_error end as load_error
     from quarantine_decided
 
 )
 
-select *, from final
+select * from final

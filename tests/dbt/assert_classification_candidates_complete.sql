@@ -4,13 +4,13 @@ with
 
 pattern_occurrences as (
 
-    select *, from {{ ref('fct_pattern_occurrences') }}
+    select * from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
 classifications as (
 
-    select *, from {{ ref('pattern_classifications') }}
+    select * from {{ ref('pattern_classifications') }}
 
 ),
 
@@ -18,7 +18,7 @@ window_candidates as (
 
     select
         pattern_occurrences.pattern_id,
-        count(*) as window_occurrence_count,
+        count(*) as window_occurrence_count
     from pattern_occurrences
     where pattern_occurrences.started_at >= {{ analysis_window_start_at() }}
         and pattern_occurrences.started_at < {{ analysis_window_end_at() }}
@@ -29,7 +29,7 @@ window_candidates as (
 
 missing_found as (
 
-    select window_candidates.*,
+    select window_candidates.*
     from window_candidates
     left join classifications
         on window_candidates.pattern_id = classifications.pattern_id
@@ -37,4 +37,4 @@ missing_found as (
 
 )
 
-select *, from missing_found
+select * from missing_found

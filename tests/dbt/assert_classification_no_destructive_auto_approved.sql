@@ -3,7 +3,7 @@ select
     pattern_id,
     tool_sequence,
     status,
-    destructive_rule_id,
+    destructive_rule_id
 from {{ ref('pattern_classifications') }}
 where is_destructive
     and status <> 'auto-rejected'

@@ -10,13 +10,13 @@ with
 
 steps as (
 
-    select *, from {{ ref('int_tool_steps_sequenced') }}
+    select * from {{ ref('int_tool_steps_sequenced') }}
 
 ),
 
 occurrences as (
 
-    select *, from {{ ref('fct_pattern_occurrences') }}
+    select * from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -24,7 +24,7 @@ segment_step_counts as (
 
     select
         segment_id,
-        count(*) as step_count,
+        count(*) as step_count
     from steps
     where not is_beyond_step_cap
     group by segment_id
@@ -45,7 +45,7 @@ expected_counts as (
     select
         segment_step_counts.segment_id,
         lengths.pattern_length,
-        greatest(segment_step_counts.step_count - lengths.pattern_length + 1, 0) as expected_count,
+        greatest(segment_step_counts.step_count - lengths.pattern_length + 1, 0) as expected_count
     from segment_step_counts
     cross join lengths
 
@@ -56,7 +56,7 @@ actual_counts as (
     select
         segment_id,
         pattern_length,
-        count(*) as actual_count,
+        count(*) as actual_count
     from occurrences
     group by segment_id, pattern_length
 
@@ -68,7 +68,7 @@ final as (
         expected_counts.segment_id,
         expected_counts.pattern_length,
         expected_counts.expected_count,
-        coalesce(actual_counts.actual_count, 0) as actual_count,
+        coalesce(actual_counts.actual_count, 0) as actual_count
     from expected_counts
     left join actual_counts
         on expected_counts.segment_id = actual_counts.segment_id
@@ -77,4 +77,4 @@ final as (
 
 )
 
-select *, from final
+select * from final

@@ -4,13 +4,13 @@ with
 
 classifications as (
 
-    select *, from {{ ref('pattern_classifications') }}
+    select * from {{ ref('pattern_classifications') }}
 
 ),
 
 pattern_occurrences as (
 
-    select *, from {{ ref('fct_pattern_occurrences') }}
+    select * from {{ ref('fct_pattern_occurrences') }}
 
 ),
 
@@ -23,7 +23,7 @@ occurrences_recounted as (
         count(case
             when pattern_occurrences.started_at >= classifications.window_start_at
                 then pattern_occurrences.occurrence_id
-        end) as window_occurrence_count,
+        end) as window_occurrence_count
     from classifications
     left join pattern_occurrences
         on classifications.pattern_id = pattern_occurrences.pattern_id
@@ -41,7 +41,7 @@ mismatches_found as (
         classifications.session_count,
         occurrences_recounted.session_count as recounted_session_count,
         classifications.window_occurrence_count,
-        occurrences_recounted.window_occurrence_count as recounted_window_occurrence_count,
+        occurrences_recounted.window_occurrence_count as recounted_window_occurrence_count
     from classifications
     inner join occurrences_recounted
         on classifications.pattern_id = occurrences_recounted.pattern_id
@@ -51,4 +51,4 @@ mismatches_found as (
 
 )
 
-select *, from mismatches_found
+select * from mismatches_found

@@ -6,7 +6,7 @@
 select
     occurrence_id,
     pattern_id,
-    tool_sequence,
+    tool_sequence
 from {{ ref('fct_pattern_occurrences') }}
 where pattern_id <> {{ pattern_hash('tool_sequence') }}
     or length(pattern_id) <> 16

@@ -5,7 +5,7 @@ select
     window_occurrence_count,
     occurrence_count,
     window_session_count,
-    session_count,
+    session_count
 from {{ ref('pattern_classifications') }}
 where window_occurrence_count > occurrence_count
     or window_session_count > session_count
