@@ -21,9 +21,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SQLFLUFF = Path(sys.executable).parent / "sqlfluff"
 
+#: What to lint, and from where: the runner's report queries bind DuckDB parameters and
+#: have their own config in runner/queries (sqlfluff reads `templater` from the cwd).
 LINTS = {
-    "dbt nodes (dbt templater)": ["models", "analyses", "tests/dbt"],
-    "macros (jinja templater)": ["macros", "--templater", "jinja"],
+    "dbt nodes (dbt templater)": (ROOT, ["models", "analyses", "tests/dbt"]),
+    "macros (jinja templater)": (ROOT, ["macros", "--templater", "jinja"]),
+    "report queries (placeholder templater)": (ROOT / "runner" / "queries", ["report"]),
 }
 
 
@@ -34,9 +37,10 @@ def test_sql_follows_the_sqlfluff_rules(what: str) -> None:
         "RUNNER_WAREHOUSE": ":memory:",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    cwd, args = LINTS[what]
     result = subprocess.run(
-        [str(SQLFLUFF), "lint", *LINTS[what], "--processes", "2", "--nocolor"],
-        cwd=ROOT,
+        [str(SQLFLUFF), "lint", *args, "--processes", "2", "--nocolor"],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
