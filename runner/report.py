@@ -497,10 +497,9 @@ def _md_steps(doc: Mapping[str, Any]) -> list[str]:
 
 
 def _step_lines(step: Mapping[str, Any]) -> list[str]:
-    """What a step reported, summary first, then details, failures and warnings."""
+    """What a step reported: its summary, failures and warnings (details stay in the JSON)."""
     return [
         *([step["summary"]] if step["summary"] else []),
-        *(f"{key}={value}" for key, value in step["details"].items()),
         *(f"failed: {failure}" for failure in step["failures"]),
         *(f"warning: {warning}" for warning in step["warnings"]),
     ]
