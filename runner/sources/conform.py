@@ -172,6 +172,60 @@ def insert_records(con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: s
     return int(row[0]) if row else 0
 
 
+def table_is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when raw.hook_events holds no row (as this transaction sees it)."""
+    row = con.execute("select exists (select 1 from raw.hook_events)").fetchone()
+    return not (row and row[0])
+
+
+def insert_all_then_dedup(
+    con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: str
+) -> tuple[int, int]:
+    """Load ``records_sql`` into an empty raw.hook_events; return (rows read, unreadable).
+
+    The same result as :func:`insert_records` when nothing is stored yet, in one pass
+    over the source instead of a counting pass plus a deduplicating insert: every record
+    is inserted (so the insert's row count is the number read, and the unreadable ones
+    are counted in the table), then the later copies of a key within the batch are
+    deleted. Duplicates are found by a 64-bit hash of the key first and confirmed on the
+    exact key, so a hash collision can never remove a distinct record. Only valid while
+    the table is empty at the start (:func:`table_is_empty`): every row is this batch's.
+    """
+    columns = ", ".join(_quote(c) for c in RAW_COLUMNS)
+    values = ", ".join(_raw_value(c) for c in RAW_COLUMNS)
+    row = con.execute(
+        f"""
+        insert into raw.hook_events ({columns})
+        select {values} from ({_canonical_select(records_sql)}) as b
+        """,
+        [batch_id],
+    ).fetchone()
+    rows_read = int(row[0]) if row else 0
+    row = con.execute("select count(_load_error) from raw.hook_events").fetchone()
+    unreadable = int(row[0]) if row else 0
+    con.execute(
+        """
+        delete from raw.hook_events where rowid in (
+            select rowid from (
+                select rowid, row_number() over (
+                    partition by coalesce(event_id, ''), _row_hash
+                    order by _source, _source_line
+                ) as copy_no
+                from raw.hook_events
+                where hash(coalesce(event_id, ''), _row_hash) in (
+                    select hash(coalesce(event_id, ''), _row_hash)
+                    from raw.hook_events
+                    group by all
+                    having count(*) > 1
+                )
+            )
+            where copy_no > 1
+        )
+        """
+    )
+    return rows_read, unreadable
+
+
 def _raw_value(column: str) -> str:
     """The select expression feeding ``column`` of raw.hook_events."""
     if column == "_batch_id":

@@ -20,7 +20,7 @@ import duckdb
 from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 from runner.sources.base import ReadCounts, Source
-from runner.sources.conform import insert_records
+from runner.sources.conform import insert_all_then_dedup, insert_records, table_is_empty
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
@@ -67,7 +67,10 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
                         case when ltrim(line) like '{{%' and rtrim(line) not like '%}}'
                              then 'invalid JSON: unterminated object (truncated line?)'
                              else 'invalid JSON: not a JSON document' end
-                    when json_type(line) <> 'OBJECT' then
+                    -- valid JSON starting with a brace is an object: json_type (a second
+                    -- parse) only runs for the rare valid lines that do not
+                    when case when starts_with(line, '{{') then false
+                              else json_type(line) <> 'OBJECT' end then
                         'invalid JSON: expected an object, got ' || lower(json_type(line))
                 end as load_error
             from lines
@@ -196,6 +199,9 @@ class FileSource(Source):
         try:
             lines = _parquet_lines(con, path) if is_parquet else _jsonl_lines(path)
             records = _records_from_lines(lines, path)
+            if table_is_empty(con):
+                # One pass: insert everything, count it in the table, drop in-file copies.
+                return ReadCounts(*insert_all_then_dedup(con, records, batch_id))
             row = con.execute(f"select count(*), count(_load_error) from ({records})").fetchone()
             insert_records(con, records, batch_id)
         except duckdb.Error as exc:
