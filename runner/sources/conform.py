@@ -178,18 +178,12 @@ def table_is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     return not (row and row[0])
 
 
-def insert_all_then_dedup(
-    con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: str
-) -> tuple[int, int]:
-    """Load ``records_sql`` into an empty raw.hook_events; return (rows read, unreadable).
+def insert_all(con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: str) -> int:
+    """Insert every record of ``records_sql``, duplicates included; return how many.
 
-    The same result as :func:`insert_records` when nothing is stored yet, in one pass
-    over the source instead of a counting pass plus a deduplicating insert: every record
-    is inserted (so the insert's row count is the number read, and the unreadable ones
-    are counted in the table), then the later copies of a key within the batch are
-    deleted. Duplicates are found by a 64-bit hash of the key first and confirmed on the
-    exact key, so a hash collision can never remove a distinct record. Only valid while
-    the table is empty at the start (:func:`table_is_empty`): every row is this batch's.
+    Only for a batch that started on an empty raw.hook_events (:func:`table_is_empty`);
+    :func:`count_and_drop_copies` then gives the result :func:`insert_records` would
+    have, without a separate counting pass and without sorting whole rows to deduplicate.
     """
     columns = ", ".join(_quote(c) for c in RAW_COLUMNS)
     values = ", ".join(_raw_value(c) for c in RAW_COLUMNS)
@@ -200,9 +194,19 @@ def insert_all_then_dedup(
         """,
         [batch_id],
     ).fetchone()
-    rows_read = int(row[0]) if row else 0
-    row = con.execute("select count(_load_error) from raw.hook_events").fetchone()
-    unreadable = int(row[0]) if row else 0
+    return int(row[0]) if row else 0
+
+
+def count_and_drop_copies(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """After :func:`insert_all` into an empty table: (rows read, unreadable), then dedup.
+
+    Every row in the table is this source's, so the counts are the table's. The later
+    copies of a ``(coalesce(event_id, ''), _row_hash)`` key (by ``_source``,
+    ``_source_line``) are deleted. Copies are found by a 64-bit hash of the key first and
+    confirmed on the exact key, so a hash collision can never remove a distinct record.
+    """
+    row = con.execute("select count(*), count(_load_error) from raw.hook_events").fetchone()
+    counts = (int(row[0]), int(row[1])) if row else (0, 0)
     con.execute(
         """
         delete from raw.hook_events where rowid in (
@@ -223,7 +227,7 @@ def insert_all_then_dedup(
         )
         """
     )
-    return rows_read, unreadable
+    return counts
 
 
 def _raw_value(column: str) -> str:

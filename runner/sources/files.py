@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import codecs
 import glob
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 from runner.sources.base import ReadCounts, Source
-from runner.sources.conform import insert_all_then_dedup, insert_records, table_is_empty
+from runner.sources.conform import (
+    count_and_drop_copies,
+    insert_all,
+    insert_records,
+    table_is_empty,
+)
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
@@ -32,9 +40,22 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 #: How much of a file is sniffed for binary content before DuckDB reads it.
 SNIFF_BYTES = 1024
 PARQUET_MAGIC = b"PAR1"
+UTF8_BOM = b"\xef\xbb\xbf"
+#: The one-pass JSONL reader hands DuckDB the file in pieces of about this size (a whole
+#: number of lines each), as Arrow tables of this many lines a batch: DuckDB scans the
+#: batches in parallel, where read_csv … with ordinality numbers lines on one thread.
+PIECE_BYTES = 64 * 1024 * 1024
+PIECE_BATCH_LINES = 8192
+PIECE_VIEW = "ingest_jsonl_piece"
+LINES_SCHEMA = pa.schema([("line", pa.string()), ("line_no", pa.int64())])
 
 # JSON paths extracted from every record, parsed once per line with json_extract_string.
 FIELDS = (*HOOK_EVENTS_COLUMNS, "hook_event_name", "tool_use_id")
+
+
+#: A line's text without the newline the piece reader leaves on it (JSON functions read
+#: it as whitespace, so only the places that use the text itself strip it, lazily).
+TEXT = "rtrim(line, chr(10))"
 
 
 def _sql_string(value: str) -> str:
@@ -56,7 +77,7 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
 
     claude_event_id = (
         f"coalesce({_field('tool_use_id')} || ':' || {_field('hook_event_name')}, "
-        "'cc-' || md5(line))"
+        f"'cc-' || md5({TEXT}))"
     )
     return f"""
         with lines as ({lines_sql}),
@@ -64,7 +85,7 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
             select line, line_no,
                 case
                     when not json_valid(line) then
-                        case when ltrim(line) like '{{%' and rtrim(line) not like '%}}'
+                        case when ltrim({TEXT}) like '{{%' and rtrim({TEXT}) not like '%}}'
                              then 'invalid JSON: unterminated object (truncated line?)'
                              else 'invalid JSON: not a JSON document' end
                     -- valid JSON starting with a brace is an object: json_type (a second
@@ -74,7 +95,10 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
                         'invalid JSON: expected an object, got ' || lower(json_type(line))
                 end as load_error
             from lines
-            where trim(coalesce(line, '')) <> ''
+            -- blank lines are numbered, not stored; trim() is slow on long lines, so a
+            -- line starting with a brace skips it (it cannot be blank)
+            where case when starts_with(line, '{{') then true
+                       else trim(coalesce({TEXT}, '')) <> '' end
         ),
         extracted as (
             select line, line_no, load_error,
@@ -95,8 +119,8 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
             {_field("session_id")} as session_id,
             {pick(_field("workflow_id"))} as workflow_id,
             {_field("timestamp")} as "timestamp",
-            case when load_error is not null then left(line, {MAX_UNREADABLE_CHARS})
-                 else {pick(_field("payload"), "line")} end as payload,
+            case when load_error is not null then left({TEXT}, {MAX_UNREADABLE_CHARS})
+                 else {pick(_field("payload"), TEXT)} end as payload,
             {_field("tool_name")} as tool_name,
             {pick(_field("chat_history"))} as chat_history,
             {pick(_field("id"))} as source_row_id,
@@ -106,7 +130,7 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
             {_sql_string(source_name)} as _source,
             line_no as _source_line,
             load_error as _load_error,
-            case when load_error is not null then md5(line) || ':' || line_no end as _hash_extra
+            case when load_error is not null then md5({TEXT}) || ':' || line_no end as _hash_extra
         from shaped
     """
 
@@ -120,6 +144,81 @@ def _jsonl_lines(path: str) -> str:
                       auto_detect = false, strict_mode = false, max_line_size = {MAX_LINE_BYTES})
              with ordinality
     """
+
+
+class _NeedsCsvReader(Exception):
+    """The file has bytes whose line splitting only read_csv defines (CR, NUL)."""
+
+
+def _line_pieces(file: Path) -> Iterator[pa.Table]:
+    """The lines of ``file`` as Arrow tables ``(line, line_no)``, numbered from 1.
+
+    The same lines as :func:`_jsonl_lines` for a file without CR or NUL bytes (LF ends
+    a line, a leading BOM is dropped; blank lines are numbered and filtered later), which
+    is checked per piece: :class:`_NeedsCsvReader` otherwise. Each line keeps its
+    terminating LF (the last one may have none): the bytes are handed to Arrow as they
+    were read, without a copy per line. At most one piece is held at a time.
+    """
+    line_no = 0
+    carry = b""
+    with file.open("rb") as handle:
+        head = True
+        while True:
+            data = handle.read(PIECE_BYTES)
+            buf = carry + data if carry else data
+            if head:
+                buf = buf.removeprefix(UTF8_BOM)
+                head = False
+            if not buf:
+                return
+            cut = len(buf) if not data else buf.rfind(b"\n") + 1
+            if cut == 0:
+                if len(buf) > MAX_LINE_BYTES:
+                    raise RunnerError(
+                        f"cannot read source file {file}: a line is longer than "
+                        f"{MAX_LINE_BYTES} bytes",
+                        "split the line or the file; nothing was loaded",
+                    )
+                carry = buf
+                continue
+            piece, carry = (buf, b"") if cut == len(buf) else (buf[:cut], buf[cut:])
+            if b"\r" in piece or b"\x00" in piece:
+                raise _NeedsCsvReader
+            table = _piece_table(file, piece, line_no)
+            line_no += table.num_rows
+            yield table
+            if not data:
+                return
+
+
+def _piece_table(file: Path, piece: bytes, first: int) -> pa.Table:
+    """Lines of ``piece`` (whole lines, LF kept) numbered from ``first + 1``."""
+    ends = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10) + 1
+    if not len(ends) or ends[-1] != len(piece):
+        ends = np.append(ends, len(piece))
+    offsets = np.concatenate(([0], ends)).astype(np.int32)
+    if int(np.diff(offsets).max()) > MAX_LINE_BYTES + 1:
+        raise RunnerError(
+            f"cannot read source file {file}: a line is longer than {MAX_LINE_BYTES} bytes",
+            "split the line or the file; nothing was loaded",
+        )
+    count = len(offsets) - 1
+    lines = pa.Array.from_buffers(
+        pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(piece)]
+    )
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        raise RunnerError(
+            f"cannot read source file {file}: invalid UTF-8 ({exc})",
+            "check that it is JSON lines (UTF-8 text); nothing was loaded",
+        ) from exc
+    numbers = pa.array(np.arange(first + 1, first + count + 1, dtype=np.int64))
+    batch = pa.RecordBatch.from_arrays([lines, numbers], schema=LINES_SCHEMA)
+    step = PIECE_BATCH_LINES
+    return pa.Table.from_batches(
+        [batch.slice(start, step) for start in range(0, count, step)], schema=LINES_SCHEMA
+    )
 
 
 def _parquet_lines(con: duckdb.DuckDBPyConnection, path: str) -> str:
@@ -200,8 +299,7 @@ class FileSource(Source):
             lines = _parquet_lines(con, path) if is_parquet else _jsonl_lines(path)
             records = _records_from_lines(lines, path)
             if table_is_empty(con):
-                # One pass: insert everything, count it in the table, drop in-file copies.
-                return ReadCounts(*insert_all_then_dedup(con, records, batch_id))
+                return self._load_into_empty(con, file, path, records, batch_id)
             row = con.execute(f"select count(*), count(_load_error) from ({records})").fetchone()
             insert_records(con, records, batch_id)
         except duckdb.Error as exc:
@@ -212,6 +310,31 @@ class FileSource(Source):
                 f"check that it is {kind}; nothing was loaded",
             ) from exc
         return ReadCounts(int(row[0]), int(row[1])) if row else ReadCounts()
+
+    @staticmethod
+    def _load_into_empty(
+        con: duckdb.DuckDBPyConnection, file: Path, path: str, records: str, batch_id: str
+    ) -> ReadCounts:
+        """One pass into an empty raw.hook_events: insert all, count, drop in-file copies.
+
+        A JSONL file is read in pieces by :func:`_line_pieces` (parallel in DuckDB); one
+        with CR or NUL bytes, and a Parquet file, through ``records`` (read_csv/parquet).
+        """
+        if not file.name.lower().endswith(PARQUET_SUFFIXES):
+            try:
+                for piece in _line_pieces(file):
+                    con.register(PIECE_VIEW, piece)
+                    try:
+                        insert_all(
+                            con, _records_from_lines(f"select * from {PIECE_VIEW}", path), batch_id
+                        )
+                    finally:
+                        con.unregister(PIECE_VIEW)
+                return ReadCounts(*count_and_drop_copies(con))
+            except _NeedsCsvReader:
+                con.execute("delete from raw.hook_events")  # all of it is this file's
+        insert_all(con, records, batch_id)
+        return ReadCounts(*count_and_drop_copies(con))
 
     @staticmethod
     def _check_format(file: Path, is_parquet: bool) -> None:
