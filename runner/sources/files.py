@@ -160,38 +160,33 @@ def _line_pieces(file: Path) -> Iterator[pa.Table]:
     were read, without a copy per line. At most one piece is held at a time.
     """
     line_no = 0
-    carry = b""
     with file.open("rb") as handle:
-        head = True
-        while True:
-            data = handle.read(PIECE_BYTES)
-            buf = carry + data if carry else data
-            if head:
-                buf = buf.removeprefix(UTF8_BOM)
-                head = False
-            if not buf:
-                return
-            cut = len(buf) if not data else buf.rfind(b"\n") + 1
-            if cut == 0:
-                if len(buf) > MAX_LINE_BYTES:
-                    raise RunnerError(
-                        f"cannot read source file {file}: a line is longer than "
-                        f"{MAX_LINE_BYTES} bytes",
-                        "split the line or the file; nothing was loaded",
-                    )
-                carry = buf
-                continue
-            piece, carry = (buf, b"") if cut == len(buf) else (buf[:cut], buf[cut:])
-            if b"\r" in piece or b"\x00" in piece:
+        if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+            handle.seek(0)
+        while data := handle.read(PIECE_BYTES):
+            cut = len(data)
+            if len(data) == PIECE_BYTES:  # maybe more to come: end on a whole line
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # one line longer than a piece: read it whole
+                    more = handle.readline(MAX_LINE_BYTES + 1)
+                    data, cut = data + more, len(data) + len(more)
+                    if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
+                        raise RunnerError(
+                            f"cannot read source file {file}: a line is longer than "
+                            f"{MAX_LINE_BYTES} bytes",
+                            "split the line or the file; nothing was loaded",
+                        )
+                else:
+                    handle.seek(cut - len(data), 1)  # the partial line starts the next piece
+            piece = memoryview(data)[:cut]
+            if data.find(b"\r", 0, cut) >= 0 or data.find(b"\x00", 0, cut) >= 0:
                 raise _NeedsCsvReader
             table = _piece_table(file, piece, line_no)
             line_no += table.num_rows
             yield table
-            if not data:
-                return
 
 
-def _piece_table(file: Path, piece: bytes, first: int) -> pa.Table:
+def _piece_table(file: Path, piece: memoryview, first: int) -> pa.Table:
     """Lines of ``piece`` (whole lines, LF kept) numbered from ``first + 1``."""
     ends = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10) + 1
     if not len(ends) or ends[-1] != len(piece):
