@@ -276,3 +276,52 @@ def test_a_failing_error_check_stops_the_sync_and_the_report_says_why(cli, workd
     assert not target.exists(), "the sync must not run after a failed error-level check"
     markdown = (workdir / "reports" / DAY_1.isoformat() / "report.md").read_text()
     assert "sync did not run" in markdown
+
+
+def test_a_missed_day_is_caught_up_by_the_next_run(cli, workdir: Path) -> None:
+    """Cron missed day 2: the day-3 run processes day 2, then day 3; nothing counts twice."""
+    day_3 = DAY_2 + dt.timedelta(days=1)
+    result = cli.invoke(
+        app,
+        [
+            "generate-sample",
+            "--out",
+            "events/all.jsonl",
+            "--sessions",
+            "20",
+            "--days",
+            "3",
+            "--end-date",
+            day_3.isoformat(),
+            "--seed",
+            "9",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    target = f"sqlite:///{workdir / 'approvals.db'}"
+
+    first = run_daily(cli, DAY_1, target, channels=[])
+    assert first.exit_code == 0, first.output
+    caught_up = run_daily(cli, day_3, target, channels=[])
+    assert caught_up.exit_code == 0, caught_up.output
+    assert "catching up on 2 days" in caught_up.output
+
+    for day in (DAY_1, DAY_2, day_3):
+        assert (workdir / "reports" / day.isoformat() / "report.json").exists(), day
+    with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
+        finished = con.sql(
+            "select run_date from runner.daily_runs where step = 'day' and status = 'ok' "
+            "order by run_date"
+        ).fetchall()
+    assert [row[0] for row in finished] == [DAY_1, DAY_2, day_3]
+
+    window_end = dt.datetime.combine(day_3 + dt.timedelta(days=1), dt.time())
+    facts = all_time_counts(workdir / "wh.duckdb", window_end)
+    synced = approvals(target)
+    with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
+        today = [
+            r[0] for r in con.sql("select pattern_id from marts.pattern_classifications").fetchall()
+        ]
+    assert today
+    for pattern_id in today:
+        assert synced[pattern_id]["occurrence_count"] == facts[pattern_id]

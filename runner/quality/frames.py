@@ -3,12 +3,14 @@
 GX 1.x gives wrong results through its SQLAlchemy route on DuckDB, so GX only ever sees
 pandas. What we fetch is chosen so that a big warehouse stays cheap:
 
-- **Raw events, row level.** Only the rows of the analysis window are fetched, plus the
-  rows that cannot be placed in time (timestamp unparseable or in the future) that
-  arrived in the same ingest batches as the window's rows; otherwise a broken timestamp
-  could never be seen by a window-scoped check. Timestamps are parsed (exactly as
-  staging does) in one pass into a temp table, and only for rows whose text date is near
-  the window or the present: a growing history costs a cheap scan, not a regex per row.
+- **Raw events, row level.** Only the rows of the analysis window are fetched. A row
+  whose own timestamp can't place it (unparseable, or in the future) is placed where it
+  stands in its source: at the time of the last good row before it in the same batch and
+  file. So every broken row is checked once, in the window it arrived with, and a day's
+  share of bad rows is not inflated by the bad rows of the other days in the same file.
+  Timestamps are parsed (exactly as staging does) in one pass into a temp table, and
+  only for rows whose text date is near the window or the present: a growing history
+  costs a cheap scan, not a regex per row.
   The expensive per-row tests (JSON validity) run in DuckDB on the chosen rows only and
   come back as narrow boolean columns, so payload text never leaves the database. Above
   ``max_source_rows`` the chosen rows are a repeatable reservoir sample: the row
@@ -97,6 +99,8 @@ with raw_hook_events_dated as (
         rowid as raw_rowid,
         nullif(trim(event_type), '') as event_type,
         coalesce(_batch_id, '') as batch_id,
+        coalesce(_source, '') as source,
+        _source_line as source_line,
         "timestamp",
         {PREFIX_DATE_SQL} as prefix_date,
     from raw.hook_events
@@ -105,6 +109,8 @@ select
     raw_rowid,
     event_type,
     batch_id,
+    source,
+    source_line,
     {PARSE_TIMESTAMP_SQL} as event_at,
 from raw_hook_events_dated
 where prefix_date is null
@@ -113,18 +119,29 @@ where prefix_date is null
 """
 
 SOURCE_POPULATION_SQL = """
-with window_batches as (
-    select distinct check_events_timed.batch_id
+with events_placed as (
+    select
+        check_events_timed.raw_rowid,
+        check_events_timed.event_at,
+        case
+            when check_events_timed.event_at <= $future_limit_at
+                then check_events_timed.event_at
+            else last_value(
+                case
+                    when check_events_timed.event_at <= $future_limit_at
+                        then check_events_timed.event_at
+                end ignore nulls
+            ) over (
+                partition by check_events_timed.batch_id, check_events_timed.source
+                order by check_events_timed.source_line
+                rows between unbounded preceding and 1 preceding
+            )
+        end as placed_at
     from check_events_timed
-    where check_events_timed.event_at >= $start_at and check_events_timed.event_at < $end_at
 )
-select check_events_timed.raw_rowid, check_events_timed.event_at,
-from check_events_timed
-where (check_events_timed.event_at >= $start_at and check_events_timed.event_at < $end_at)
-    or (
-        (check_events_timed.event_at is null or check_events_timed.event_at > $future_limit_at)
-        and check_events_timed.batch_id in (select window_batches.batch_id from window_batches)
-    )
+select events_placed.raw_rowid, events_placed.event_at
+from events_placed
+where events_placed.placed_at >= $start_at and events_placed.placed_at < $end_at
 """
 
 #: The per-row contract tests, computed for the chosen rows only (payload stays in DuckDB).
