@@ -185,16 +185,18 @@ def insert_all(con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: str) 
     :func:`count_and_drop_copies` then gives the result :func:`insert_records` would
     have, without a separate counting pass and without sorting whole rows to deduplicate.
     """
+    row = con.execute(insert_all_sql(records_sql), [batch_id]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def insert_all_sql(records_sql: str) -> str:
+    """The statement of :func:`insert_all` (one parameter: the batch id)."""
     columns = ", ".join(_quote(c) for c in RAW_COLUMNS)
     values = ", ".join(_raw_value(c) for c in RAW_COLUMNS)
-    row = con.execute(
-        f"""
+    return f"""
         insert into raw.hook_events ({columns})
         select {values} from ({_canonical_select(records_sql)}) as b
-        """,
-        [batch_id],
-    ).fetchone()
-    return int(row[0]) if row else 0
+    """
 
 
 def count_and_drop_copies(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:

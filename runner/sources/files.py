@@ -26,6 +26,7 @@ from runner.sources.base import ReadCounts, Source
 from runner.sources.conform import (
     count_and_drop_copies,
     insert_all,
+    insert_all_sql,
     insert_records,
     table_is_empty,
 )
@@ -46,7 +47,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 #: batches in parallel, where read_csv … with ordinality numbers lines on one thread.
 PIECE_BYTES = 64 * 1024 * 1024
 PIECE_BATCH_LINES = 8192
-PIECE_VIEW = "ingest_jsonl_piece"
 LINES_SCHEMA = pa.schema([("line", pa.string()), ("line_no", pa.int64())])
 
 # JSON paths extracted from every record, parsed once per line with json_extract_string.
@@ -317,14 +317,12 @@ class FileSource(Source):
         """
         if not file.name.lower().endswith(PARQUET_SUFFIXES):
             try:
-                for piece in _line_pieces(file):
-                    con.register(PIECE_VIEW, piece)
-                    try:
-                        insert_all(
-                            con, _records_from_lines(f"select * from {PIECE_VIEW}", path), batch_id
-                        )
-                    finally:
-                        con.unregister(PIECE_VIEW)
+                # Each piece is scanned by name from this frame (DuckDB's replacement
+                # scan): con.register would keep every piece alive until the commit.
+                sql = insert_all_sql(_records_from_lines("select * from ingest_piece", path))
+                for ingest_piece in _line_pieces(file):  # read by DuckDB, by name
+                    con.execute(sql, [batch_id])
+                    del ingest_piece
                 return ReadCounts(*count_and_drop_copies(con))
             except _NeedsCsvReader:
                 con.execute("delete from raw.hook_events")  # all of it is this file's
