@@ -45,21 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from runner import paths
+from runner.contracts import HOOK_EVENT_TYPES
 from runner.sample import SignatureRule, bash_signature
 
-KNOWN_EVENT_TYPES = frozenset(
-    {
-        "PreToolUse",
-        "PostToolUse",
-        "UserPromptSubmit",
-        "Stop",
-        "SubagentStop",
-        "PreCompact",
-        "SessionStart",
-        "SessionEnd",
-        "Notification",
-    }
-)
+KNOWN_EVENT_TYPES = frozenset(HOOK_EVENT_TYPES)
 SEGMENT_GAP = dt.timedelta(minutes=30)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MIN_LENGTH, MAX_LENGTH = 2, 5

@@ -18,3 +18,16 @@ HOOK_EVENTS_COLUMNS: tuple[str, ...] = (
     "processed_at",
     "created_at",
 )
+
+#: The hook event types the application writes (DESIGN.md); anything else is quarantined.
+HOOK_EVENT_TYPES: tuple[str, ...] = (
+    "PreToolUse",
+    "PostToolUse",
+    "UserPromptSubmit",
+    "Stop",
+    "SubagentStop",
+    "PreCompact",
+    "SessionStart",
+    "SessionEnd",
+    "Notification",
+)

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from runner import paths, sample
 from runner.cli import app
+from runner.contracts import HOOK_EVENT_TYPES
 from runner.sample import (
     BAD_ROW_KINDS,
     PLANTED_WORKFLOWS,
@@ -39,17 +40,7 @@ from runner.sample import (
 END_DATE = "2025-03-10"
 SMALL = ["--sessions", "24", "--days", "2", "--seed", "3", "--end-date", END_DATE]
 TOOL_EVENTS = ("PreToolUse", "PostToolUse")
-HOOK_EVENTS = {
-    "PreToolUse",
-    "PostToolUse",
-    "UserPromptSubmit",
-    "Stop",
-    "SubagentStop",
-    "PreCompact",
-    "SessionStart",
-    "SessionEnd",
-    "Notification",
-}
+HOOK_EVENTS = set(HOOK_EVENT_TYPES)
 
 
 def run(cli: CliRunner, out: Path, *args: str) -> str:

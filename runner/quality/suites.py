@@ -22,6 +22,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column
 
+from runner.contracts import HOOK_EVENT_TYPES
 from runner.quality.params import Severity, Thresholds
 
 #: GX's names for our two severities.
@@ -31,17 +32,7 @@ GX_SEVERITY: dict[Severity, FailureSeverity] = {
 }
 
 #: DESIGN.md's input contract: the hook event types the application writes.
-KNOWN_EVENT_TYPES = (
-    "PreToolUse",
-    "PostToolUse",
-    "UserPromptSubmit",
-    "Stop",
-    "SubagentStop",
-    "PreCompact",
-    "SessionStart",
-    "SessionEnd",
-    "Notification",
-)
+KNOWN_EVENT_TYPES = HOOK_EVENT_TYPES
 
 #: pattern_classifications.status values the models may produce.
 CLASSIFICATION_STATUSES = ("auto-approved", "pending", "auto-rejected")
