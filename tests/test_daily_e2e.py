@@ -325,3 +325,43 @@ def test_a_missed_day_is_caught_up_by_the_next_run(cli, workdir: Path) -> None:
     assert today
     for pattern_id in today:
         assert synced[pattern_id]["occurrence_count"] == facts[pattern_id]
+
+
+def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
+    cli, workdir: Path, smtp_server
+) -> None:
+    result = cli.invoke(
+        app,
+        [
+            "generate-sample",
+            "--out",
+            "events/day.jsonl",
+            "--sessions",
+            "20",
+            "--days",
+            "1",
+            "--end-date",
+            DAY_1.isoformat(),
+            "--seed",
+            "5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    target = f"sqlite:///{workdir / 'approvals.db'}"
+    smtp_server.reject_with = "550 rejected"
+
+    refused = run_daily(cli, DAY_1, target, [smtp_server.mailto_url()])
+    assert refused.exit_code == 1
+    assert "notify" in refused.output and "retried next run" in refused.output
+    synced = approvals(target)
+    assert synced, "the sync ran before the notification failed"
+    assert (workdir / "reports" / DAY_1.isoformat() / "report.html").exists()
+    assert smtp_server.messages == []
+
+    smtp_server.reject_with = None
+    retried = run_daily(cli, DAY_1, target, [smtp_server.mailto_url()])
+    assert retried.exit_code == 0, retried.output
+    assert len(smtp_server.messages) == 1
+    pending = sum(1 for row in synced.values() if row["status"] == "pending")
+    assert f"{pending} new pending patterns" in smtp_server.messages[0].raw
+    assert approvals(target) == synced
