@@ -68,3 +68,56 @@
 {% macro duckdb__to_json(expr) -%}
     cast({{ expr }} as json)
 {%- endmacro %}
+
+
+{#- Several paths of one JSON document read in one pass: DuckDB parses the document
+    once per call of json_extract, so a model that reads many paths of a big payload
+    reads them all at once. The result is a list; read its items with json_item,
+    json_item_text and json_item_exists (1-based, in the order of `paths`). -#}
+{% macro json_get_paths(expr, paths) -%}
+    {{ return(adapter.dispatch('json_get_paths', 'hook_patterns')(expr, paths)) }}
+{%- endmacro %}
+
+{% macro default__json_get_paths(expr, paths) -%}
+    {%- set items = [] -%}
+    {%- for path in paths -%}
+        {%- do items.append("json_extract(" ~ expr ~ ", '" ~ path ~ "')") -%}
+    {%- endfor -%}
+    array[{{ items | join(', ') }}]
+{%- endmacro %}
+
+{% macro duckdb__json_get_paths(expr, paths) -%}
+    json_extract(cast({{ expr }} as json), ['{{ paths | join("', '") }}'])
+{%- endmacro %}
+
+{#- Item `position` of a json_get_paths list, as JSON; SQL null when absent or JSON null. -#}
+{% macro json_item(items, position) -%}
+    {{ return(adapter.dispatch('json_item', 'hook_patterns')(items, position)) }}
+{%- endmacro %}
+
+{% macro default__json_item(items, position) -%}
+    {{ items }}[{{ position }}]
+{%- endmacro %}
+
+{% macro duckdb__json_item(items, position) -%}
+    nullif({{ items }}[{{ position }}], 'null'::json)
+{%- endmacro %}
+
+{#- Item `position` of a json_get_paths list as text (strings unquoted); null when
+    absent or JSON null. -#}
+{% macro json_item_text(items, position) -%}
+    {{ return(adapter.dispatch('json_item_text', 'hook_patterns')(items, position)) }}
+{%- endmacro %}
+
+{% macro default__json_item_text(items, position) -%}
+    json_extract_string({{ items }}[{{ position }}], '$')
+{%- endmacro %}
+
+{#- True when item `position` of a json_get_paths list exists (with any value, null included). -#}
+{% macro json_item_exists(items, position) -%}
+    {{ return(adapter.dispatch('json_item_exists', 'hook_patterns')(items, position)) }}
+{%- endmacro %}
+
+{% macro default__json_item_exists(items, position) -%}
+    ({{ items }}[{{ position }}] is not null)
+{%- endmacro %}

@@ -92,3 +92,24 @@
 {% macro duckdb__list_length(expr) -%}
     len({{ expr }})
 {%- endmacro %}
+
+
+{#- A record (struct) of named values, so several columns travel as one through window
+    functions: `record_of({'a': 'expr_a', 'b': 'expr_b'})`; read a field with record_get. -#}
+{% macro record_of(fields) -%}
+    {{ return(adapter.dispatch('record_of', 'hook_patterns')(fields)) }}
+{%- endmacro %}
+
+{% macro default__record_of(fields) -%}
+    {%- set parts = [] -%}
+    {%- for name, expr in fields.items() -%}{%- do parts.append(name ~ ' := ' ~ expr) -%}{%- endfor -%}
+    struct_pack({{ parts | join(', ') }})
+{%- endmacro %}
+
+{% macro record_get(expr, field) -%}
+    {{ return(adapter.dispatch('record_get', 'hook_patterns')(expr, field)) }}
+{%- endmacro %}
+
+{% macro default__record_get(expr, field) -%}
+    struct_extract({{ expr }}, '{{ field }}')
+{%- endmacro %}

@@ -17,8 +17,20 @@ tool_calls as (
 
 calls_ordered as (
 
+    -- only the columns a step needs: every window below sorts what it carries
     select
-        *,
+        session_id,
+        tool_call_id,
+        tool_name,
+        tool_signature,
+        started_at,
+        ended_at,
+        event_ids,
+        command,
+        is_destructive,
+        destructive_rule_id,
+        destructive_category,
+        destructive_reason,
         row_number() over (
             partition by session_id
             order by started_at, tool_call_id

@@ -5,10 +5,12 @@
 
 {%- set min_length = var('hook_patterns_min_pattern_length') | int -%}
 {%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
+{#- the step columns read at every offset; each is one more lead() per offset, so the
+    destructive evidence travels as one record that is null when the step is not
+    destructive, and only the first step's start is read -#}
 {%- set carried = [
-    'tool_signature', 'started_at', 'ended_at', 'tool_call_ids', 'event_ids',
-    'commands', 'is_destructive', 'destructive_rule_id', 'destructive_category',
-    'destructive_reason',
+    'tool_signature', 'activity_ended_at', 'tool_call_ids', 'event_ids', 'commands',
+    'destructive_evidence',
 ] -%}
 
 with
@@ -21,7 +23,24 @@ steps as (
 
 mined_steps as (
 
-    select * from steps
+    select
+        session_id,
+        segment_id,
+        step_index,
+        tool_signature,
+        started_at,
+        coalesce(ended_at, started_at) as activity_ended_at,
+        tool_call_ids,
+        event_ids,
+        commands,
+        case
+            when is_destructive then {{ record_of({
+                'rule_id': 'destructive_rule_id',
+                'category': 'destructive_category',
+                'reason': 'destructive_reason',
+            }) }}
+        end as destructive_evidence
+    from steps
     where not is_beyond_step_cap
 
 ),
@@ -32,6 +51,7 @@ following_steps_found as (
         session_id,
         segment_id,
         step_index,
+        started_at,
         {%- for column in carried %}
         {{ column }} as {{ column }}_0,
         {%- endfor %}
@@ -58,19 +78,15 @@ n_grams_unpivoted as (
         step_index as start_step_index,
         {{ length }} as pattern_length,
         {{ suffixed_names('tool_signature', length) | join(" || '→' || ") }} as tool_sequence,
-        started_at_0 as started_at,
-        coalesce(ended_at_{{ last }}, started_at_{{ last }}) as ended_at,
+        started_at,
+        activity_ended_at_{{ last }} as ended_at,
         {{ list_concat_all(suffixed_names('tool_call_ids', length)) }} as tool_call_ids,
         {{ list_concat_all(suffixed_names('event_ids', length)) }} as event_ids,
         {{ list_concat_all(suffixed_names('commands', length)) }} as commands,
-        {{ suffixed_names('is_destructive', length) | join(' or ') }} as is_destructive,
-        {%- for column in ['destructive_rule_id', 'destructive_category', 'destructive_reason'] %}
-        case
-            {%- for i in range(length) %}
-            when is_destructive_{{ i }} then {{ column }}_{{ i }}
-            {%- endfor %}
-        end as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ suffixed_names('destructive_evidence', length) | join(' is not null or ') }} is not null
+            as is_destructive,
+        -- the first destructive step of the n-gram gives the evidence
+        coalesce({{ suffixed_names('destructive_evidence', length) | join(', ') }}) as destructive_evidence
     from following_steps_found
     where tool_signature_{{ last }} is not null
     {% if not loop.last %}
@@ -98,9 +114,9 @@ occurrences_identified as (
         event_ids,
         commands,
         is_destructive,
-        destructive_rule_id,
-        destructive_category,
-        destructive_reason
+        {{ record_get('destructive_evidence', 'rule_id') }} as destructive_rule_id,
+        {{ record_get('destructive_evidence', 'category') }} as destructive_category,
+        {{ record_get('destructive_evidence', 'reason') }} as destructive_reason
     from n_grams_unpivoted
 
 ),

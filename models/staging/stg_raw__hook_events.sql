@@ -2,6 +2,15 @@
     fails (null when valid). Nothing is dropped here; downstream models filter on
     `quarantine_reason is null`. -#}
 
+{#- the payload paths read below, parsed in one pass (json_get_paths); positions are 1-based -#}
+{%- set payload_paths = [
+    '$.tool_name', '$.tool_input', '$.tool_response', '$.tool_result', '$.tool_use_id',
+    '$.context.cwd', '$.cwd', '$.success', '$.tool_response.is_error',
+    '$.tool_response.error', '$.duration_ms',
+] -%}
+{%- set p = {} -%}
+{%- for path in payload_paths -%}{%- do p.update({path: loop.index}) -%}{%- endfor -%}
+
 {%- set known_event_types = [
     'PreToolUse', 'PostToolUse', 'UserPromptSubmit', 'Stop', 'SubagentStop',
     'PreCompact', 'SessionStart', 'SessionEnd', 'Notification',
@@ -28,7 +37,9 @@ payloads_parsed as (
 
     select
         *,
-        case when is_valid_json then {{ to_json('payload') }} end as payload_json
+        case
+            when is_valid_json then {{ json_get_paths(to_json('payload'), payload_paths) }}
+        end as payload_values
     from payloads_checked
 
 ),
@@ -44,23 +55,25 @@ fields_extracted as (
         {{ parse_utc_timestamp('timestamp') }} as event_at,
         coalesce(
             nullif(trim(tool_name), ''),
-            nullif(trim({{ json_get_text('payload_json', '$.tool_name') }}), '')
+            nullif(trim({{ json_item_text('payload_values', p['$.tool_name']) }}), '')
         ) as tool_name,
-        {{ json_get('payload_json', '$.tool_input') }} as tool_input,
+        {{ json_item('payload_values', p['$.tool_input']) }} as tool_input,
         coalesce(
-            {{ json_get('payload_json', '$.tool_response') }},
-            {{ json_get('payload_json', '$.tool_result') }}
+            {{ json_item('payload_values', p['$.tool_response']) }},
+            {{ json_item('payload_values', p['$.tool_result']) }}
         ) as tool_response,
-        nullif({{ json_get_text('payload_json', '$.tool_use_id') }}, '') as tool_use_id,
+        nullif({{ json_item_text('payload_values', p['$.tool_use_id']) }}, '') as tool_use_id,
         coalesce(
-            nullif({{ json_get_text('payload_json', '$.context.cwd') }}, ''),
-            nullif({{ json_get_text('payload_json', '$.cwd') }}, '')
+            nullif({{ json_item_text('payload_values', p['$.context.cwd']) }}, ''),
+            nullif({{ json_item_text('payload_values', p['$.cwd']) }}, '')
         ) as cwd,
-        try_cast({{ json_get_text('payload_json', '$.success') }} as boolean) as reported_success,
-        try_cast({{ json_get_text('payload_json', '$.tool_response.is_error') }} as boolean)
+        try_cast({{ json_item_text('payload_values', p['$.success']) }} as boolean) as reported_success,
+        try_cast({{ json_item_text('payload_values', p['$.tool_response.is_error']) }} as boolean)
             as response_is_error,
-        {{ json_has_path('payload_json', '$.tool_response.error') }} as response_has_error,
-        try_cast({{ json_get_text('payload_json', '$.duration_ms') }} as double) as reported_duration_ms,
+        coalesce({{ json_item_exists('payload_values', p['$.tool_response.error']) }}, false)
+            as response_has_error,
+        try_cast({{ json_item_text('payload_values', p['$.duration_ms']) }} as double)
+            as reported_duration_ms,
         is_valid_json,
         payload as raw_payload,
         _load_error as load_error,
