@@ -27,6 +27,7 @@ def build_warehouse(
     runs leave them to CI (`make test`); ``unit_tests=True`` runs them too.
     """
     console = console or Console(stderr=True)
+    _require_raw_events(settings.warehouse)
     args = ["--select", select] if select else []
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
@@ -63,6 +64,18 @@ def build_warehouse(
         highlight=False,
     )
     return result
+
+
+def _require_raw_events(warehouse: Path) -> None:
+    """dbt would fail on every node without the source table: say what to run instead."""
+    hint = "run `runner ingest --source …` first (an empty source is fine)"
+    with warehouse_db.connect(warehouse, read_only=True, missing_hint=hint) as con:
+        found = con.sql(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'raw' and table_name = 'hook_events'"
+        ).fetchone()
+    if not found or not found[0]:
+        raise RunnerError(f"warehouse {warehouse} has no raw.hook_events table", hint)
 
 
 def run_demo(settings: Settings, *, sample: Path, console: Console, out: Console) -> None:

@@ -139,3 +139,18 @@ def test_analyses_compile_and_run_against_the_marts(built) -> None:
         (compiled[[p.stem for p in compiled].index("top_patterns_by_savings")]).read_text(),
     )
     assert top, "the sample has patterns with savings"
+
+
+def test_build_without_ingested_events_says_what_to_run(tmp_path: Path) -> None:
+    cli = CliRunner()
+    missing = tmp_path / "missing.duckdb"
+    result = cli.invoke(app, ["build", "--warehouse", str(missing)])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output and "runner ingest" in result.output
+    assert not missing.exists(), "a failed build must not create a warehouse"
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    result = cli.invoke(app, ["build", "--warehouse", str(empty)])
+    assert result.exit_code == 1
+    assert "no raw.hook_events" in result.output
