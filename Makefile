@@ -31,7 +31,8 @@ setup: $(VENV)/.synced ## create .venv with every dependency (idempotent, fast w
 demo: setup ## run the daily job on the embedded defaults (sample data, DuckDB, SQLite)
 	$(RUN)/runner demo
 
-test: setup ## run every test: pytest (runner + dbt build on real DuckDB/SQLite/PostgreSQL)
+test: setup ## run every test (installs/starts PostgreSQL and Chromium when it can)
+	@scripts/test-services.sh
 	$(RUN)/pytest
 
 lint: setup ## ruff, mypy and sqlfluff
