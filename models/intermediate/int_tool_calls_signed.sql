@@ -38,27 +38,59 @@ destructive_rules as (
 
 ),
 
+{# Most calls repeat an input seen before (`git status`, the same file read again), so
+    the input JSON is parsed once per distinct (tool, input), and the regex work (Bash
+    unwrapping, secret redaction, destructive rules) runs once per distinct command,
+    file path or matched text; the results are joined back to the calls at the end. #}
+inputs_distinct as (
+
+    select distinct
+        tool_name,
+        tool_input
+    from tool_calls
+
+),
+
+inputs_parsed as (
+
+    select
+        tool_name,
+        tool_input,
+        {{ json_get_paths('tool_input', ['$.command', '$.file_path', '$.notebook_path']) }} as input_items
+    from inputs_distinct
+
+),
+
 inputs_extracted as (
 
     select
-        *,
+        tool_name,
+        tool_input,
         case
-            when tool_name = 'Bash' then {{ json_get_text('tool_input', '$.command') }}
+            when tool_name = 'Bash' then {{ json_item_text('input_items', 1) }}
         end as raw_command,
         coalesce(
-            {{ json_get_text('tool_input', '$.file_path') }},
-            {{ json_get_text('tool_input', '$.notebook_path') }}
+            {{ json_item_text('input_items', 2) }},
+            {{ json_item_text('input_items', 3) }}
         ) as raw_file_path
-    from tool_calls
+    from inputs_parsed
+
+),
+
+commands_distinct as (
+
+    select distinct raw_command
+    from inputs_extracted
+    where raw_command is not null
 
 ),
 
 commands_stripped as (
 
     select
-        *,
+        raw_command,
         {{ bash_strip_prefixes('raw_command') }} as command_core
-    from inputs_extracted
+    from commands_distinct
 
 ),
 
@@ -117,22 +149,59 @@ programs_named as (
 
 ),
 
-signatures_built as (
+commands_signed as (
 
     select
-        *,
+        raw_command,
+        program,
+        subcommand,
+        {{ redact_secrets('raw_command') }} as command
+    from programs_named
+
+),
+
+file_paths_distinct as (
+
+    select distinct raw_file_path
+    from inputs_extracted
+    where raw_file_path is not null
+
+),
+
+file_paths_redacted as (
+
+    select
+        raw_file_path,
+        {{ redact_secrets('raw_file_path') }} as file_path
+    from file_paths_distinct
+
+),
+
+inputs_signed as (
+
+    select
+        inputs_extracted.tool_name,
+        inputs_extracted.tool_input,
+        commands_signed.program,
+        commands_signed.subcommand,
+        commands_signed.command,
+        file_paths_redacted.file_path,
         case
-            when tool_name <> 'Bash' then tool_name
-            when program is null then 'Bash'
-            when subcommand is null then 'Bash(' || program || ')'
-            else 'Bash(' || program || ' ' || subcommand || ')'
+            when inputs_extracted.tool_name <> 'Bash' then inputs_extracted.tool_name
+            when commands_signed.program is null then 'Bash'
+            when commands_signed.subcommand is null then 'Bash(' || commands_signed.program || ')'
+            else 'Bash(' || commands_signed.program || ' ' || commands_signed.subcommand || ')'
         end as tool_signature,
         case
-            when tool_name = 'Bash' then raw_command
-            when raw_file_path is not null then raw_file_path
-            else cast(tool_input as varchar)
+            when inputs_extracted.tool_name = 'Bash' then inputs_extracted.raw_command
+            when inputs_extracted.raw_file_path is not null then inputs_extracted.raw_file_path
+            else cast(inputs_extracted.tool_input as varchar)
         end as match_text
-    from programs_named
+    from inputs_extracted
+    left join commands_signed
+        on inputs_extracted.raw_command = commands_signed.raw_command
+    left join file_paths_redacted
+        on inputs_extracted.raw_file_path = file_paths_redacted.raw_file_path
 
 ),
 
@@ -144,7 +213,7 @@ texts_to_match as (
     select distinct
         tool_name,
         match_text
-    from signatures_built
+    from inputs_signed
     where match_text is not null
 
 ),
@@ -196,37 +265,51 @@ first_destructive_matches as (
 
 ),
 
-final as (
+inputs_classified as (
 
     select
-        signatures_built.tool_call_id,
-        signatures_built.session_id,
-        signatures_built.tool_name,
-        signatures_built.tool_signature,
-        signatures_built.program as bash_program,
-        signatures_built.subcommand as bash_subcommand,
-        {{ redact_secrets('signatures_built.raw_command') }} as command,
-        {{ redact_secrets('signatures_built.raw_file_path') }} as file_path,
-        signatures_built.tool_use_id,
-        signatures_built.started_at,
-        signatures_built.ended_at,
-        signatures_built.duration_ms,
-        signatures_built.reported_duration_ms,
-        signatures_built.is_success,
-        signatures_built.has_pre,
-        signatures_built.has_post,
-        signatures_built.pre_event_id,
-        signatures_built.post_event_id,
-        signatures_built.event_ids,
-        signatures_built.cwd,
-        first_destructive_matches.rule_id is not null as is_destructive,
+        inputs_signed.*,
         first_destructive_matches.rule_id as destructive_rule_id,
         first_destructive_matches.category as destructive_category,
         first_destructive_matches.reason as destructive_reason
-    from signatures_built
+    from inputs_signed
     left join first_destructive_matches
-        on signatures_built.tool_name = first_destructive_matches.tool_name
-        and signatures_built.match_text = first_destructive_matches.match_text
+        on inputs_signed.tool_name = first_destructive_matches.tool_name
+        and inputs_signed.match_text = first_destructive_matches.match_text
+
+),
+
+final as (
+
+    select
+        tool_calls.tool_call_id,
+        tool_calls.session_id,
+        tool_calls.tool_name,
+        inputs_classified.tool_signature,
+        inputs_classified.program as bash_program,
+        inputs_classified.subcommand as bash_subcommand,
+        inputs_classified.command,
+        inputs_classified.file_path,
+        tool_calls.tool_use_id,
+        tool_calls.started_at,
+        tool_calls.ended_at,
+        tool_calls.duration_ms,
+        tool_calls.reported_duration_ms,
+        tool_calls.is_success,
+        tool_calls.has_pre,
+        tool_calls.has_post,
+        tool_calls.pre_event_id,
+        tool_calls.post_event_id,
+        tool_calls.event_ids,
+        tool_calls.cwd,
+        inputs_classified.destructive_rule_id is not null as is_destructive,
+        inputs_classified.destructive_rule_id,
+        inputs_classified.destructive_category,
+        inputs_classified.destructive_reason
+    from tool_calls
+    left join inputs_classified
+        on tool_calls.tool_name = inputs_classified.tool_name
+        and tool_calls.tool_input is not distinct from inputs_classified.tool_input
 
 )
 
