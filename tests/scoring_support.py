@@ -269,7 +269,7 @@ def write_upstream(
 
 def run_dbt(
     warehouse: Path, command: str, args: Sequence[str], dbt_vars: dict[str, Any] | None, work: Path
-) -> None:
+) -> Any:
     from dbt.cli.main import dbtRunner
 
     saved = os.environ.get("RUNNER_WAREHOUSE")
@@ -303,6 +303,7 @@ def run_dbt(
             if str(r.status) not in {"success", "pass"}
         ]
         raise AssertionError(f"dbt {command} failed: {result.exception or failures}")
+    return result
 
 
 def build_scoring(warehouse: Path, work: Path, dbt_vars: dict[str, Any] | None = None) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -23,7 +22,6 @@ import pytest
 from scipy import stats
 from scoring_support import (
     DUCKDB_CONFIG,
-    PROJECT_DIR,
     build_scoring,
     build_whole_project,
     fetch,
@@ -39,33 +37,7 @@ WINDOW_END = "2026-01-03 00:00:00"
 
 
 def compile_inline(sql: str, work: Path, warehouse: Path) -> str:
-    from dbt.cli.main import dbtRunner
-
-    saved = os.environ.get("RUNNER_WAREHOUSE")
-    os.environ["RUNNER_WAREHOUSE"] = str(warehouse)
-    try:
-        result = dbtRunner().invoke(
-            [
-                "compile",
-                "--project-dir",
-                str(PROJECT_DIR),
-                "--profiles-dir",
-                str(PROJECT_DIR),
-                "--target-path",
-                str(work / "target"),
-                "--log-path",
-                str(work / "logs"),
-                "--quiet",
-                "--inline",
-                sql,
-            ]
-        )
-    finally:
-        if saved is None:
-            os.environ.pop("RUNNER_WAREHOUSE", None)
-        else:
-            os.environ["RUNNER_WAREHOUSE"] = saved
-    assert result.success, result.exception
+    result = run_dbt(warehouse, "compile", ["--inline", sql], None, work)
     return result.result.results[0].node.compiled_code
 
 
