@@ -23,7 +23,7 @@
 {% macro default__hash_key(fields) -%}
     {%- set parts = [] -%}
     {%- for field in fields -%}
-        {%- do parts.append("coalesce(cast(" ~ field ~ " as varchar), '')") -%}
+        {%- do parts.append("coalesce(cast(" ~ field ~ " as " ~ dbt.type_string() ~ "), '')") -%}
     {%- endfor -%}
     md5(concat_ws('|', {{ parts | join(', ') }}))
 {%- endmacro %}

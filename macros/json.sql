@@ -13,6 +13,10 @@
     coalesce(json_valid({{ expr }}), false)
 {%- endmacro %}
 
+{% macro spark__json_is_valid(expr) -%}
+    coalesce(try_parse_json({{ expr }}) is not null, false)
+{%- endmacro %}
+
 
 {#- The JSON value at `path`, as JSON; SQL null when absent or JSON null. -#}
 {% macro json_get(expr, path) -%}
@@ -25,6 +29,10 @@
 
 {% macro duckdb__json_get(expr, path) -%}
     nullif(json_extract(cast({{ expr }} as json), '{{ path }}'), 'null'::json)
+{%- endmacro %}
+
+{% macro spark__json_get(expr, path) -%}
+    nullif(to_json(variant_get(try_parse_json({{ expr }}), '{{ path }}')), 'null')
 {%- endmacro %}
 
 
@@ -41,6 +49,10 @@
     json_extract_string(cast({{ expr }} as json), '{{ path }}')
 {%- endmacro %}
 
+{% macro spark__json_get_text(expr, path) -%}
+    variant_get(try_parse_json({{ expr }}), '{{ path }}', 'string')
+{%- endmacro %}
+
 
 {#- True when the JSON object has the key at `path` (with any value, null included). -#}
 {% macro json_has_path(expr, path) -%}
@@ -55,6 +67,10 @@
     coalesce(json_exists(cast({{ expr }} as json), '{{ path }}'), false)
 {%- endmacro %}
 
+{% macro spark__json_has_path(expr, path) -%}
+    coalesce(variant_get(try_parse_json({{ expr }}), '{{ path }}') is not null, false)
+{%- endmacro %}
+
 
 {#- Text to JSON, for values that are JSON text already. -#}
 {% macro to_json(expr) -%}
@@ -67,6 +83,11 @@
 
 {% macro duckdb__to_json(expr) -%}
     cast({{ expr }} as json)
+{%- endmacro %}
+
+{#- Spark: JSON stays text; the readers below parse it. -#}
+{% macro spark__to_json(expr) -%}
+    {{ expr }}
 {%- endmacro %}
 
 
@@ -90,6 +111,16 @@
     json_extract(cast({{ expr }} as json), ['{{ paths | join("', '") }}'])
 {%- endmacro %}
 
+{#- Spark: an array of VARIANT values, one per path, read from the parsed document
+    (Spark evaluates the common try_parse_json once per row). -#}
+{% macro spark__json_get_paths(expr, paths) -%}
+    {%- set items = [] -%}
+    {%- for path in paths -%}
+        {%- do items.append("variant_get(try_parse_json(" ~ expr ~ "), '" ~ path ~ "')") -%}
+    {%- endfor -%}
+    array({{ items | join(', ') }})
+{%- endmacro %}
+
 {#- Item `position` of a json_get_paths list, as JSON; SQL null when absent or JSON null. -#}
 {% macro json_item(items, position) -%}
     {{ return(adapter.dispatch('json_item', 'hook_patterns')(items, position)) }}
@@ -103,6 +134,11 @@
     nullif({{ items }}[{{ position }}], 'null'::json)
 {%- endmacro %}
 
+{#- Spark: the item as JSON text ('null' for a JSON null, which becomes SQL null). -#}
+{% macro spark__json_item(items, position) -%}
+    nullif(to_json(element_at({{ items }}, {{ position }})), 'null')
+{%- endmacro %}
+
 {#- Item `position` of a json_get_paths list as text (strings unquoted); null when
     absent or JSON null. -#}
 {% macro json_item_text(items, position) -%}
@@ -113,6 +149,13 @@
     json_extract_string({{ items }}[{{ position }}], '$')
 {%- endmacro %}
 
+{% macro spark__json_item_text(items, position) -%}
+    case
+        when to_json(element_at({{ items }}, {{ position }})) <> 'null'
+            then variant_get(element_at({{ items }}, {{ position }}), '$', 'string')
+    end
+{%- endmacro %}
+
 {#- True when item `position` of a json_get_paths list exists (with any value, null included). -#}
 {% macro json_item_exists(items, position) -%}
     {{ return(adapter.dispatch('json_item_exists', 'hook_patterns')(items, position)) }}
@@ -120,4 +163,8 @@
 
 {% macro default__json_item_exists(items, position) -%}
     ({{ items }}[{{ position }}] is not null)
+{%- endmacro %}
+
+{% macro spark__json_item_exists(items, position) -%}
+    (element_at({{ items }}, {{ position }}) is not null)
 {%- endmacro %}

@@ -23,6 +23,15 @@
     list({{ expr }} order by {{ order_by }})
 {%- endmacro %}
 
+{#- Spark: collect (key, value) pairs, sort by key, keep the values (nulls kept, since
+    the pair itself is never null). -#}
+{% macro spark__agg_list_ordered(expr, order_by) -%}
+    transform(
+        array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ expr }}))),
+        pair -> pair.v
+    )
+{%- endmacro %}
+
 
 {#- Aggregate: lists concatenated in `order_by` order. -#}
 {% macro agg_list_concat_ordered(expr, order_by) -%}
@@ -31,6 +40,13 @@
 
 {% macro duckdb__agg_list_concat_ordered(expr, order_by) -%}
     flatten(list({{ expr }} order by {{ order_by }}))
+{%- endmacro %}
+
+{% macro spark__agg_list_concat_ordered(expr, order_by) -%}
+    flatten(transform(
+        array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ expr }}))),
+        pair -> pair.v
+    ))
 {%- endmacro %}
 
 
@@ -106,6 +122,12 @@
     struct_pack({{ parts | join(', ') }})
 {%- endmacro %}
 
+{% macro spark__record_of(fields) -%}
+    {%- set parts = [] -%}
+    {%- for name, expr in fields.items() -%}{%- do parts.append("'" ~ name ~ "', " ~ expr) -%}{%- endfor -%}
+    named_struct({{ parts | join(', ') }})
+{%- endmacro %}
+
 {% macro record_get(expr, field) -%}
     {{ return(adapter.dispatch('record_get', 'hook_patterns')(expr, field)) }}
 {%- endmacro %}
@@ -113,3 +135,8 @@
 {% macro default__record_get(expr, field) -%}
     struct_extract({{ expr }}, '{{ field }}')
 {%- endmacro %}
+
+{% macro spark__record_get(expr, field) -%}
+    {{ expr }}.{{ field }}
+{%- endmacro %}
+

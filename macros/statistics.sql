@@ -72,6 +72,61 @@
     )
 {%- endmacro %}
 
+{#- Spark has no lgamma: ln(i!) is exact below 21 (factorial) and Stirling's series
+    beyond, whose error there is below 1e-15; the sums run over the same ranges, in the
+    same order, as on DuckDB. Spark's sequence() counts down when start > stop, so an
+    empty range is spelled out. -#}
+{% macro spark__poisson_upper_tail(observed, expected) -%}
+    {%- set e = 'cast(' ~ expected ~ ' as double)' -%}
+    {%- set o = 'cast(' ~ observed ~ ' as bigint)' -%}
+    {%- set pmf = 'i -> exp(-' ~ e ~ ' + i * ln(' ~ e ~ ') - ' ~ hook_patterns.spark_ln_factorial('i') ~ ')' -%}
+    (
+        case
+            when {{ o }} <= 0 then 1.0D
+            when {{ e }} <= 0 then 0.0D
+            when {{ o }} >= {{ e }} then
+                least(1.0D, aggregate(
+                    transform(
+                        sequence({{ o }}, {{ o }} + cast(ceil(12 * sqrt({{ e }}) + 50) as bigint)),
+                        {{ pmf }}
+                    ),
+                    0.0D,
+                    (total, term) -> total + term
+                ))
+            else
+                greatest(0.0D, least(1.0D, 1.0D - aggregate(
+                    transform(
+                        case
+                            when greatest(0, cast(floor({{ e }} - 12 * sqrt({{ e }}) - 50) as bigint))
+                                <= {{ o }} - 1
+                                then sequence(
+                                    greatest(0, cast(floor({{ e }} - 12 * sqrt({{ e }}) - 50) as bigint)),
+                                    {{ o }} - 1
+                                )
+                            else array()
+                        end,
+                        {{ pmf }}
+                    ),
+                    0.0D,
+                    (total, term) -> total + term
+                )))
+        end
+    )
+{%- endmacro %}
+
+{#- ln(n!) for a whole number n >= 0 (Spark). -#}
+{% macro spark_ln_factorial(n) -%}
+    case
+        when {{ n }} <= 20 then ln(cast(factorial(cast({{ n }} as int)) as double))
+        else
+            (({{ n }} + 0.5D) * ln({{ n }} + 1.0D) - ({{ n }} + 1.0D) + 0.9189385332046728D
+                + 1.0D / (12.0D * ({{ n }} + 1.0D))
+                - 1.0D / (360.0D * pow({{ n }} + 1.0D, 3))
+                + 1.0D / (1260.0D * pow({{ n }} + 1.0D, 5))
+                - 1.0D / (1680.0D * pow({{ n }} + 1.0D, 7)))
+    end
+{%- endmacro %}
+
 
 {#- Aggregate: the non-null values of `expression` joined by `separator`, in `order_by` order. -#}
 {% macro agg_string_ordered(expression, separator, order_by) -%}
@@ -98,6 +153,10 @@
 
 {% macro duckdb__agg_product(expression) -%}
     product({{ expression }})
+{%- endmacro %}
+
+{% macro spark__agg_product(expression) -%}
+    aggregate(collect_list(cast({{ expression }} as double)), 1.0D, (total, factor) -> total * factor)
 {%- endmacro %}
 
 
@@ -138,6 +197,13 @@
     )
 {%- endmacro %}
 
+{% macro spark__json_string_array_agg(expression, order_by) -%}
+    to_json(transform(
+        array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', cast({{ expression }} as string)))),
+        pair -> pair.v
+    ))
+{%- endmacro %}
+
 
 {#- Text of a number with a fixed number of decimals and thousands separators,
     e.g. format_number('6120.4', 0) -> '6,120'. -#}
@@ -151,6 +217,10 @@
 
 {% macro duckdb__format_number(expression, decimals=0) -%}
     format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
+{%- endmacro %}
+
+{% macro spark__format_number(expression, decimals=0) -%}
+    format_number(cast({{ expression }} as double), {{ decimals }})
 {%- endmacro %}
 
 
@@ -167,4 +237,8 @@
 
 {% macro duckdb__format_score(expression, decimals=4) -%}
     format('{:.{{ decimals }}f}', floor(cast({{ expression }} as double) * pow(10, {{ decimals }}) + 1e-9) / pow(10, {{ decimals }}))
+{%- endmacro %}
+
+{% macro spark__format_score(expression, decimals=4) -%}
+    format_string('%.{{ decimals }}f', floor(cast({{ expression }} as double) * pow(10, {{ decimals }}) + 1e-9) / pow(10, {{ decimals }}))
 {%- endmacro %}

@@ -25,6 +25,13 @@
     end
 {%- endmacro %}
 
+{#- Spark: its timestamp cast reads every accepted form, offsets included ('Z', '+02:00',
+    '+0200', ' +02:00'); the session time zone is UTC (profiles.yml), so the result is
+    the UTC wall time. -#}
+{% macro spark__parse_utc_timestamp(expr) -%}
+    try_cast(trim({{ expr }}) as timestamp)
+{%- endmacro %}
+
 
 {#- The build's start time (UTC), as a timestamp literal. -#}
 {% macro run_started_at_utc() -%}
@@ -56,4 +63,8 @@
 
 {% macro duckdb__timestamp_diff_ms(start_ts, end_ts) -%}
     cast(date_diff('microsecond', {{ start_ts }}, {{ end_ts }}) as double) / 1000.0
+{%- endmacro %}
+
+{% macro spark__timestamp_diff_ms(start_ts, end_ts) -%}
+    cast(unix_micros({{ end_ts }}) - unix_micros({{ start_ts }}) as double) / 1000.0
 {%- endmacro %}

@@ -95,7 +95,7 @@ orphan_post_events as (
         tool_use_id,
         false as has_pre,
         true as has_post,
-        cast(null as varchar) as pre_event_id,
+        cast(null as {{ dbt.type_string() }}) as pre_event_id,
         event_id as post_event_id,
         event_at as started_at,
         event_at as ended_at,

@@ -195,7 +195,7 @@ inputs_signed as (
         case
             when inputs_extracted.tool_name = 'Bash' then inputs_extracted.raw_command
             when inputs_extracted.raw_file_path is not null then inputs_extracted.raw_file_path
-            else cast(inputs_extracted.tool_input as varchar)
+            else cast(inputs_extracted.tool_input as {{ dbt.type_string() }})
         end as match_text
     from inputs_extracted
     left join commands_signed

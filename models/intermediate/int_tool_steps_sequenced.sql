@@ -76,7 +76,7 @@ steps_started as (
 
     select
         *,
-        session_id || '#' || cast(segment_number as varchar) as segment_id,
+        session_id || '#' || cast(segment_number as {{ dbt.type_string() }}) as segment_id,
         {%- if collapse %}
         case
             when tool_signature = lag(tool_signature) over (

@@ -146,15 +146,15 @@ contexts_written as (
     -- Plain words for the reviewer. Only redacted text: signatures and redacted commands.
     select
         reasons_written.*,
-        'Runs ' || cast(reasons_written.pattern_length as varchar) || ' steps in order: '
+        'Runs ' || cast(reasons_written.pattern_length as {{ dbt.type_string() }}) || ' steps in order: '
         || replace(reasons_written.tool_sequence, '→', ' → ') || '. '
-        || 'In the analysis window (' || cast(reasons_written.window_start_at as varchar)
-        || ' to ' || cast(reasons_written.window_end_at as varchar) || ' UTC) it occurred '
+        || 'In the analysis window (' || cast(reasons_written.window_start_at as {{ dbt.type_string() }})
+        || ' to ' || cast(reasons_written.window_end_at as {{ dbt.type_string() }}) || ' UTC) it occurred '
         || {{ format_number('reasons_written.window_occurrence_count', 0) }} || ' times in '
         || {{ format_number('reasons_written.window_session_count', 0) }} || ' sessions, against '
         || {{ format_number('reasons_written.expected_count', 2) }} || ' expected by chance '
         || '(confidence ' || reasons_written.confidence_text || '). '
-        || 'Since ' || cast(cast(reasons_written.first_seen_at as date) as varchar)
+        || 'Since ' || cast(cast(reasons_written.first_seen_at as date) as {{ dbt.type_string() }})
         || ' it occurred ' || reasons_written.occurrences_text || ' times in '
         || {{ format_number('reasons_written.session_count', 0) }} || ' sessions. '
         || coalesce(
@@ -182,8 +182,8 @@ contexts_written as (
 final as (
 
     select
-        cast(contexts_written.pattern_id as varchar) as pattern_id,
-        cast(contexts_written.tool_sequence as varchar) as tool_sequence,
+        cast(contexts_written.pattern_id as {{ dbt.type_string() }}) as pattern_id,
+        cast(contexts_written.tool_sequence as {{ dbt.type_string() }}) as tool_sequence,
         cast(contexts_written.pattern_length as integer) as pattern_length,
         cast(contexts_written.run_date as date) as run_date,
         cast(contexts_written.window_start_at as timestamp) as window_start_at,
@@ -205,14 +205,14 @@ final as (
         cast(contexts_written.confidence_score as double) as confidence_score,
         cast(contexts_written.estimated_savings_usd as double) as estimated_savings_usd,
         cast(contexts_written.is_destructive as boolean) as is_destructive,
-        cast(contexts_written.destructive_rule_id as varchar) as destructive_rule_id,
-        cast(contexts_written.destructive_category as varchar) as destructive_category,
-        cast(contexts_written.destructive_reason as varchar) as destructive_reason,
-        cast(contexts_written.destructive_example as varchar) as destructive_example,
-        cast(contexts_written.status as varchar) as status,
-        cast(contexts_written.status_reason as varchar) as status_reason,
-        cast(contexts_written.pattern_context as varchar) as pattern_context,
-        cast(contexts_written.example_sessions as varchar) as example_sessions,
+        cast(contexts_written.destructive_rule_id as {{ dbt.type_string() }}) as destructive_rule_id,
+        cast(contexts_written.destructive_category as {{ dbt.type_string() }}) as destructive_category,
+        cast(contexts_written.destructive_reason as {{ dbt.type_string() }}) as destructive_reason,
+        cast(contexts_written.destructive_example as {{ dbt.type_string() }}) as destructive_example,
+        cast(contexts_written.status as {{ dbt.type_string() }}) as status,
+        cast(contexts_written.status_reason as {{ dbt.type_string() }}) as status_reason,
+        cast(contexts_written.pattern_context as {{ dbt.type_string() }}) as pattern_context,
+        cast(contexts_written.example_sessions as {{ dbt.type_string() }}) as example_sessions,
         cast(contexts_written.first_seen_at as timestamp) as first_seen_at,
         cast(contexts_written.last_seen_at as timestamp) as last_seen_at
     from contexts_written
