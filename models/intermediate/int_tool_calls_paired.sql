@@ -10,6 +10,8 @@
     A Pre with no Post is a call with no end; a Post with no Pre is a call that starts
     and ends at the Post. -#}
 
+{{ config(**session_incremental_config()) }}
+
 with
 
 hook_events as (
@@ -32,10 +34,15 @@ tool_events as (
         is_success,
         reported_duration_ms,
         source,
-        source_line
+        source_line,
+        session_loaded_at,
+        session_load_date
     from hook_events
     where quarantine_reason is null
         and is_tool_event
+        {%- if is_incremental() %}
+        and {{ session_rebuild_filter(ref('stg_raw__hook_events')) }}
+        {%- endif %}
 
 ),
 
@@ -80,7 +87,9 @@ pre_events_paired as (
         case when next_event_type = 'PostToolUse' then next_is_success end as is_success,
         case
             when next_event_type = 'PostToolUse' then next_reported_duration_ms
-        end as reported_duration_ms
+        end as reported_duration_ms,
+        session_loaded_at,
+        session_load_date
     from neighbours_found
     where event_type = 'PreToolUse'
 
@@ -102,7 +111,9 @@ orphan_post_events as (
         tool_input,
         cwd,
         is_success,
-        reported_duration_ms
+        reported_duration_ms,
+        session_loaded_at,
+        session_load_date
     from neighbours_found
     where event_type = 'PostToolUse'
         and coalesce(previous_event_type, '') <> 'PreToolUse'
@@ -137,7 +148,9 @@ final as (
         pre_event_id,
         post_event_id,
         {{ list_without_nulls(['pre_event_id', 'post_event_id']) }} as event_ids,
-        cwd
+        cwd,
+        session_loaded_at,
+        session_load_date
     from tool_calls_unioned
 
 )

@@ -5,11 +5,16 @@
 
 {%- set unwrap_passes = 2 -%}
 
+{{ config(**session_incremental_config()) }}
+
 with
 
 tool_calls as (
 
     select * from {{ ref('int_tool_calls_paired') }}
+    {%- if is_incremental() %}
+    where {{ session_rebuild_filter(ref('int_tool_calls_paired')) }}
+    {%- endif %}
 
 ),
 
@@ -305,7 +310,9 @@ final as (
         inputs_classified.destructive_rule_id is not null as is_destructive,
         inputs_classified.destructive_rule_id,
         inputs_classified.destructive_category,
-        inputs_classified.destructive_reason
+        inputs_classified.destructive_reason,
+        tool_calls.session_loaded_at,
+        tool_calls.session_load_date
     from tool_calls
     left join inputs_classified
         on tool_calls.tool_name = inputs_classified.tool_name

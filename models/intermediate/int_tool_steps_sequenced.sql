@@ -7,11 +7,16 @@
 {%- set collapse = (var('hook_patterns_collapse_repeated_steps') | string | lower) in ['true', '1', 'yes'] -%}
 {%- set max_steps = var('hook_patterns_max_steps_per_segment') -%}
 
+{{ config(**session_incremental_config()) }}
+
 with
 
 tool_calls as (
 
     select * from {{ ref('int_tool_calls_signed') }}
+    {%- if is_incremental() %}
+    where {{ session_rebuild_filter(ref('int_tool_calls_signed')) }}
+    {%- endif %}
 
 ),
 
@@ -31,6 +36,8 @@ calls_ordered as (
         destructive_rule_id,
         destructive_category,
         destructive_reason,
+        session_loaded_at,
+        session_load_date,
         row_number() over (
             partition by session_id
             order by started_at, tool_call_id
@@ -126,7 +133,9 @@ steps_collapsed as (
         {{ agg_first_by('destructive_category', 'case when is_destructive then session_call_number end') }}
             as destructive_category,
         {{ agg_first_by('destructive_reason', 'case when is_destructive then session_call_number end') }}
-            as destructive_reason
+            as destructive_reason,
+        min(session_loaded_at) as session_loaded_at,
+        min(session_load_date) as session_load_date
     from steps_numbered
     group by segment_id, step_index
 
@@ -152,7 +161,9 @@ final as (
         destructive_rule_id,
         destructive_category,
         destructive_reason,
-        step_index > {{ max_steps }} as is_beyond_step_cap
+        step_index > {{ max_steps }} as is_beyond_step_cap,
+        session_loaded_at,
+        session_load_date
     from steps_collapsed
 
 )

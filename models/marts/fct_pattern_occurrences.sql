@@ -13,11 +13,16 @@
     'destructive_evidence',
 ] -%}
 
+{{ config(**session_incremental_config()) }}
+
 with
 
 steps as (
 
     select * from {{ ref('int_tool_steps_sequenced') }}
+    {%- if is_incremental() %}
+    where {{ session_rebuild_filter(ref('int_tool_steps_sequenced')) }}
+    {%- endif %}
 
 ),
 
@@ -33,6 +38,8 @@ mined_steps as (
         tool_call_ids,
         event_ids,
         commands,
+        session_loaded_at,
+        session_load_date,
         case
             when is_destructive then {{ record_of({
                 'rule_id': 'destructive_rule_id',
@@ -52,6 +59,8 @@ following_steps_found as (
         segment_id,
         step_index,
         started_at,
+        session_loaded_at,
+        session_load_date,
         {%- for column in carried %}
         {{ column }} as {{ column }}_0,
         {%- endfor %}
@@ -86,7 +95,9 @@ n_grams_unpivoted as (
         {{ suffixed_names('destructive_evidence', length) | join(' is not null or ') }} is not null
             as is_destructive,
         -- the first destructive step of the n-gram gives the evidence
-        coalesce({{ suffixed_names('destructive_evidence', length) | join(', ') }}) as destructive_evidence
+        coalesce({{ suffixed_names('destructive_evidence', length) | join(', ') }}) as destructive_evidence,
+        session_loaded_at,
+        session_load_date
     from following_steps_found
     where tool_signature_{{ last }} is not null
     {% if not loop.last %}
@@ -116,7 +127,9 @@ occurrences_identified as (
         is_destructive,
         {{ record_get('destructive_evidence', 'rule_id') }} as destructive_rule_id,
         {{ record_get('destructive_evidence', 'category') }} as destructive_category,
-        {{ record_get('destructive_evidence', 'reason') }} as destructive_reason
+        {{ record_get('destructive_evidence', 'reason') }} as destructive_reason,
+        session_loaded_at,
+        session_load_date
     from n_grams_unpivoted
 
 ),

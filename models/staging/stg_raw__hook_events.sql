@@ -1,6 +1,11 @@
 {#- One row per raw record: parsed, typed, and tagged with the first quarantine rule it
     fails (null when valid). Nothing is dropped here; downstream models filter on
-    `quarantine_reason is null`. -#}
+    `quarantine_reason is null`.
+    Incremental by session (macros/incremental.sql): a run re-reads the raw rows of the
+    sessions that received new rows, and the rows that share an event id with them, so
+    duplicates are still ranked against everything ever loaded. -#}
+
+{{ config(**session_incremental_config()) }}
 
 {#- the payload paths read below, parsed in one pass (json_get_paths); positions are 1-based -#}
 {%- set payload_paths = [
@@ -20,7 +25,64 @@ with
 
 raw_hook_events as (
 
-    select * from {{ source('raw', 'hook_events') }}
+    select
+        *,
+        nullif(trim(session_id), '') as session_key
+    from {{ source('raw', 'hook_events') }}
+
+),
+
+{% if is_incremental() %}
+rows_rebuilt as (
+
+    select *
+    from raw_hook_events
+    where {{ staging_rebuild_filter(source('raw', 'hook_events')) }}
+
+),
+
+rows_in_scope as (
+
+    select
+        *,
+        true as is_rebuilt
+    from rows_rebuilt
+    union all
+    -- read only to rank duplicates: rows of other sessions with the same event id
+    select
+        *,
+        false as is_rebuilt
+    from raw_hook_events
+    where nullif(trim(event_id), '') in (select nullif(trim(rows_rebuilt.event_id), '') from rows_rebuilt)
+        and not coalesce({{ staging_rebuild_filter(source('raw', 'hook_events')) }}, false)
+
+),
+{% else %}
+rows_in_scope as (
+
+    select
+        *,
+        true as is_rebuilt
+    from raw_hook_events
+
+),
+{% endif %}
+
+sessions_versioned as (
+
+    select
+        *,
+        case
+            when session_key is null then _ingested_at
+            else max(_ingested_at) over (partition by session_key)
+        end as session_loaded_at,
+        cast(
+            case
+                when session_key is null then _ingested_at
+                else min(_ingested_at) over (partition by session_key)
+            end as date
+        ) as session_load_date
+    from rows_in_scope
 
 ),
 
@@ -29,7 +91,7 @@ payloads_checked as (
     select
         *,
         _load_error is null and {{ json_is_valid('payload') }} as is_valid_json
-    from raw_hook_events
+    from sessions_versioned
 
 ),
 
@@ -50,7 +112,7 @@ fields_extracted as (
         nullif(trim(event_id), '') as event_id,
         nullif(trim(event_type), '') as event_type,
         nullif(trim(source_app), '') as source_app,
-        nullif(trim(session_id), '') as session_id,
+        session_key as session_id,
         nullif(trim(workflow_id), '') as workflow_id,
         {{ parse_utc_timestamp('timestamp') }} as event_at,
         coalesce(
@@ -80,7 +142,10 @@ fields_extracted as (
         _source as source,
         _source_line as source_line,
         _batch_id as batch_id,
-        _ingested_at as ingested_at
+        _ingested_at as ingested_at,
+        session_loaded_at,
+        session_load_date,
+        is_rebuilt
     from payloads_parsed
 
 ),
@@ -163,8 +228,11 @@ final as (
         quarantine_reason,
         -- the raw text is only kept where nobody could parse it: quarantined rows
         case when quarantine_reason is not null then raw_payload end as raw_payload,
-        case when quarantine_reason is not null then load_error end as load_error
+        case when quarantine_reason is not null then load_error end as load_error,
+        session_loaded_at,
+        session_load_date
     from quarantine_decided
+    where is_rebuilt
 
 )
 
