@@ -72,10 +72,12 @@ sessions_versioned as (
 
     select
         *,
-        case
-            when session_key is null then _ingested_at
-            else max(_ingested_at) over (partition by session_key)
-        end as session_loaded_at,
+        cast(
+            case
+                when session_key is null then _ingested_at
+                else max(_ingested_at) over (partition by session_key)
+            end as timestamp
+        ) as session_loaded_at,
         cast(
             case
                 when session_key is null then _ingested_at
