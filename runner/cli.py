@@ -132,6 +132,23 @@ ReviewUrlOpt = Annotated[
     str | None,
     typer.Option("--review-url", envvar="RUNNER_REVIEW_URL", help="Base URL of the review UI."),
 ]
+LakeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lake",
+        envvar="RUNNER_LAKE_DIR",
+        help="Parquet lake of the raw events (event_date partitions), read by --target spark.",
+    ),
+]
+
+
+class DbtTarget(StrEnum):
+    """The outputs of profiles.yml."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 ReportDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -200,17 +217,22 @@ def generate_sample_cmd(
 def ingest(
     source: SourceOpt = None,
     warehouse: WarehouseOpt = None,
+    lake: LakeOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Load new events into the warehouse, incrementally and without duplicates."""
+    """Load new events into the warehouse, incrementally and without duplicates.
+
+    With --lake DIR, the event dates the batch touched are also written there as Parquet
+    (DIR/hook_events/event_date=YYYY-MM-DD/), the source of `runner build --target spark`.
+    """
     from runner.ingest import ingest_source
 
-    settings = config.resolve(config=config_file, warehouse=warehouse, source=source)
+    settings = config.resolve(config=config_file, warehouse=warehouse, source=source, lake=lake)
     if not settings.source:
         raise RunnerError(
             "no source given", "pass --source, set RUNNER_SOURCE, or set source in runner.toml"
         )
-    summary = ingest_source(settings.source, settings.warehouse)
+    summary = ingest_source(settings.source, settings.warehouse, lake=settings.lake)
     out.print(summary.describe())
 
 
@@ -225,14 +247,47 @@ def build(
     unit_tests: Annotated[
         bool, typer.Option(help="Also run the models' dbt unit tests (CI runs them always).")
     ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Rebuild the incremental models from every raw event (after editing a seed "
+            "or a session var)."
+        ),
+    ] = False,
+    target: Annotated[
+        DbtTarget,
+        typer.Option(
+            "--target",
+            help="dbt target: duckdb (the warehouse file) or spark (a local SparkSession "
+            "over --lake; needs the spark extra and Java 17+).",
+        ),
+    ] = DbtTarget.duckdb,
+    lake: LakeOpt = None,
 ) -> None:
-    """Run `dbt build` (seeds, models, data tests) for the analysis window."""
+    """Run `dbt build` (seeds, models, data tests) for the analysis window.
+
+    The session-level models are incremental: only sessions with new events are
+    recomputed. With --target spark the same project runs on Spark, reading the raw
+    events from the Parquet lake that `runner ingest --lake` writes; its tables and
+    metastore go to RUNNER_SPARK_DIR (default: a `spark` folder beside the warehouse).
+    """
     from runner.pipeline import build_warehouse
 
     settings = config.resolve(
-        config=config_file, warehouse=warehouse, run_date=run_date, window_hours=window_hours
+        config=config_file,
+        warehouse=warehouse,
+        run_date=run_date,
+        window_hours=window_hours,
+        lake=lake,
     )
-    result = build_warehouse(settings, select=select, unit_tests=unit_tests, console=console)
+    result = build_warehouse(
+        settings,
+        select=select,
+        unit_tests=unit_tests,
+        full_refresh=full_refresh,
+        dbt_target=target.value,
+        console=console,
+    )
     if not result.success:
         raise RunnerError(
             f"dbt build failed: {len(result.failures)} node(s) failed",

@@ -9,6 +9,7 @@ DuckDB transaction: it either lands completely, with its entry in runner.ingest_
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import duckdb
 from rich.console import Console
 
 from runner import warehouse as warehouse_db
+from runner.lake import LakeExport, export_raw_events
 from runner.sources import Source, open_source
 from runner.sources.base import ReadCounts
 from runner.sources.conform import prepare_warehouse
@@ -37,6 +39,7 @@ class IngestSummary:
     rows_inserted: int
     rows_skipped_duplicates: int
     rows_unreadable: int
+    lake: LakeExport | None = None
 
     def describe(self) -> str:
         counts = (
@@ -45,11 +48,18 @@ class IngestSummary:
         )
         if self.rows_unreadable:
             counts += f", {self.rows_unreadable} unreadable (kept with _load_error)"
-        return f"ingested {self.source} (batch {self.batch_id})\n{counts}"
+        text = f"ingested {self.source} (batch {self.batch_id})\n{counts}"
+        if self.lake is not None:
+            text += f"\n{self.lake.describe()}"
+        return text
 
 
-def ingest_source(source: str, warehouse: Path) -> IngestSummary:
-    """Load the new records of ``source`` into ``warehouse`` in one transaction."""
+def ingest_source(source: str, warehouse: Path, *, lake: Path | None = None) -> IngestSummary:
+    """Load the new records of ``source`` into ``warehouse`` in one transaction.
+
+    With ``lake``, the event dates the batch touched are then rewritten as Parquet there
+    (runner/lake.py), for engines that read the raw events from files (Spark).
+    """
     reader = open_source(source)
     batch_id = uuid.uuid4().hex
     started_at = _utc_now()
@@ -64,6 +74,10 @@ def ingest_source(source: str, warehouse: Path) -> IngestSummary:
         except BaseException:
             con.rollback()
             raise
+        if lake is not None:
+            summary = dataclasses.replace(
+                summary, lake=export_raw_events(con, lake, batch_id=batch_id)
+            )
     return summary
 
 

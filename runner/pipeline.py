@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -13,24 +14,41 @@ from runner.config import Settings
 from runner.errors import RunnerError
 from runner.transform import DbtResult, NodeOutcome, run_dbt
 
+#: The dbt targets of profiles.yml.
+DBT_TARGETS = ("duckdb", "spark")
+
 
 def build_warehouse(
     settings: Settings,
     *,
     select: str | None = None,
     unit_tests: bool = False,
+    full_refresh: bool = False,
+    dbt_target: str = "duckdb",
     console: Console | None = None,
 ) -> DbtResult:
     """`dbt build` (seeds, models and data tests) for the settings' window.
 
     Unit tests check the models' logic on fixed rows, not the day's data, so scheduled
     runs leave them to CI (`make test`); ``unit_tests=True`` runs them too.
+    ``full_refresh`` rebuilds the incremental models from all raw events (after a seed or
+    a session var changed). ``dbt_target`` "spark" builds on Spark from ``settings.lake``.
     """
     console = console or Console(stderr=True)
-    _require_raw_events(settings.warehouse)
+    extra_env: dict[str, str] = {}
+    if dbt_target == "spark":
+        extra_env = spark_environment(settings)
+    elif dbt_target == "duckdb":
+        _require_raw_events(settings.warehouse)
+    else:
+        raise RunnerError(
+            f"unknown target {dbt_target!r}", f"choose one of {', '.join(DBT_TARGETS)}"
+        )
     args = ["--select", select] if select else []
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
     started = time.monotonic()
     done = 0
 
@@ -55,6 +73,8 @@ def build_warehouse(
             dbt_vars=settings.dbt_run_vars(),
             args=args,
             on_node=on_node,
+            target=dbt_target,
+            extra_env=extra_env,
         )
     passed = result.count("success", "pass")
     warned = result.count("warn")
@@ -64,6 +84,29 @@ def build_warehouse(
         highlight=False,
     )
     return result
+
+
+def spark_environment(settings: Settings) -> dict[str, str]:
+    """Check that Spark can run and the lake exists; the environment profiles.yml reads.
+
+    Spark's own tables and its metastore go to RUNNER_SPARK_DIR (default: a `spark`
+    folder beside the warehouse file).
+    """
+    from runner.spark_env import require_spark
+
+    require_spark()
+    hint = "write it with `runner ingest --source … --lake DIR`, then pass the same --lake"
+    if settings.lake is None:
+        raise RunnerError("the spark target reads the raw events from a lake: no --lake", hint)
+    if not (settings.lake / "hook_events").is_dir():
+        raise RunnerError(f"no lake at {settings.lake} (no hook_events folder in it)", hint)
+    spark_dir = Path(os.environ.get("RUNNER_SPARK_DIR") or settings.warehouse.parent / "spark")
+    spark_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "RUNNER_LAKE_DIR": str(settings.lake.resolve()),
+        "RUNNER_SPARK_DIR": str(spark_dir.resolve()),
+        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+    }
 
 
 def _require_raw_events(warehouse: Path) -> None:

@@ -66,8 +66,13 @@ def run_dbt(
     dbt_vars: dict[str, Any] | None = None,
     args: Sequence[str] = (),
     on_node: Callable[[NodeOutcome], None] | None = None,
+    target: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run ``dbt <command>`` and collect one outcome per finished node.
+
+    ``target`` picks an output of profiles.yml (the default is DuckDB); ``extra_env`` adds
+    to the child's environment (the Spark target reads its folders from it).
 
     Raises RunnerError when dbt cannot run at all (invalid project, unreadable
     warehouse); a build whose models or tests fail returns ``success=False``.
@@ -88,6 +93,7 @@ def run_dbt(
         str(paths.PROJECT_DIR),
         "--target-path",
         str(target_path),
+        *(["--target", target] if target else []),
         *args,
     ]
     if dbt_vars:
@@ -98,7 +104,7 @@ def run_dbt(
     with subprocess.Popen(
         cmd,
         cwd=paths.PROJECT_DIR,
-        env=dbt_environment(warehouse),
+        env={**dbt_environment(warehouse), **(extra_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
