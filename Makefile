@@ -13,7 +13,7 @@ export UV_LINK_MODE := copy
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help setup demo test lint bench docs clean
+.PHONY: help setup setup-spark demo test lint bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,12 +26,20 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-setup: $(VENV)/.synced ## create .venv with every dependency (idempotent, fast when done)
+# The tests also run the project on Spark: the `spark` extra (pyspark, dbt-spark) on top.
+# Its marker implies the lean one, so `make demo` after `make test` installs nothing.
+$(VENV)/.synced-spark: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet --extra spark
+	@touch $@ $(VENV)/.synced
+
+setup: $(VENV)/.synced ## create .venv with every dependency but Spark (idempotent, fast when done)
+
+setup-spark: $(VENV)/.synced-spark ## setup, plus the spark extra (about 480 MB; needs Java 17+)
 
 demo: setup ## run the daily job on the embedded defaults (sample data, DuckDB, SQLite)
 	$(RUN)/runner demo
 
-test: setup ## run every test (installs/starts PostgreSQL and Chromium when it can)
+test: setup-spark ## run every test (installs/starts PostgreSQL and Chromium when it can)
 	@scripts/test-services.sh
 	$(RUN)/pytest
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the test suite needs besides .venv: PostgreSQL on 127.0.0.1:5432 (trust on
-# loopback) and Debian's headless Chromium. Installs and starts them when it can (root,
+# loopback), Debian's headless Chromium, and Java 17+ for the Spark tests. Installs and starts them when it can (root,
 # apt); otherwise says what is missing and lets the tests report it.
 set -uo pipefail
 
@@ -31,5 +31,10 @@ pg_isready -h 127.0.0.1 -p 5432 \
 if ! command -v chromium >/dev/null 2>&1; then
     echo "installing Chromium (Debian package) for the report's rendering test …"
     apt_install chromium || echo "warning: chromium is missing; the report rendering test will fail"
+fi
+java_major() { java -version 2>&1 | sed -n 's/.*version "\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -1; }
+if [ -z "${JAVA_HOME:-}" ] && { ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; }; then
+    echo "installing Java 17 (Debian package) for the Spark tests …"
+    apt_install openjdk-17-jre-headless || echo "warning: Java 17+ is missing; the Spark tests will fail"
 fi
 exit 0
