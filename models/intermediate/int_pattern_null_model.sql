@@ -87,20 +87,41 @@ start_positions_counted as (
 
 ),
 
+step_offsets as (
+
+    {%- for offset in range(var('hook_patterns_max_pattern_length') | int) %}
+    select {{ offset }} as step_offset
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+pattern_positions_listed as (
+
+    select
+        window_patterns.pattern_id,
+        window_patterns.example_segment_id,
+        window_patterns.example_start_step_index + step_offsets.step_offset as step_index,
+        step_offsets.step_offset + 1 as step_position
+    from window_patterns
+    inner join step_offsets
+        on step_offsets.step_offset < window_patterns.pattern_length
+
+),
+
 pattern_steps_resolved as (
 
     -- The signatures of a pattern, position by position, read from the steps of one of
-    -- its window occurrences (robust to any character inside a signature).
+    -- its window occurrences (robust to any character inside a signature). An equi-join
+    -- on (segment, step): a range join over long segments costs far more.
     select
-        window_patterns.pattern_id,
-        tool_steps.step_index - window_patterns.example_start_step_index + 1 as step_position,
+        pattern_positions_listed.pattern_id,
+        pattern_positions_listed.step_position,
         tool_steps.tool_signature
-    from window_patterns
+    from pattern_positions_listed
     inner join tool_steps
-        on window_patterns.example_segment_id = tool_steps.segment_id
-        and tool_steps.step_index >= window_patterns.example_start_step_index
-        and tool_steps.step_index
-            < window_patterns.example_start_step_index + window_patterns.pattern_length
+        on pattern_positions_listed.example_segment_id = tool_steps.segment_id
+        and pattern_positions_listed.step_index = tool_steps.step_index
 
 ),
 
