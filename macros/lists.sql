@@ -139,4 +139,3 @@
 {% macro spark__record_get(expr, field) -%}
     {{ expr }}.{{ field }}
 {%- endmacro %}
-

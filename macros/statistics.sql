@@ -79,7 +79,8 @@
 {% macro spark__poisson_upper_tail(observed, expected) -%}
     {%- set e = 'cast(' ~ expected ~ ' as double)' -%}
     {%- set o = 'cast(' ~ observed ~ ' as bigint)' -%}
-    {%- set pmf = 'i -> exp(-' ~ e ~ ' + i * ln(' ~ e ~ ') - ' ~ hook_patterns.spark_ln_factorial('i') ~ ')' -%}
+    {%- set ln_factorial = hook_patterns.spark_ln_factorial('i') -%}
+    {%- set pmf = 'i -> exp(-' ~ e ~ ' + i * ln(' ~ e ~ ') - ' ~ ln_factorial ~ ')' -%}
     (
         case
             when {{ o }} <= 0 then 1.0D

@@ -111,9 +111,11 @@ def test_spark_and_duckdb_classify_the_sample_identically(
 
     _runner("ingest", "--source", str(events), "--warehouse", str(warehouse), "--lake", str(lake))
     _runner("build", "--run-date", RUN_DATE, "--warehouse", str(warehouse))
+    # --unit-tests: every node of the project runs on Spark, the dbt unit tests included
     _runner(
-        "build", "--target", "spark", "--run-date", RUN_DATE, "--warehouse", str(warehouse),
-        "--lake", str(lake), env={"RUNNER_SPARK_DIR": str(spark_dir)},
+        "build", "--target", "spark", "--unit-tests", "--run-date", RUN_DATE,
+        "--warehouse", str(warehouse), "--lake", str(lake),
+        env={"RUNNER_SPARK_DIR": str(spark_dir)},
     )  # fmt: skip
 
     with duckdb.connect() as con:
