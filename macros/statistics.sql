@@ -13,9 +13,11 @@
 
     Computed exactly in log space, summing the pmf
         pmf(i) = exp(-E + i*ln(E) - lgamma(i + 1))
-    over a range wide enough that the omitted terms are far below double precision:
-    - observed >= E: the upper tail, i in [observed, observed + ceil(12*sqrt(E) + 50)];
-    - observed <  E: one minus the lower tail, i in [max(0, floor(E - 12*sqrt(E) - 50)), observed - 1],
+    over a range wide enough that the omitted terms are far below double precision (12
+    standard deviations, plus 20 terms: beyond i >= E each term is at most E/(i+1) of the
+    one before, so 20 more terms shrink it by 20! or more):
+    - observed >= E: the upper tail, i in [observed, observed + ceil(12*sqrt(E) + 20)];
+    - observed <  E: one minus the lower tail, i in [max(0, floor(E - 12*sqrt(E) - 20)), observed - 1],
       clamped to [0, 1] (there p >= ~0.4, so the subtraction loses nothing that matters).
     Edge cases: observed <= 0 gives 1; E <= 0 with observed > 0 gives 0 (the count is
     impossible under the null). Both arguments are SQL expressions (observed integral). -#}
@@ -40,7 +42,7 @@
                     range(
                         cast({{ observed }} as bigint),
                         cast({{ observed }} as bigint)
-                            + cast(ceil(12 * sqrt(cast({{ expected }} as double)) + 50) as bigint)
+                            + cast(ceil(12 * sqrt(cast({{ expected }} as double)) + 20) as bigint)
                             + 1
                     ),
                     i -> exp(
@@ -57,7 +59,7 @@
                             cast(floor(
                                 cast({{ expected }} as double)
                                 - 12 * sqrt(cast({{ expected }} as double))
-                                - 50
+                                - 20
                             ) as bigint)
                         ),
                         cast({{ observed }} as bigint)
@@ -88,7 +90,7 @@
             when {{ o }} >= {{ e }} then
                 least(1.0D, aggregate(
                     transform(
-                        sequence({{ o }}, {{ o }} + cast(ceil(12 * sqrt({{ e }}) + 50) as bigint)),
+                        sequence({{ o }}, {{ o }} + cast(ceil(12 * sqrt({{ e }}) + 20) as bigint)),
                         {{ pmf }}
                     ),
                     0.0D,
@@ -98,10 +100,10 @@
                 greatest(0.0D, least(1.0D, 1.0D - aggregate(
                     transform(
                         case
-                            when greatest(0, cast(floor({{ e }} - 12 * sqrt({{ e }}) - 50) as bigint))
+                            when greatest(0, cast(floor({{ e }} - 12 * sqrt({{ e }}) - 20) as bigint))
                                 <= {{ o }} - 1
                                 then sequence(
-                                    greatest(0, cast(floor({{ e }} - 12 * sqrt({{ e }}) - 50) as bigint)),
+                                    greatest(0, cast(floor({{ e }} - 12 * sqrt({{ e }}) - 20) as bigint)),
                                     {{ o }} - 1
                                 )
                             else array()
@@ -126,38 +128,6 @@
                 + 1.0D / (1260.0D * pow({{ n }} + 1.0D, 5))
                 - 1.0D / (1680.0D * pow({{ n }} + 1.0D, 7)))
     end
-{%- endmacro %}
-
-
-{#- Aggregate: the non-null values of `expression` joined by `separator`, in `order_by` order. -#}
-{% macro agg_string_ordered(expression, separator, order_by) -%}
-    {{ return(adapter.dispatch('agg_string_ordered', 'hook_patterns')(expression, separator, order_by)) }}
-{%- endmacro %}
-
-{% macro default__agg_string_ordered(expression, separator, order_by) -%}
-    listagg({{ expression }}, '{{ separator }}') within group (order by {{ order_by }})
-{%- endmacro %}
-
-{% macro duckdb__agg_string_ordered(expression, separator, order_by) -%}
-    string_agg({{ expression }}, '{{ separator }}' order by {{ order_by }})
-{%- endmacro %}
-
-
-{#- Aggregate: the product of positive factors (a pattern has at most a handful). -#}
-{% macro agg_product(expression) -%}
-    {{ return(adapter.dispatch('agg_product', 'hook_patterns')(expression)) }}
-{%- endmacro %}
-
-{% macro default__agg_product(expression) -%}
-    exp(sum(ln({{ expression }})))
-{%- endmacro %}
-
-{% macro duckdb__agg_product(expression) -%}
-    product({{ expression }})
-{%- endmacro %}
-
-{% macro spark__agg_product(expression) -%}
-    aggregate(collect_list(cast({{ expression }} as double)), 1.0D, (total, factor) -> total * factor)
 {%- endmacro %}
 
 

@@ -210,6 +210,9 @@ def test_markov_surprise_matches_python(generated_day: tuple[Path, list]) -> Non
         )
         expected = counts.get(prefix, 0) * counts.get(suffix, 0) / counts[middle]
         assert row["markov_expected_count"] == pytest.approx(expected, rel=1e-12)
+        if not row["is_candidate"]:
+            assert row["surprise_p_value"] is None
+            continue
         assert row["surprise_p_value"] == pytest.approx(
             float(stats.poisson.sf(row["window_occurrence_count"] - 1, expected)),
             rel=1e-9,

@@ -6,6 +6,7 @@
 -#}
 
 {#- the same reading of the var as int_tool_steps_sequenced (it may come as text) -#}
+{%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
 {%- set collapse = (var('hook_patterns_collapse_repeated_steps') | string | lower) in ['true', '1', 'yes'] -%}
 
 with
@@ -89,7 +90,7 @@ start_positions_counted as (
 
 step_offsets as (
 
-    {%- for offset in range(var('hook_patterns_max_pattern_length') | int) %}
+    {%- for offset in range(max_length) %}
     select {{ offset }} as step_offset
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -165,14 +166,18 @@ step_factors_conditioned as (
 
 sequence_probabilities_multiplied as (
 
+    -- the factors multiplied in position order, so every run gives the same last bit
+    -- (a parallel product() multiplies in whatever order the threads meet)
     select
         step_factors_conditioned.pattern_id,
         count(*) as resolved_step_count,
         min(step_factors_conditioned.step_factor) as min_step_factor,
-        {{ agg_product(
-            'case when step_factors_conditioned.step_factor > 0'
-            ~ ' then step_factors_conditioned.step_factor end'
-        ) }} as step_factor_product
+        {%- for position in range(1, max_length + 1) %}
+        coalesce(max(case when step_factors_conditioned.step_position = {{ position }}
+            and step_factors_conditioned.step_factor > 0
+            then step_factors_conditioned.step_factor end), 1.0)
+        {{- ' *' if not loop.last }}
+        {%- endfor %} as step_factor_product
     from step_factors_conditioned
     group by step_factors_conditioned.pattern_id
 
@@ -212,25 +217,52 @@ expected_counts_computed as (
 
 ),
 
-sub_sequences_listed as (
+pattern_signatures_pivoted as (
 
-    -- prefix s1..s(k-1), suffix s2..sk and middle s2..s(k-1) of every pattern of 3+ steps
+    -- one column per position (null beyond the pattern's length), for patterns of 3+ steps
     select
         pattern_steps_resolved.pattern_id,
-        {{ agg_string_ordered(
-            'case when pattern_steps_resolved.step_position < window_patterns.pattern_length then pattern_steps_resolved.tool_signature end',
-            '→', 'pattern_steps_resolved.step_position') }} as prefix_sequence,
-        {{ agg_string_ordered(
-            'case when pattern_steps_resolved.step_position > 1 then pattern_steps_resolved.tool_signature end',
-            '→', 'pattern_steps_resolved.step_position') }} as suffix_sequence,
-        {{ agg_string_ordered(
-            'case when pattern_steps_resolved.step_position > 1 and pattern_steps_resolved.step_position < window_patterns.pattern_length then pattern_steps_resolved.tool_signature end',
-            '→', 'pattern_steps_resolved.step_position') }} as middle_sequence
+        min(window_patterns.pattern_length) as pattern_length,
+        {%- for position in range(1, max_length + 1) %}
+        max(case when pattern_steps_resolved.step_position = {{ position }}
+            then pattern_steps_resolved.tool_signature end) as signature_{{ position }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     from pattern_steps_resolved
     inner join window_patterns
         on pattern_steps_resolved.pattern_id = window_patterns.pattern_id
     where window_patterns.pattern_length >= 3
     group by pattern_steps_resolved.pattern_id
+
+),
+
+sub_sequences_listed as (
+
+    -- prefix s1..s(k-1), suffix s2..sk and middle s2..s(k-1) of every pattern of 3+ steps
+    -- (concat_ws skips the nulls: the positions outside each part)
+    select
+        pattern_id,
+        concat_ws(
+            '→',
+            {%- for position in range(1, max_length + 1) %}
+            case when {{ position }} < pattern_length then signature_{{ position }} end
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as prefix_sequence,
+        concat_ws(
+            '→',
+            {%- for position in range(2, max_length + 1) %}
+            signature_{{ position }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as suffix_sequence,
+        concat_ws(
+            '→',
+            {%- for position in range(2, max_length + 1) %}
+            case when {{ position }} < pattern_length then signature_{{ position }} end
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as middle_sequence
+    from pattern_signatures_pivoted
 
 ),
 
@@ -278,8 +310,10 @@ final as (
             'expected_counts_computed.expected_count'
         ) }} as double) as p_value,
         cast(markov_counts_estimated.markov_expected_count as double) as markov_expected_count,
+        -- for candidates only: nothing reads it for the others, and it costs a sum per row
         cast(case
-            when markov_counts_estimated.markov_expected_count is not null then
+            when markov_counts_estimated.markov_expected_count is not null
+                and expected_counts_computed.is_candidate then
                 {{ poisson_upper_tail(
                     'expected_counts_computed.window_occurrence_count',
                     'markov_counts_estimated.markov_expected_count'
