@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from runner import config, paths
 from runner.errors import RunnerError
@@ -56,9 +57,14 @@ def handles_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RunnerError as exc:
-            console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            # escaped: messages quote paths and commands, whose brackets are not markup
+            console.print(
+                f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
+            )
             if exc.hint:
-                console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False, soft_wrap=True)
+                console.print(
+                    f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True
+                )
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -133,11 +139,12 @@ ReviewUrlOpt = Annotated[
     typer.Option("--review-url", envvar="RUNNER_REVIEW_URL", help="Base URL of the review UI."),
 ]
 LakeOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--lake",
         envvar="RUNNER_LAKE_DIR",
-        help="Parquet lake of the raw events (event_date partitions), read by --target spark.",
+        help="Parquet lake of the raw events (event_date partitions), read by --target spark: "
+        "a folder, or for build on a cluster a URL (s3a://…, abfss://…).",
     ),
 ]
 
@@ -222,8 +229,10 @@ def ingest(
 ) -> None:
     """Load new events into the warehouse, incrementally and without duplicates.
 
-    With --lake DIR, the event dates the batch touched are also written there as Parquet
-    (DIR/hook_events/event_date=YYYY-MM-DD/), the source of `runner build --target spark`.
+    With --lake DIR the raw events are also written there as Parquet, one folder per event
+    date (DIR/hook_events/event_date=YYYY-MM-DD/), the source of `runner build --target
+    spark`. Only the dates that changed are rewritten, each swapped in whole; a lake that
+    missed a run (or is new) catches up, and re-running an ingest leaves it as it is.
     """
     from runner.ingest import ingest_source
 
@@ -258,8 +267,10 @@ def build(
         DbtTarget,
         typer.Option(
             "--target",
-            help="dbt target: duckdb (the warehouse file) or spark (a local SparkSession "
-            "over --lake; needs the spark extra and Java 17+).",
+            help="dbt target: duckdb (the warehouse file) or spark (the spark output of "
+            "profiles.yml over --lake: a local SparkSession unless you point it at a cluster; "
+            "needs the spark extra and Java 17+). No RUNNER_* variable: RUNNER_TARGET is the "
+            "pattern_approvals database.",
         ),
     ] = DbtTarget.duckdb,
     lake: LakeOpt = None,
@@ -270,6 +281,8 @@ def build(
     recomputed. With --target spark the same project runs on Spark, reading the raw
     events from the Parquet lake that `runner ingest --lake` writes; its tables and
     metastore go to RUNNER_SPARK_DIR (default: a `spark` folder beside the warehouse).
+
+    Example: runner build --target spark --lake data/lake --run-date 2026-11-23
     """
     from runner.pipeline import build_warehouse
 

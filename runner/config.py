@@ -44,8 +44,9 @@ class Settings:
     channels: tuple[str, ...] = ()
     review_url: str = "http://localhost:8080/patterns"
     report_dir: Path = paths.DEFAULT_REPORT_DIR
-    #: Parquet lake of the raw events (`runner ingest --lake`), read by the Spark target.
-    lake: Path | None = None
+    #: Parquet lake of the raw events, read by the Spark target: a folder (which `runner
+    #: ingest --lake` writes) or, for a cluster, a URL such as s3a://bucket/lake.
+    lake: str | None = None
     #: Extra dbt vars from the config file's [vars] table (thresholds, cost per hour, …).
     dbt_vars: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
@@ -94,7 +95,7 @@ def resolve(
     channels: list[str] | None = None,
     review_url: str | None = None,
     report_dir: Path | None = None,
-    lake: Path | None = None,
+    lake: str | None = None,
 ) -> Settings:
     """Merge values given on the command line (or environment) over the config file."""
     data, config_path = load_config_file(config)
@@ -121,11 +122,11 @@ def resolve(
         channels=tuple(pick(channels, "channels")),
         review_url=str(pick(review_url, "review_url")),
         report_dir=Path(pick(report_dir, "report_dir")),
-        lake=_optional_path(pick(lake, "lake")),
+        lake=_optional_text(pick(lake, "lake")),
         dbt_vars=dict(data.get("vars", {})),
         config_file=config_path,
     )
 
 
-def _optional_path(value: Any) -> Path | None:
-    return None if value is None else Path(value)
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

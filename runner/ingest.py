@@ -20,7 +20,7 @@ import duckdb
 from rich.console import Console
 
 from runner import warehouse as warehouse_db
-from runner.lake import LakeExport, export_raw_events
+from runner.lake import LakeExport, export_raw_events, lake_folder
 from runner.sources import Source, open_source
 from runner.sources.base import ReadCounts
 from runner.sources.conform import prepare_warehouse
@@ -54,12 +54,15 @@ class IngestSummary:
         return text
 
 
-def ingest_source(source: str, warehouse: Path, *, lake: Path | None = None) -> IngestSummary:
+def ingest_source(source: str, warehouse: Path, *, lake: str | Path | None = None) -> IngestSummary:
     """Load the new records of ``source`` into ``warehouse`` in one transaction.
 
-    With ``lake``, the event dates the batch touched are then rewritten as Parquet there
-    (runner/lake.py), for engines that read the raw events from files (Spark).
+    With ``lake``, the lake is then brought up to date (runner/lake.py): the event dates
+    the batch touched, and any the lake is missing, are rewritten there as Parquet, for
+    engines that read the raw events from files (Spark). The warehouse commit comes first,
+    so a failed export never loses a batch; the next run catches the lake up.
     """
+    lake_dir = lake_folder(lake) if lake is not None else None  # before any work
     reader = open_source(source)
     batch_id = uuid.uuid4().hex
     started_at = _utc_now()
@@ -74,10 +77,8 @@ def ingest_source(source: str, warehouse: Path, *, lake: Path | None = None) -> 
         except BaseException:
             con.rollback()
             raise
-        if lake is not None:
-            summary = dataclasses.replace(
-                summary, lake=export_raw_events(con, lake, batch_id=batch_id)
-            )
+        if lake_dir is not None:
+            summary = dataclasses.replace(summary, lake=export_raw_events(con, lake_dir))
     return summary
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from runner import paths
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
@@ -86,27 +89,48 @@ def build_warehouse(
     return result
 
 
-def spark_environment(settings: Settings) -> dict[str, str]:
-    """Check that Spark can run and the lake exists; the environment profiles.yml reads.
+def spark_environment(
+    settings: Settings, output: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Check that the lake exists and Spark can run; the environment profiles.yml reads.
 
-    Spark's own tables and its metastore go to RUNNER_SPARK_DIR (default: a `spark`
-    folder beside the warehouse file).
+    ``output`` is the `spark` output of profiles.yml (read from the project by default).
+    Cheapest first: the lake (a local folder must hold `hook_events/`; a URL is the
+    cluster's to read), then what runs Spark from here (runner/spark_env.py), each a
+    one-line RunnerError, all before dbt starts. A local session keeps its tables and
+    metastore in RUNNER_SPARK_DIR, by default ``spark/`` beside the warehouse file.
     """
-    from runner.spark_env import require_spark
+    from runner.lake import TABLE_FOLDER, is_url
+    from runner.spark_env import is_local_session, require_spark, spark_output
 
-    require_spark()
+    output = output if output is not None else spark_output(paths.PROJECT_DIR)
     hint = "write it with `runner ingest --source … --lake DIR`, then pass the same --lake"
     if settings.lake is None:
-        raise RunnerError("the spark target reads the raw events from a lake: no --lake", hint)
-    if not (settings.lake / "hook_events").is_dir():
-        raise RunnerError(f"no lake at {settings.lake} (no hook_events folder in it)", hint)
-    spark_dir = Path(os.environ.get("RUNNER_SPARK_DIR") or settings.warehouse.parent / "spark")
-    spark_dir.mkdir(parents=True, exist_ok=True)
+        raise RunnerError(
+            "the spark target reads the raw events from a lake, and no lake was given "
+            "(--lake, RUNNER_LAKE_DIR or lake in runner.toml)",
+            hint,
+        )
+    if is_url(settings.lake):
+        lake = settings.lake
+    elif (Path(settings.lake) / TABLE_FOLDER).is_dir():
+        lake = str(Path(settings.lake).resolve())
+    else:
+        raise RunnerError(f"no lake at {settings.lake} (no {TABLE_FOLDER} folder in it)", hint)
+    require_spark(output)
+    spark_dir = Path(os.environ.get("RUNNER_SPARK_DIR") or default_spark_dir(settings.warehouse))
+    if is_local_session(output):
+        spark_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "RUNNER_LAKE_DIR": str(settings.lake.resolve()),
+        "RUNNER_LAKE_DIR": lake,
         "RUNNER_SPARK_DIR": str(spark_dir.resolve()),
         "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
     }
+
+
+def default_spark_dir(warehouse: Path) -> Path:
+    """Where Spark keeps its tables and metastore unless RUNNER_SPARK_DIR says otherwise."""
+    return warehouse.parent / "spark"
 
 
 def _require_raw_events(warehouse: Path) -> None:

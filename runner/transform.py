@@ -121,17 +121,23 @@ def run_dbt(
         returncode = proc.wait()
 
     _attach_messages(outcomes, target_path / "run_results.json")
+    engine = (
+        f"the warehouse {warehouse}"
+        if target in (None, "duckdb")
+        else f"the {target!r} output of {paths.PROJECT_DIR / 'profiles.yml'}"
+    )
     if returncode not in (0, 1):
         detail = next((t for t in reversed(tail) if t.strip()), "no output")
         raise RunnerError(
             f"dbt {command} could not run: {detail}",
-            f"check the dbt project in {paths.PROJECT_DIR} and the warehouse {warehouse}",
+            f"check the dbt project in {paths.PROJECT_DIR} and {engine}",
         )
     if returncode == 1 and not any(o.status in FAILED_STATUSES for o in outcomes):
         # dbt exits 1 without failed nodes when it fails before running any (bad SQL
-        # in a macro, a warehouse file that is locked or not DuckDB, ...).
+        # in a macro, a warehouse file that is locked or not DuckDB, a Spark session
+        # that does not start, ...).
         detail = next((t for t in reversed(tail) if t.strip()), "no output")
-        raise RunnerError(f"dbt {command} failed: {detail}", f"warehouse: {warehouse}")
+        raise RunnerError(f"dbt {command} failed: {detail}", f"check {engine}")
     return DbtResult(command=command, success=returncode == 0, outcomes=outcomes, log_tail=tail)
 
 
