@@ -5,7 +5,9 @@
     partitioned by event date (`runner ingest --lake DIR` writes them):
         <lake>/hook_events/event_date=YYYY-MM-DD/*.parquet
     and raw.hook_events is an external table over that folder, declared here with the
-    raw contract's columns and its partitions re-read on every run (on-run-start). -#}
+    raw contract's columns and its partitions re-read on every run (on-run-start). It is
+    dropped and declared again each time, so a new lake location takes effect; dropping
+    an external table (one with a LOCATION) leaves its files alone. -#}
 
 {% macro register_lake_sources() -%}
     {{ return(adapter.dispatch('register_lake_sources', 'hook_patterns')()) }}
@@ -18,8 +20,9 @@
     {%- set lake = var('hook_patterns_lake_path', env_var('RUNNER_LAKE_DIR', 'data/lake')) | string -%}
     {%- set location = lake.rstrip('/') ~ '/hook_events' -%}
     {%- do run_query('create database if not exists raw') -%}
+    {%- do run_query('drop table if exists raw.hook_events') -%}
     {%- do run_query("
-        create table if not exists raw.hook_events (
+        create table raw.hook_events (
             event_id string,
             event_type string,
             source_app string,
