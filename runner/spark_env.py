@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # PyYAML: a dependency of dbt-core
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 
 from runner.errors import RunnerError
 
