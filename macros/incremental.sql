@@ -24,6 +24,22 @@
     does not touch old sessions: rebuild with `runner build --full-refresh`.
 -#}
 
+{#- The column whose values an incremental run replaces whole: the session itself where
+    the engine can delete rows (delete+insert), its load-date partition where it can only
+    overwrite partitions (insert_overwrite). -#}
+{% macro session_rebuild_unit() -%}
+    {{ return(adapter.dispatch('session_rebuild_unit', 'hook_patterns')()) }}
+{%- endmacro %}
+
+{% macro default__session_rebuild_unit() -%}
+    {{ return('session_id') }}
+{%- endmacro %}
+
+{% macro spark__session_rebuild_unit() -%}
+    {{ return('session_load_date') }}
+{%- endmacro %}
+
+
 {#- The config of a session-incremental model: `{{ config(**session_incremental_config()) }}`. -#}
 {% macro session_incremental_config() -%}
     {{ return(adapter.dispatch('session_incremental_config', 'hook_patterns')()) }}
@@ -33,7 +49,7 @@
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
-        'unique_key': 'session_id',
+        'unique_key': hook_patterns.session_rebuild_unit(),
         'on_schema_change': 'fail',
     }) }}
 {%- endmacro %}
@@ -42,7 +58,7 @@
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite',
-        'partition_by': ['session_load_date'],
+        'partition_by': [hook_patterns.session_rebuild_unit()],
         'on_schema_change': 'fail',
     }) }}
 {%- endmacro %}
@@ -57,20 +73,9 @@
 {#- Filter on the rows of `upstream` (a relation with session_id, session_loaded_at and
     session_load_date) that an incremental run must rebuild. -#}
 {% macro session_rebuild_filter(upstream) -%}
-    {{ return(adapter.dispatch('session_rebuild_filter', 'hook_patterns')(upstream)) }}
-{%- endmacro %}
-
-{% macro default__session_rebuild_filter(upstream) -%}
-    session_id in (
-        select changed.session_id
-        from {{ upstream }} as changed
-        where changed.session_loaded_at > ({{ hook_patterns.session_watermark() }})
-    )
-{%- endmacro %}
-
-{% macro spark__session_rebuild_filter(upstream) -%}
-    session_load_date in (
-        select changed.session_load_date
+    {%- set unit = hook_patterns.session_rebuild_unit() -%}
+    {{ unit }} in (
+        select changed.{{ unit }}
         from {{ upstream }} as changed
         where changed.session_loaded_at > ({{ hook_patterns.session_watermark() }})
     )

@@ -72,11 +72,7 @@
 {#- Spark replaces every match: the same as the first one for the anchored patterns
     this macro is for. -#}
 {% macro spark__regex_replace_first(expr, pattern, replacement) -%}
-    regexp_replace(
-        {{ expr }},
-        {{ hook_patterns.spark_literal(pattern) }},
-        {{ hook_patterns.spark_literal(replacement, group_refs=true) }}
-    )
+    {{ hook_patterns.spark__regex_replace_all(expr, pattern, replacement) }}
 {%- endmacro %}
 
 

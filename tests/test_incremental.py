@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
+from tests.batches import split_in_two_batches, write_lines
 
 RUN_DATE = "2026-11-22"
 #: model -> columns compared (lineage of the load itself differs between the two runs)
@@ -40,22 +41,14 @@ def _run(cli: CliRunner, *args: str) -> None:
 
 
 def _split_in_two_batches(events: Path, first: Path, second: Path) -> int:
-    """First batch: most events of the first day. Second: the rest, with one event id of
-    the first batch delivered again with other content. Returns the sessions in both."""
-    lines = events.read_text().splitlines()
-    first_lines, second_lines = [], []
-    for number, line in enumerate(lines):
-        try:
-            timestamp = str(json.loads(line).get("timestamp") or "")
-        except json.JSONDecodeError:
-            timestamp = ""
-        early = timestamp[:10] < RUN_DATE
-        (first_lines if early and number % 9 else second_lines).append(line)
+    """The two deliveries of tests/batches.py, with one event id of the first delivered
+    again, with other content, in the second. Returns the sessions in both."""
+    first_lines, second_lines = split_in_two_batches(events, RUN_DATE)
     redelivered = json.loads(next(line for line in first_lines if '"evt-' in line))
     redelivered["payload"] = json.dumps({"tool_name": "Read", "note": "re-delivered"})
     second_lines.append(json.dumps(redelivered))
-    first.write_text("\n".join(first_lines) + "\n")
-    second.write_text("\n".join(second_lines) + "\n")
+    write_lines(first, first_lines)
+    write_lines(second, second_lines)
 
     def sessions(batch: list[str]) -> set[str]:
         found = set()

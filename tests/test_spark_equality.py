@@ -15,7 +15,6 @@ tests fail (in CI) or are skipped with the reason (elsewhere), never silently.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ import duckdb
 import pytest
 
 from runner.sample import SampleOptions, generate_sample
+from tests.batches import split_in_two_batches, write_lines
 
 RUN_DATE = "2026-11-22"
 EXACT_COLUMNS = (
@@ -143,26 +143,14 @@ def test_spark_and_duckdb_classify_the_sample_identically(
         )
 
 
-def _split(events: Path, first: Path, second: Path) -> None:
-    """Two deliveries: most of the first day, then the rest (continuing its sessions)."""
-    first_lines, second_lines = [], []
-    for number, line in enumerate(events.read_text().splitlines()):
-        try:
-            early = str(json.loads(line).get("timestamp") or "")[:10] < RUN_DATE
-        except json.JSONDecodeError:
-            early = False
-        (first_lines if early and number % 9 else second_lines).append(line)
-    first.write_text("\n".join(first_lines) + "\n")
-    second.write_text("\n".join(second_lines) + "\n")
-
-
 @pytest.mark.slow
 def test_spark_incremental_build_equals_duckdb_full_build(
     spark_ready: None, tmp_path: Path
 ) -> None:
     events = _sample(tmp_path / "events.jsonl", sessions=40, days=2, seed=7)
-    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
-    _split(events, first, second)
+    first_lines, second_lines = split_in_two_batches(events, RUN_DATE)
+    first = write_lines(tmp_path / "first.jsonl", first_lines)
+    second = write_lines(tmp_path / "second.jsonl", second_lines)
     warehouse, lake, spark_dir = tmp_path / "wh.duckdb", tmp_path / "lake", tmp_path / "spark"
     spark_env = {"RUNNER_SPARK_DIR": str(spark_dir)}
 

@@ -32,41 +32,34 @@ raw_hook_events as (
 
 ),
 
-{% if is_incremental() %}
-rows_rebuilt as (
+rows_flagged as (
 
+    select
+        *,
+        {% if is_incremental() -%}
+        coalesce({{ staging_rebuild_filter(source('raw', 'hook_events')) }}, false)
+        {%- else -%}
+        true
+        {%- endif %} as is_rebuilt
+    from raw_hook_events
+
+),
+
+rows_in_scope as (
+
+    -- the rebuilt rows, and the rows of other sessions with the same event id: those are
+    -- read only to rank duplicates against all history
     select *
-    from raw_hook_events
-    where {{ staging_rebuild_filter(source('raw', 'hook_events')) }}
+    from rows_flagged
+    where is_rebuilt
+        {%- if is_incremental() %}
+        or nullif(trim(event_id), '') in (
+            select nullif(trim(rebuilt.event_id), '') from rows_flagged as rebuilt
+            where rebuilt.is_rebuilt
+        )
+        {%- endif %}
 
 ),
-
-rows_in_scope as (
-
-    select
-        *,
-        true as is_rebuilt
-    from rows_rebuilt
-    union all
-    -- read only to rank duplicates: rows of other sessions with the same event id
-    select
-        *,
-        false as is_rebuilt
-    from raw_hook_events
-    where nullif(trim(event_id), '') in (select nullif(trim(rows_rebuilt.event_id), '') from rows_rebuilt)
-        and not coalesce({{ staging_rebuild_filter(source('raw', 'hook_events')) }}, false)
-
-),
-{% else %}
-rows_in_scope as (
-
-    select
-        *,
-        true as is_rebuilt
-    from raw_hook_events
-
-),
-{% endif %}
 
 sessions_versioned as (
 

@@ -1,0 +1,24 @@
+"""Two deliveries of one generated sample, for the tests of incremental builds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def split_in_two_batches(events: Path, run_date: str) -> tuple[list[str], list[str]]:
+    """First delivery: most events before `run_date`. Second: the rest, which continues
+    sessions of the first and starts new ones. Unreadable lines go to the second."""
+    first, second = [], []
+    for number, line in enumerate(events.read_text().splitlines()):
+        try:
+            early = str(json.loads(line).get("timestamp") or "")[:10] < run_date
+        except json.JSONDecodeError:
+            early = False
+        (first if early and number % 9 else second).append(line)
+    return first, second
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
