@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from runner import paths
+from runner import paths, test_scope
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
@@ -36,6 +36,10 @@ def build_warehouse(
     runs leave them to CI (`make test`); ``unit_tests=True`` runs them too.
     ``full_refresh`` rebuilds the incremental models from all raw events (after a seed or
     a session var changed). ``dbt_target`` "spark" builds on Spark from ``settings.lake``.
+
+    On DuckDB the data tests of the session-incremental models read only the sessions
+    rebuilt since the last build that passed whole (runner/test_scope.py); such a build
+    records how far it tested.
     """
     console = console or Console(stderr=True)
     extra_env: dict[str, str] = {}
@@ -52,6 +56,12 @@ def build_warehouse(
         args += ["--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    dbt_vars = settings.dbt_run_vars()
+    tested = None
+    if dbt_target == "duckdb" and not full_refresh:
+        tested = test_scope.tested_through(settings.warehouse)
+        if tested is not None:
+            dbt_vars[test_scope.VAR] = tested.isoformat(sep=" ")
     started = time.monotonic()
     done = 0
 
@@ -73,7 +83,7 @@ def build_warehouse(
         result = run_dbt(
             "build",
             warehouse=settings.warehouse,
-            dbt_vars=settings.dbt_run_vars(),
+            dbt_vars=dbt_vars,
             args=args,
             on_node=on_node,
             target=dbt_target,
@@ -81,11 +91,14 @@ def build_warehouse(
         )
     passed = result.count("success", "pass")
     warned = result.count("warn")
+    scope = f"; incremental models tested from {tested:%Y-%m-%d %H:%M:%S}" if tested else ""
     console.print(
         f"dbt build for {settings.run_date}: {passed} ok, {warned} warnings, "
-        f"{len(result.failures)} failed ({time.monotonic() - started:.1f} s)",
+        f"{len(result.failures)} failed ({time.monotonic() - started:.1f} s){scope}",
         highlight=False,
     )
+    if dbt_target == "duckdb" and select is None and result.success and not result.failures:
+        test_scope.record_tested_through(settings.warehouse, settings.run_date)
     return result
 
 

@@ -1,6 +1,6 @@
 {#-
     All-time statistics (every occurrence that started before the window end) of the
-    patterns observed in the analysis window: counts, durations, savings, destructive
+    candidate patterns of the analysis window: counts, durations, savings, destructive
     evidence and example sessions.
 -#}
 
@@ -8,7 +8,10 @@ with
 
 window_patterns as (
 
+    -- candidates only: they are the patterns classified. The others (most of the
+    -- window's patterns, seen once) would multiply the groups for nothing.
     select * from {{ ref('int_pattern_window_counts') }}
+    where is_candidate
 
 ),
 

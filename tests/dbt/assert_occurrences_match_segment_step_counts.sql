@@ -10,13 +10,17 @@ with
 
 steps as (
 
+    -- per segment, so only the sessions new since the last tested build
+    -- (macros/test_scope.sql)
     select * from {{ ref('int_tool_steps_sequenced') }}
+    where {{ untested_sessions_only() }}
 
 ),
 
 occurrences as (
 
     select * from {{ ref('fct_pattern_occurrences') }}
+    where {{ untested_sessions_only() }}
 
 ),
 
