@@ -64,8 +64,7 @@ def tested_through(warehouse: Path) -> dt.datetime | None:
         if not _all_exist(con, [("runner", "tested_through"), *relations]):
             return None
         row = con.execute(
-            "select tested_through from runner.tested_through "
-            "order by recorded_at desc limit 1"
+            "select tested_through from runner.tested_through order by recorded_at desc limit 1"
         ).fetchone()
     return row[0] if row else None
 
