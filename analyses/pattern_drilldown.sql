@@ -20,6 +20,13 @@ pattern_occurrences as (
 
 ),
 
+occurrence_calls as (
+
+    select * from {{ ref('pattern_occurrence_calls') }}
+    where pattern_id = '{{ pattern_id }}'
+
+),
+
 occurrences_listed as (
 
     select
@@ -33,7 +40,7 @@ occurrences_listed as (
         pattern_occurrences.started_at,
         pattern_occurrences.duration_ms,
         pattern_occurrences.started_at >= classifications.window_start_at as is_in_window,
-        pattern_occurrences.commands,
+        occurrence_calls.commands,
         pattern_occurrences.is_destructive,
         pattern_occurrences.destructive_rule_id,
         count(*) over (partition by pattern_occurrences.session_id) as occurrences_in_session
@@ -41,6 +48,8 @@ occurrences_listed as (
     inner join pattern_occurrences
         on classifications.pattern_id = pattern_occurrences.pattern_id
         and pattern_occurrences.started_at < classifications.window_end_at
+    inner join occurrence_calls
+        on pattern_occurrences.occurrence_id = occurrence_calls.occurrence_id
     where classifications.pattern_id = '{{ pattern_id }}'
 
 )

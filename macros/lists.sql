@@ -50,20 +50,6 @@
 {%- endmacro %}
 
 
-{#- Concatenation of several list expressions. -#}
-{% macro list_concat_all(exprs) -%}
-    {{ return(adapter.dispatch('list_concat_all', 'hook_patterns')(exprs)) }}
-{%- endmacro %}
-
-{% macro default__list_concat_all(exprs) -%}
-    concat({{ exprs | join(', ') }})
-{%- endmacro %}
-
-{% macro duckdb__list_concat_all(exprs) -%}
-    {%- if exprs | length == 1 -%}{{ exprs[0] }}{%- else -%}flatten([{{ exprs | join(', ') }}]){%- endif -%}
-{%- endmacro %}
-
-
 {#- Aggregate: `value` of the row with the smallest `order_by` (rows where either is null are skipped). -#}
 {% macro agg_first_by(value, order_by) -%}
     {{ return(adapter.dispatch('agg_first_by', 'hook_patterns')(value, order_by)) }}

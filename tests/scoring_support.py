@@ -1,10 +1,11 @@
 """Helpers for the scoring-layer tests: literal upstream rows and a dbt run of the scoring nodes.
 
-The scoring layer (int_pattern_* and pattern_classifications) reads two upstream relations:
-`intermediate.int_tool_steps_sequenced` and `marts.fct_pattern_occurrences`. These helpers
-write them directly from Python-generated steps (the columns ARCHITECTURE.md documents),
-then run dbt on the scoring nodes only, so that every expected number can be computed
-independently in Python from the same literal rows.
+The scoring layer (int_pattern_* and pattern_classifications) reads three upstream
+relations: `intermediate.int_tool_steps_sequenced`, `intermediate.int_tool_calls_signed`
+and `marts.fct_pattern_occurrences`. These helpers write them directly from
+Python-generated steps (the columns ARCHITECTURE.md documents), then run dbt on the
+scoring nodes only, so that every expected number can be computed independently in
+Python from the same literal rows.
 """
 
 from __future__ import annotations
@@ -149,9 +150,6 @@ def occurrences_from_steps(
                         "occurrence_date": window[0].started_at.date(),
                         "duration_ms": (window[-1].ended_at - window[0].started_at).total_seconds()
                         * 1000,
-                        "tool_call_ids": [call_id_of(s) for s in window],
-                        "event_ids": [f"evt-{s.segment_id}:{s.step_index}" for s in window],
-                        "commands": [s.command for s in window],
                         "is_destructive": destructive is not None,
                         "destructive_rule_id": destructive.destructive_rule_id
                         if destructive
@@ -170,6 +168,7 @@ STEP_COLUMNS = {
     "tool_signature": "varchar",
     "started_at": "timestamp",
     "ended_at": "timestamp",
+    "tool_call_ids": "varchar[]",
     "is_destructive": "boolean",
     "destructive_rule_id": "varchar",
     "is_beyond_step_cap": "boolean",
@@ -196,9 +195,6 @@ OCCURRENCE_COLUMNS = {
     "ended_at": "timestamp",
     "occurrence_date": "date",
     "duration_ms": "double",
-    "tool_call_ids": "varchar[]",
-    "event_ids": "varchar[]",
-    "commands": "varchar[]",
     "is_destructive": "boolean",
     "destructive_rule_id": "varchar",
     "destructive_category": "varchar",
@@ -239,6 +235,7 @@ def write_upstream(
                     "tool_signature": s.tool_signature,
                     "started_at": s.started_at,
                     "ended_at": s.ended_at,
+                    "tool_call_ids": [call_id_of(s)],
                     "is_destructive": s.destructive_rule_id is not None,
                     "destructive_rule_id": s.destructive_rule_id,
                     "is_beyond_step_cap": False,

@@ -29,6 +29,7 @@ CORE_SELECTION = [
     "int_tool_calls_signed",
     "int_tool_steps_sequenced",
     "fct_pattern_occurrences",
+    "pattern_occurrence_calls",
     "quarantined_events",
     "tool_signature_rules",
     "destructive_rules",
@@ -442,9 +443,11 @@ def test_pattern_occurrences(built_warehouse: Path) -> None:
     ((pattern_id, call_ids, event_ids, duration),) = query(
         built_warehouse,
         """
-        select pattern_id, tool_call_ids, event_ids, duration_ms
-        from marts.fct_pattern_occurrences
-        where segment_id = 's-clean#1' and start_step_index = 1 and pattern_length = 2
+        select occurrence.pattern_id, calls.tool_call_ids, calls.event_ids, occurrence.duration_ms
+        from marts.fct_pattern_occurrences as occurrence
+        inner join marts.pattern_occurrence_calls as calls using (occurrence_id)
+        where occurrence.segment_id = 's-clean#1' and occurrence.start_step_index = 1
+            and occurrence.pattern_length = 2
         """,
     )
     assert len(pattern_id) == 16
@@ -455,10 +458,12 @@ def test_pattern_occurrences(built_warehouse: Path) -> None:
     destructive = query(
         built_warehouse,
         """
-        select tool_sequence, destructive_rule_id, commands
-        from marts.fct_pattern_occurrences
-        where session_id = 's-secret' and pattern_length = 2 and is_destructive
-        order by start_step_index
+        select occurrence.tool_sequence, occurrence.destructive_rule_id, calls.commands
+        from marts.fct_pattern_occurrences as occurrence
+        inner join marts.pattern_occurrence_calls as calls using (occurrence_id)
+        where occurrence.session_id = 's-secret' and occurrence.pattern_length = 2
+            and occurrence.is_destructive
+        order by occurrence.start_step_index
         """,
     )
     assert destructive == [

@@ -39,8 +39,7 @@ OCCURRENCES_DDL = """
 create table marts.fct_pattern_occurrences (
     occurrence_id varchar, pattern_id varchar, tool_sequence varchar, pattern_length integer,
     session_id varchar, segment_id varchar, start_step_index integer, started_at timestamp,
-    ended_at timestamp, occurrence_date date, duration_ms double, tool_call_ids varchar[],
-    event_ids varchar[], commands varchar[], is_destructive boolean,
+    ended_at timestamp, occurrence_date date, duration_ms double, is_destructive boolean,
     destructive_rule_id varchar, destructive_category varchar, destructive_reason varchar
 )
 """

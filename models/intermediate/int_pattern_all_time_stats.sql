@@ -21,6 +21,12 @@ pattern_occurrences as (
 
 ),
 
+tool_steps as (
+
+    select * from {{ ref('int_tool_steps_sequenced') }}
+
+),
+
 tool_calls as (
 
     select * from {{ ref('int_tool_calls_signed') }}
@@ -67,7 +73,9 @@ destructive_occurrences_ranked as (
         occurrences_bounded.destructive_rule_id,
         occurrences_bounded.destructive_category,
         occurrences_bounded.destructive_reason,
-        occurrences_bounded.tool_call_ids,
+        occurrences_bounded.segment_id,
+        occurrences_bounded.start_step_index,
+        occurrences_bounded.pattern_length,
         row_number() over (
             partition by occurrences_bounded.pattern_id
             order by occurrences_bounded.started_at desc, occurrences_bounded.occurrence_id desc
@@ -102,22 +110,36 @@ destructive_calls_listed as (
 
 ),
 
+evidence_steps_listed as (
+
+    -- the steps the evidence occurrence covers, with their tool calls
+    select
+        destructive_evidence_picked.pattern_id,
+        destructive_evidence_picked.session_id,
+        tool_steps.tool_call_ids
+    from destructive_evidence_picked
+    inner join tool_steps
+        on destructive_evidence_picked.segment_id = tool_steps.segment_id
+        and tool_steps.step_index >= destructive_evidence_picked.start_step_index
+        and tool_steps.step_index
+            < destructive_evidence_picked.start_step_index + destructive_evidence_picked.pattern_length
+
+),
+
 evidence_calls_ranked as (
 
     -- the first destructive call of the evidence occurrence: the one its rule comes from
     select
-        destructive_evidence_picked.pattern_id,
+        evidence_steps_listed.pattern_id,
         destructive_calls_listed.command_text,
         row_number() over (
-            partition by destructive_evidence_picked.pattern_id
+            partition by evidence_steps_listed.pattern_id
             order by destructive_calls_listed.started_at, destructive_calls_listed.tool_call_id
         ) as call_order
-    from destructive_evidence_picked
+    from evidence_steps_listed
     inner join destructive_calls_listed
-        on destructive_evidence_picked.session_id = destructive_calls_listed.session_id
-        and {{ list_has(
-            'destructive_evidence_picked.tool_call_ids', 'destructive_calls_listed.tool_call_id'
-        ) }}
+        on evidence_steps_listed.session_id = destructive_calls_listed.session_id
+        and {{ list_has('evidence_steps_listed.tool_call_ids', 'destructive_calls_listed.tool_call_id') }}
 
 ),
 

@@ -1,17 +1,17 @@
 {#- One row per occurrence of a contiguous n-gram of steps in a segment, for every
     length from hook_patterns_min_pattern_length to hook_patterns_max_pattern_length.
     The n-grams are read with lead() over the steps of a segment, then unpivoted: one
-    select per length, kept where the n-gram's last step exists. -#}
+    select per length, kept where the n-gram's last step exists.
+    The calls, events and commands an occurrence covers are not copied here (a call
+    would be copied into up to 14 occurrences): the view pattern_occurrence_calls reads
+    them from the steps. -#}
 
 {%- set min_length = var('hook_patterns_min_pattern_length') | int -%}
 {%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
 {#- the step columns read at every offset; each is one more lead() per offset, so the
     destructive evidence travels as one record that is null when the step is not
     destructive, and only the first step's start is read -#}
-{%- set carried = [
-    'tool_signature', 'activity_ended_at', 'tool_call_ids', 'event_ids', 'commands',
-    'destructive_evidence',
-] -%}
+{%- set carried = ['tool_signature', 'activity_ended_at', 'destructive_evidence'] -%}
 
 {{ config(**session_incremental_config()) }}
 
@@ -35,9 +35,6 @@ mined_steps as (
         tool_signature,
         started_at,
         coalesce(ended_at, started_at) as activity_ended_at,
-        tool_call_ids,
-        event_ids,
-        commands,
         session_loaded_at,
         session_load_date,
         case
@@ -89,9 +86,6 @@ n_grams_unpivoted as (
         {{ suffixed_names('tool_signature', length) | join(" || '→' || ") }} as tool_sequence,
         started_at,
         activity_ended_at_{{ last }} as ended_at,
-        {{ list_concat_all(suffixed_names('tool_call_ids', length)) }} as tool_call_ids,
-        {{ list_concat_all(suffixed_names('event_ids', length)) }} as event_ids,
-        {{ list_concat_all(suffixed_names('commands', length)) }} as commands,
         {{ suffixed_names('destructive_evidence', length) | join(' is not null or ') }} is not null
             as is_destructive,
         -- the first destructive step of the n-gram gives the evidence
@@ -121,9 +115,6 @@ occurrences_identified as (
         ended_at,
         cast(started_at as date) as occurrence_date,
         {{ timestamp_diff_ms('started_at', 'ended_at') }} as duration_ms,
-        tool_call_ids,
-        event_ids,
-        commands,
         is_destructive,
         {{ record_get('destructive_evidence', 'rule_id') }} as destructive_rule_id,
         {{ record_get('destructive_evidence', 'category') }} as destructive_category,
