@@ -14,6 +14,20 @@
 {%- endmacro %}
 
 
+{#- A list literal from expressions, nulls kept. -#}
+{% macro list_of(exprs) -%}
+    {{ return(adapter.dispatch('list_of', 'hook_patterns')(exprs)) }}
+{%- endmacro %}
+
+{% macro default__list_of(exprs) -%}
+    array({{ exprs | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__list_of(exprs) -%}
+    [{{ exprs | join(', ') }}]
+{%- endmacro %}
+
+
 {#- Aggregate: the values (nulls kept) as a list in `order_by` order. -#}
 {% macro agg_list_ordered(expr, order_by) -%}
     {{ return(adapter.dispatch('agg_list_ordered', 'hook_patterns')(expr, order_by)) }}

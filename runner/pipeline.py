@@ -74,9 +74,9 @@ def build_warehouse(
                 f"dbt build for {settings.run_date}: {done} nodes done, last {outcome.name}"
             )
             if outcome.status in {"error", "fail", "runtime error"}:
+                # the reason is known once dbt has written run_results.json: below
                 console.print(
-                    f"[red]{outcome.status}[/] {outcome.resource_type} {outcome.name}: "
-                    f"{(outcome.message or '').strip()[:300]}",
+                    f"[red]{outcome.status}[/] {outcome.resource_type} {outcome.name}",
                     highlight=False,
                 )
 
@@ -89,6 +89,12 @@ def build_warehouse(
             target=dbt_target,
             extra_env=extra_env,
         )
+    for failure in result.failures:
+        console.print(
+            f"[red]{failure.status}[/] {failure.resource_type} {failure.name}: "
+            f"{_first_lines(failure.message)}",
+            highlight=False,
+        )
     passed = result.count("success", "pass")
     warned = result.count("warn")
     scope = f"; incremental models tested from {tested:%Y-%m-%d %H:%M:%S}" if tested else ""
@@ -100,6 +106,12 @@ def build_warehouse(
     if dbt_target == "duckdb" and select is None and result.success and not result.failures:
         test_scope.record_tested_through(settings.warehouse, settings.run_date)
     return result
+
+
+def _first_lines(message: str | None, limit: int = 600) -> str:
+    """The gist of a dbt failure message: its non-blank lines, shortened."""
+    text = " ".join(line.strip() for line in (message or "").splitlines() if line.strip())
+    return (text[: limit - 1] + "…") if len(text) > limit else (text or "no message from dbt")
 
 
 def spark_environment(

@@ -110,6 +110,7 @@ def test_tests_skip_tested_sessions_and_keep_failed_ones(tmp_path: Path) -> None
         code, output = _build(cli, warehouse)
         assert code != 0, output
         assert "unique_fct_pattern_occurrences_occurrence_id" in output, output
+        assert "Got 1 result" in output, output  # the reason, not only the name
         assert _recorded(warehouse) == recorded
 
     # 4. Plain dbt semantics are unchanged: a full refresh rebuilds and tests every row.

@@ -107,13 +107,48 @@ steps_numbered as (
             partition by segment_id
             order by session_call_number
             rows between unbounded preceding and current row
-        ) as step_index
+        ) as step_index,
+        lead(is_step_start) over (
+            partition by segment_id
+            order by session_call_number
+        ) as next_is_step_start
     from steps_started
 
 ),
 
-steps_collapsed as (
+single_call_steps as (
 
+    -- A call that starts a step and is followed by another step's start (or by nothing)
+    -- is a step on its own: about 90 % of the steps. They need no aggregate; only the
+    -- collapsed runs are grouped below. A single group by over every call held all its
+    -- lists in memory and ran out of DuckDB's 3 GB at 10M events.
+    select
+        segment_id,
+        step_index,
+        session_id,
+        segment_number,
+        tool_signature,
+        tool_name,
+        1 as call_count,
+        started_at,
+        coalesce(ended_at, started_at) as ended_at,
+        {{ list_of(['tool_call_id']) }} as tool_call_ids,
+        event_ids,
+        {{ list_of(['command']) }} as commands,
+        is_destructive,
+        case when is_destructive then destructive_rule_id end as destructive_rule_id,
+        case when is_destructive then destructive_category end as destructive_category,
+        case when is_destructive then destructive_reason end as destructive_reason,
+        session_loaded_at,
+        session_load_date
+    from steps_numbered
+    where is_step_start = 1 and coalesce(next_is_step_start, 1) = 1
+
+),
+
+collapsed_steps_grouped as (
+
+    -- the same columns, in the same order, for the steps of two or more calls
     select
         segment_id,
         step_index,
@@ -137,7 +172,16 @@ steps_collapsed as (
         min(session_loaded_at) as session_loaded_at,
         min(session_load_date) as session_load_date
     from steps_numbered
+    where not (is_step_start = 1 and coalesce(next_is_step_start, 1) = 1)
     group by segment_id, step_index
+
+),
+
+steps_collapsed as (
+
+    select * from single_call_steps
+    union all
+    select * from collapsed_steps_grouped
 
 ),
 
