@@ -45,6 +45,25 @@ rows_flagged as (
 
 ),
 
+{%- if is_incremental() %}
+
+rebuilt_event_ids as (
+
+    -- the event ids of the rebuilt rows, from the key columns only: reading rows_flagged
+    -- a second time made DuckDB materialise it, payloads and all, for every raw row
+    select nullif(trim(raw_key.event_id), '') as event_key
+    from (
+        select
+            event_id,
+            _ingested_at,
+            nullif(trim(session_id), '') as session_key
+        from {{ source('raw', 'hook_events') }}
+    ) as raw_key
+    where {{ staging_rebuild_filter(source('raw', 'hook_events')) }}
+
+),
+{%- endif %}
+
 rows_in_scope as (
 
     -- the rebuilt rows, and the rows of other sessions with the same event id: those are
@@ -53,10 +72,7 @@ rows_in_scope as (
     from rows_flagged
     where is_rebuilt
         {%- if is_incremental() %}
-        or nullif(trim(event_id), '') in (
-            select nullif(trim(rebuilt.event_id), '') from rows_flagged as rebuilt
-            where rebuilt.is_rebuilt
-        )
+        or nullif(trim(event_id), '') in (select rebuilt_event_ids.event_key from rebuilt_event_ids)
         {%- endif %}
 
 ),
