@@ -90,10 +90,7 @@ start_positions_counted as (
 
 step_offsets as (
 
-    {%- for offset in range(max_length) %}
-    select {{ offset }} as step_offset
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ integer_rows('step_offset', 0, max_length) }}
 
 ),
 

@@ -37,10 +37,7 @@ segment_step_counts as (
 
 lengths as (
 
-    {%- for length in range(min_length, max_length + 1) %}
-    select {{ length }} as pattern_length
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ integer_rows('pattern_length', min_length, max_length + 1) }}
 
 ),
 
