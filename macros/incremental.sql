@@ -71,9 +71,10 @@
 
 
 {#- Filter on the rows of `upstream` (a relation with session_id, session_loaded_at and
-    session_load_date) that an incremental run must rebuild. -#}
-{% macro session_rebuild_filter(upstream) -%}
-    {%- set unit = hook_patterns.session_rebuild_unit() -%}
+    session_load_date) that an incremental run must rebuild. `unit` is the column whose
+    values are replaced whole (default: session_rebuild_unit()). -#}
+{% macro session_rebuild_filter(upstream, unit=none) -%}
+    {%- set unit = unit or hook_patterns.session_rebuild_unit() -%}
     {{ unit }} in (
         select changed.{{ unit }}
         from {{ upstream }} as changed
@@ -82,28 +83,173 @@
 {%- endmacro %}
 
 
-{#- Staging's version of the filter, on raw rows (alias `raw_row`, with `session_key` =
-    the trimmed session id and `_ingested_at`): the raw rows of every changed session,
-    and the new rows without a session. `raw` is the raw relation. -#}
-{% macro staging_rebuild_filter(raw) -%}
-    {{ return(adapter.dispatch('staging_rebuild_filter', 'hook_patterns')(raw)) }}
+{#-
+    Incremental models by load date: rollups whose rows add up over many sessions (one
+    row per pattern and day, not per session), so a changed session cannot be replaced
+    on its own. They rebuild every session_load_date that holds a changed session, on
+    both engines: delete+insert on DuckDB, insert_overwrite of the partition on Spark.
+    The row's session_loaded_at is the newest version among the sessions it sums, so
+    session_watermark() and the test scope work as for the session models.
+    Usage: `{{ config(**load_date_incremental_config()) }}`, and
+    `where {{ session_rebuild_filter(upstream, 'session_load_date') }}` when incremental.
+-#}
+{% macro load_date_incremental_config() -%}
+    {{ return(adapter.dispatch('load_date_incremental_config', 'hook_patterns')()) }}
 {%- endmacro %}
 
-{% macro default__staging_rebuild_filter(raw) -%}
-    (
-        session_key in (
-            select nullif(trim(new_row.session_id), '')
-            from {{ raw }} as new_row
-            where new_row._ingested_at > ({{ hook_patterns.session_watermark() }})
-        )
-        or (session_key is null and _ingested_at > ({{ hook_patterns.session_watermark() }}))
+{% macro default__load_date_incremental_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': 'session_load_date',
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
+{% macro spark__load_date_incremental_config() -%}
+    {#- Spark's session models already replace whole load-date partitions -#}
+    {{ return(hook_patterns.spark__session_incremental_config()) }}
+{%- endmacro %}
+
+
+{#- The raw rows an incremental run of staging reads (a select of the raw columns, plus
+    `session_key` = the trimmed session id and `is_rebuilt`): the rows of every changed
+    session and the new rows without a session (is_rebuilt), and the rows of other
+    sessions that share an event id with them (read only to rank duplicates against all
+    history). `raw` is the raw relation. -#}
+{% macro staging_rows_in_scope(raw) -%}
+    {{ return(adapter.dispatch('staging_rows_in_scope', 'hook_patterns')(raw)) }}
+{%- endmacro %}
+
+{#- DuckDB rebuilds sessions. Every filter on the raw table is an equality with the raw
+    column itself (`session_id in (…)`), which DuckDB pushes into the scan: only the
+    matching rows' payloads are read, not history's. Ids are trimmed only on the rows
+    trim could change (an edge space, or any non-ASCII character: macro
+    may_have_edge_space), so history is never trimmed row by row. -#}
+{% macro default__staging_rows_in_scope(raw) -%}
+    {%- set watermark = hook_patterns.session_watermark() -%}
+    {#- the columns staging reads: a raw table may carry more (the PostgreSQL source's) -#}
+    {%- set columns = hook_patterns.staging_raw_columns() -%}
+    {%- set raw_row_columns -%}
+        raw_row.{{ columns | join(', raw_row.') }}
+    {%- endset -%}
+    {%- set rank_columns = [] -%}
+    {%- for column in columns -%}
+        {%- if column in ['event_id', 'session_id', '_source', '_source_line', '_batch_id', '_ingested_at'] -%}
+            {%- do rank_columns.append('raw_row.' ~ column) -%}
+        {%- else -%}
+            {%- do rank_columns.append('null as ' ~ column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set rank_columns = rank_columns | join(', ') %}
+    with
+
+    changed_sessions as (
+
+        select distinct nullif(trim(new_row.session_id), '') as session_key
+        from {{ raw }} as new_row
+        where new_row._ingested_at > ({{ watermark }})
+
+    ),
+
+    -- not materialized: read twice (the event keys project only their column)
+    rebuilt_rows as not materialized (
+
+        select {{ raw_row_columns }}
+        from {{ raw }} as raw_row
+        where raw_row.session_id in (select changed_sessions.session_key from changed_sessions)
+
+        union all
+
+        select {{ raw_row_columns }}
+        from {{ raw }} as raw_row
+        where {{ hook_patterns.may_have_edge_space('raw_row.session_id') }}
+            and nullif(trim(raw_row.session_id), '') in (
+                select changed_sessions.session_key from changed_sessions
+            )
+
+        union all
+
+        select {{ raw_row_columns }}
+        from {{ raw }} as raw_row
+        where raw_row._ingested_at > ({{ watermark }})
+            and nullif(trim(raw_row.session_id), '') is null
+
+    ),
+
+    rebuilt_event_keys as (
+
+        select distinct nullif(trim(rebuilt_rows.event_id), '') as event_key
+        from rebuilt_rows
+
+    ),
+
+    same_event_id_rows as (
+
+        -- only the columns duplicates are ranked by: these rows are not rebuilt
+        select {{ rank_columns }}
+        from {{ raw }} as raw_row
+        where raw_row.event_id in (select rebuilt_event_keys.event_key from rebuilt_event_keys)
+
+        union all
+
+        select {{ rank_columns }}
+        from {{ raw }} as raw_row
+        where {{ hook_patterns.may_have_edge_space('raw_row.event_id') }}
+            and nullif(trim(raw_row.event_id), '') in (
+                select rebuilt_event_keys.event_key from rebuilt_event_keys
+            )
+
     )
+
+    select
+        rebuilt_rows.*,
+        nullif(trim(rebuilt_rows.session_id), '') as session_key,
+        true as is_rebuilt
+    from rebuilt_rows
+
+    union all
+
+    -- the other sessions' rows with a rebuilt row's event id (the rebuilt rows are above)
+    select
+        same_event_id_rows.*,
+        nullif(trim(same_event_id_rows.session_id), '') as session_key,
+        false as is_rebuilt
+    from same_event_id_rows
+    where not coalesce(
+        nullif(trim(same_event_id_rows.session_id), '') in (
+            select changed_sessions.session_key from changed_sessions
+        ),
+        false
+    )
+        and not (
+            same_event_id_rows._ingested_at > ({{ watermark }})
+            and nullif(trim(same_event_id_rows.session_id), '') is null
+        )
+{%- endmacro %}
+
+{#- The raw columns staging reads. -#}
+{% macro staging_raw_columns() -%}
+    {{ return([
+        'event_id', 'event_type', 'source_app', 'session_id', 'workflow_id', 'timestamp',
+        'payload', 'tool_name', '_source', '_source_line', '_batch_id', '_ingested_at',
+        '_load_error',
+    ]) }}
+{%- endmacro %}
+
+{#- True for every string that trim() could change, and for a few more: a leading or
+    trailing ASCII space, or any character beyond ASCII (trim also removes the Unicode
+    space separators). Two prefix/suffix tests and a length comparison: far cheaper than
+    trimming every row of history. -#}
+{% macro may_have_edge_space(expression) -%}
+    ({{ expression }} like ' %' or {{ expression }} like '% '
+        or length({{ expression }}) <> strlen({{ expression }}))
 {%- endmacro %}
 
 {#- Spark rebuilds whole load-date partitions: the dates of the changed sessions (their
     first load) and of the new rows without a session, then every session first loaded
-    on one of those dates. -#}
-{% macro spark__staging_rebuild_filter(raw) -%}
+    on one of those dates, and the rows of other sessions with the same event ids. -#}
+{% macro spark__staging_rows_in_scope(raw) -%}
     {%- set changed_sessions -%}
         select nullif(trim(new_row.session_id), '')
         from {{ raw }} as new_row
@@ -120,12 +266,47 @@
         where new_row._ingested_at > ({{ hook_patterns.session_watermark() }})
             and nullif(trim(new_row.session_id), '') is null
     {%- endset -%}
-    (
-        session_key in ({{ changed_sessions }})
-        or session_key in (
-            select built.session_id from {{ this }} as built
-            where built.session_load_date in ({{ rebuilt_dates }})
+    {%- set is_rebuilt -%}
+        coalesce(
+            session_key in ({{ changed_sessions }})
+            or session_key in (
+                select built.session_id from {{ this }} as built
+                where built.session_load_date in ({{ rebuilt_dates }})
+            )
+            or (session_key is null and cast(_ingested_at as date) in ({{ rebuilt_dates }})),
+            false
         )
-        or (session_key is null and cast(_ingested_at as date) in ({{ rebuilt_dates }}))
+    {%- endset %}
+    with
+
+    raw_keyed as (
+
+        select
+            *,
+            nullif(trim(session_id), '') as session_key
+        from {{ raw }}
+
+    ),
+
+    rows_flagged as (
+
+        select
+            *,
+            {{ is_rebuilt }} as is_rebuilt
+        from raw_keyed
+
+    ),
+
+    rebuilt_event_keys as (
+
+        select nullif(trim(rows_flagged.event_id), '') as event_key
+        from rows_flagged
+        where rows_flagged.is_rebuilt
+
     )
+
+    select *
+    from rows_flagged
+    where is_rebuilt
+        or nullif(trim(event_id), '') in (select rebuilt_event_keys.event_key from rebuilt_event_keys)
 {%- endmacro %}

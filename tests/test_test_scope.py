@@ -45,7 +45,15 @@ def _recorded(warehouse: Path) -> list[dt.datetime]:
 
 def _watermark(warehouse: Path) -> dt.datetime:
     relations = test_scope.session_incremental_relations()
-    assert relations and len(relations) == 5, relations
+    assert relations == [
+        ("intermediate", "int_pattern_daily_stats"),
+        ("intermediate", "int_pattern_recent_sessions"),
+        ("intermediate", "int_tool_calls_paired"),
+        ("intermediate", "int_tool_calls_signed"),
+        ("intermediate", "int_tool_steps_sequenced"),
+        ("marts", "fct_pattern_occurrences"),
+        ("staging", "stg_raw__hook_events"),
+    ], relations
     with duckdb.connect(str(warehouse), read_only=True) as con:
         maxima = [
             con.sql(f'select max(session_loaded_at) from "{schema}"."{table}"').fetchone()

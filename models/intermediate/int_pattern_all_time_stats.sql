@@ -1,8 +1,12 @@
 {#-
     All-time statistics (every occurrence that started before the window end) of the
     candidate patterns of the analysis window: counts, durations, savings, destructive
-    evidence and example sessions.
+    evidence and example sessions. Counts, sums and example sessions add up the daily
+    rollups (int_pattern_daily_stats, int_pattern_recent_sessions); only the quantiles
+    and the destructive evidence read occurrences, and only the candidates' ones.
 -#}
+
+{%- set window_end_date = 'cast(' ~ analysis_window_end_at() ~ ' as date)' %}
 
 with
 
@@ -15,9 +19,30 @@ window_patterns as (
 
 ),
 
-pattern_occurrences as (
+daily_stats as (
+
+    select * from {{ ref('int_pattern_daily_stats') }}
+
+),
+
+recent_sessions as (
+
+    select * from {{ ref('int_pattern_recent_sessions') }}
+
+),
+
+timed_occurrences as (
+
+    -- two narrow reads of the occurrences (a shared CTE would be materialised whole)
+    select * from {{ ref('fct_pattern_occurrences') }}
+    where duration_ms is not null
+
+),
+
+destructive_occurrences as (
 
     select * from {{ ref('fct_pattern_occurrences') }}
+    where is_destructive
 
 ),
 
@@ -33,34 +58,62 @@ tool_calls as (
 
 ),
 
-occurrences_bounded as (
+days_summed as (
 
-    select pattern_occurrences.*
-    from pattern_occurrences
+    -- the window end is a midnight, so "started before it" is "on an earlier date";
+    -- a session counts on the date it first shows the pattern, so it counts once
+    select
+        daily_stats.pattern_id,
+        sum(daily_stats.occurrence_count) as occurrence_count,
+        sum(daily_stats.new_session_count) as session_count,
+        sum(daily_stats.timed_occurrence_count) as timed_occurrence_count,
+        sum(daily_stats.duration_us_sum) as duration_us_sum,
+        sum(daily_stats.destructive_occurrence_count) > 0 as is_destructive,
+        min(daily_stats.first_seen_at) as first_seen_at,
+        max(daily_stats.last_seen_at) as last_seen_at
+    from daily_stats
     inner join window_patterns
-        on pattern_occurrences.pattern_id = window_patterns.pattern_id
-    where pattern_occurrences.started_at < {{ analysis_window_end_at() }}
+        on daily_stats.pattern_id = window_patterns.pattern_id
+    where daily_stats.occurrence_date < {{ window_end_date }}
+    group by daily_stats.pattern_id
+
+),
+
+durations_summarised as (
+
+    -- quantiles do not add up across days: they read the candidates' durations
+    select
+        timed_occurrences.pattern_id,
+        {{ quantile_cont('timed_occurrences.duration_ms', 0.5) }} as p50_duration_ms,
+        {{ quantile_cont('timed_occurrences.duration_ms', 0.9) }} as p90_duration_ms
+    from timed_occurrences
+    inner join window_patterns
+        on timed_occurrences.pattern_id = window_patterns.pattern_id
+    where timed_occurrences.started_at < {{ analysis_window_end_at() }}
+    group by timed_occurrences.pattern_id
 
 ),
 
 occurrences_aggregated as (
 
     select
-        occurrences_bounded.pattern_id,
-        count(*) as occurrence_count,
-        count(distinct occurrences_bounded.session_id) as session_count,
-        -- Summed as whole microseconds: an integer sum does not depend on the order in
-        -- which parallel threads combine it, so every rebuild gives the same average.
-        avg(cast(round(occurrences_bounded.duration_ms * 1000) as bigint)) / 1000.0
-            as avg_duration_ms,
-        {{ quantile_cont('occurrences_bounded.duration_ms', 0.5) }} as p50_duration_ms,
-        {{ quantile_cont('occurrences_bounded.duration_ms', 0.9) }} as p90_duration_ms,
-        min(occurrences_bounded.started_at) as first_seen_at,
-        max(occurrences_bounded.started_at) as last_seen_at,
-        max(case when occurrences_bounded.is_destructive then 1 else 0 end) = 1
-            as is_destructive
-    from occurrences_bounded
-    group by occurrences_bounded.pattern_id
+        days_summed.pattern_id,
+        days_summed.occurrence_count,
+        days_summed.session_count,
+        -- the mean of the whole microseconds, as avg() of them gives
+        case
+            when days_summed.timed_occurrence_count > 0
+                then cast(days_summed.duration_us_sum as double)
+                    / days_summed.timed_occurrence_count / 1000.0
+        end as avg_duration_ms,
+        durations_summarised.p50_duration_ms,
+        durations_summarised.p90_duration_ms,
+        days_summed.first_seen_at,
+        days_summed.last_seen_at,
+        days_summed.is_destructive
+    from days_summed
+    left join durations_summarised
+        on days_summed.pattern_id = durations_summarised.pattern_id
 
 ),
 
@@ -68,20 +121,22 @@ destructive_occurrences_ranked as (
 
     -- the most recent destructive occurrence is the pattern's evidence
     select
-        occurrences_bounded.pattern_id,
-        occurrences_bounded.session_id,
-        occurrences_bounded.destructive_rule_id,
-        occurrences_bounded.destructive_category,
-        occurrences_bounded.destructive_reason,
-        occurrences_bounded.segment_id,
-        occurrences_bounded.start_step_index,
-        occurrences_bounded.pattern_length,
+        destructive_occurrences.pattern_id,
+        destructive_occurrences.session_id,
+        destructive_occurrences.destructive_rule_id,
+        destructive_occurrences.destructive_category,
+        destructive_occurrences.destructive_reason,
+        destructive_occurrences.segment_id,
+        destructive_occurrences.start_step_index,
+        destructive_occurrences.pattern_length,
         row_number() over (
-            partition by occurrences_bounded.pattern_id
-            order by occurrences_bounded.started_at desc, occurrences_bounded.occurrence_id desc
+            partition by destructive_occurrences.pattern_id
+            order by destructive_occurrences.started_at desc, destructive_occurrences.occurrence_id desc
         ) as evidence_order
-    from occurrences_bounded
-    where occurrences_bounded.is_destructive
+    from destructive_occurrences
+    inner join window_patterns
+        on destructive_occurrences.pattern_id = window_patterns.pattern_id
+    where destructive_occurrences.started_at < {{ analysis_window_end_at() }}
 
 ),
 
@@ -155,16 +210,21 @@ destructive_examples_picked as (
 
 sessions_ranked as (
 
+    -- a session's last occurrence before the window end is its latest day's; the top
+    -- sessions of all time are among each day's top ones
     select
-        occurrences_bounded.pattern_id,
-        occurrences_bounded.session_id,
-        max(occurrences_bounded.started_at) as session_last_seen_at,
+        recent_sessions.pattern_id,
+        recent_sessions.session_id,
+        max(recent_sessions.last_seen_at) as session_last_seen_at,
         row_number() over (
-            partition by occurrences_bounded.pattern_id
-            order by max(occurrences_bounded.started_at) desc, occurrences_bounded.session_id
+            partition by recent_sessions.pattern_id
+            order by max(recent_sessions.last_seen_at) desc, recent_sessions.session_id
         ) as session_order
-    from occurrences_bounded
-    group by occurrences_bounded.pattern_id, occurrences_bounded.session_id
+    from recent_sessions
+    inner join window_patterns
+        on recent_sessions.pattern_id = window_patterns.pattern_id
+    where recent_sessions.occurrence_date < {{ window_end_date }}
+    group by recent_sessions.pattern_id, recent_sessions.session_id
 
 ),
 

@@ -19,7 +19,10 @@ window_patterns as (
 
 tool_steps as (
 
+    -- the steps from the window start on: every step a window occurrence covers starts
+    -- at or after the occurrence, so older history is never joined
     select * from {{ ref('int_tool_steps_sequenced') }}
+    where started_at >= {{ analysis_window_start_at() }}
 
 ),
 
@@ -30,8 +33,7 @@ steps_in_window as (
         tool_steps.step_index,
         tool_steps.tool_signature
     from tool_steps
-    where tool_steps.started_at >= {{ analysis_window_start_at() }}
-        and tool_steps.started_at < {{ analysis_window_end_at() }}
+    where tool_steps.started_at < {{ analysis_window_end_at() }}
         -- steps past the per-segment cap are not mined, so they are no start positions
         and not tool_steps.is_beyond_step_cap
 

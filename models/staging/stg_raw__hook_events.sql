@@ -23,57 +23,20 @@
 
 with
 
-raw_hook_events as (
-
-    select
-        *,
-        nullif(trim(session_id), '') as session_key
-    from {{ source('raw', 'hook_events') }}
-
-),
-
-rows_flagged as (
-
-    select
-        *,
-        {% if is_incremental() -%}
-        coalesce({{ staging_rebuild_filter(source('raw', 'hook_events')) }}, false)
-        {%- else -%}
-        true
-        {%- endif %} as is_rebuilt
-    from raw_hook_events
-
-),
-
-{%- if is_incremental() %}
-
-rebuilt_event_ids as (
-
-    -- the event ids of the rebuilt rows, from the key columns only: reading rows_flagged
-    -- a second time made DuckDB materialise it, payloads and all, for every raw row
-    select nullif(trim(raw_key.event_id), '') as event_key
-    from (
-        select
-            event_id,
-            _ingested_at,
-            nullif(trim(session_id), '') as session_key
-        from {{ source('raw', 'hook_events') }}
-    ) as raw_key
-    where {{ staging_rebuild_filter(source('raw', 'hook_events')) }}
-
-),
-{%- endif %}
-
 rows_in_scope as (
 
-    -- the rebuilt rows, and the rows of other sessions with the same event id: those are
-    -- read only to rank duplicates against all history
-    select *
-    from rows_flagged
-    where is_rebuilt
-        {%- if is_incremental() %}
-        or nullif(trim(event_id), '') in (select rebuilt_event_ids.event_key from rebuilt_event_ids)
-        {%- endif %}
+    -- the raw rows read, with their trimmed session id and whether this run rebuilds
+    -- them (macros/incremental.sql): an incremental run also reads the other sessions'
+    -- rows with a rebuilt row's event id, only to rank duplicates against all history
+    {%- if is_incremental() %}
+    {{ staging_rows_in_scope(source('raw', 'hook_events')) | indent(4) }}
+    {%- else %}
+    select
+        *,
+        nullif(trim(session_id), '') as session_key,
+        true as is_rebuilt
+    from {{ source('raw', 'hook_events') }}
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,107 @@
+{#-
+    The additive statistics of every pattern's occurrences, per session load date and
+    per occurrence date: what int_pattern_all_time_stats sums instead of reading every
+    occurrence ever mined. Incremental by load date (macros/incremental.sql): a run
+    rebuilds the load dates of the changed sessions, so its cost follows the new data.
+-#}
+
+{{ config(**load_date_incremental_config()) }}
+
+{#- read twice, each time with its own columns: a shared CTE would be materialised whole -#}
+{%- set occurrences_in_scope -%}
+    select * from {{ ref('fct_pattern_occurrences') }}
+    {%- if is_incremental() %}
+    where {{ session_rebuild_filter(ref('fct_pattern_occurrences'), 'session_load_date') }}
+    {%- endif %}
+{%- endset %}
+
+with
+
+pattern_occurrences as (
+
+    {{ occurrences_in_scope }}
+
+),
+
+session_occurrences as (
+
+    {{ occurrences_in_scope }}
+
+),
+
+session_firsts_found as (
+
+    -- the date a session first shows the pattern: the session is counted there only, so
+    -- summing days up to any date counts each session once
+    -- (a session has one load date: min() only carries it)
+    select
+        session_occurrences.pattern_id,
+        session_occurrences.session_id,
+        min(session_occurrences.session_load_date) as session_load_date,
+        min(session_occurrences.occurrence_date) as first_occurrence_date
+    from session_occurrences
+    group by session_occurrences.pattern_id, session_occurrences.session_id
+
+),
+
+occurrences_summed as (
+
+    select
+        pattern_occurrences.pattern_id,
+        pattern_occurrences.session_load_date,
+        pattern_occurrences.occurrence_date,
+        count(*) as occurrence_count,
+        count(pattern_occurrences.duration_ms) as timed_occurrence_count,
+        -- whole microseconds: an integer sum is the same whatever order it is added in
+        sum(cast(round(pattern_occurrences.duration_ms * 1000) as bigint)) as duration_us_sum,
+        sum(case when pattern_occurrences.is_destructive then 1 else 0 end)
+            as destructive_occurrence_count,
+        min(pattern_occurrences.started_at) as first_seen_at,
+        max(pattern_occurrences.started_at) as last_seen_at,
+        max(pattern_occurrences.session_loaded_at) as session_loaded_at
+    from pattern_occurrences
+    group by
+        pattern_occurrences.pattern_id,
+        pattern_occurrences.session_load_date,
+        pattern_occurrences.occurrence_date
+
+),
+
+first_sessions_counted as (
+
+    select
+        session_firsts_found.pattern_id,
+        session_firsts_found.session_load_date,
+        session_firsts_found.first_occurrence_date as occurrence_date,
+        count(*) as new_session_count
+    from session_firsts_found
+    group by
+        session_firsts_found.pattern_id,
+        session_firsts_found.session_load_date,
+        session_firsts_found.first_occurrence_date
+
+),
+
+final as (
+
+    select
+        occurrences_summed.pattern_id,
+        occurrences_summed.session_load_date,
+        occurrences_summed.occurrence_date,
+        cast(occurrences_summed.occurrence_count as bigint) as occurrence_count,
+        cast(coalesce(first_sessions_counted.new_session_count, 0) as bigint) as new_session_count,
+        cast(occurrences_summed.timed_occurrence_count as bigint) as timed_occurrence_count,
+        cast(occurrences_summed.duration_us_sum as bigint) as duration_us_sum,
+        cast(occurrences_summed.destructive_occurrence_count as bigint) as destructive_occurrence_count,
+        occurrences_summed.first_seen_at,
+        occurrences_summed.last_seen_at,
+        occurrences_summed.session_loaded_at
+    from occurrences_summed
+    left join first_sessions_counted
+        on occurrences_summed.pattern_id = first_sessions_counted.pattern_id
+        and occurrences_summed.session_load_date = first_sessions_counted.session_load_date
+        and occurrences_summed.occurrence_date = first_sessions_counted.occurrence_date
+
+)
+
+select * from final
