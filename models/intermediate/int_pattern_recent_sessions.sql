@@ -47,7 +47,7 @@ session_days_ranked as (
                 session_days_summed.pattern_id,
                 session_days_summed.session_load_date,
                 session_days_summed.occurrence_date
-            order by session_days_summed.last_seen_at desc, session_days_summed.session_id
+            order by session_days_summed.last_seen_at desc, session_days_summed.session_id asc
         ) as session_rank
     from session_days_summed
 
