@@ -84,31 +84,50 @@
 
 
 {#-
-    Incremental models by load date: rollups whose rows add up over many sessions (one
-    row per pattern and day, not per session), so a changed session cannot be replaced
-    on its own. They rebuild every session_load_date that holds a changed session, on
-    both engines: delete+insert on DuckDB, insert_overwrite of the partition on Spark.
-    The row's session_loaded_at is the newest version among the sessions it sums, so
+    The rollups (int_pattern_daily_stats, int_pattern_recent_sessions) sum many sessions
+    per row, so a changed session cannot be replaced on its own. Their rows group the
+    sessions by first load (int_sessions_loaded.session_first_loaded_at: one ingest
+    batch), which never changes, and an incremental run rebuilds every first load that
+    holds a changed session: usually the latest batches only.
+      DuckDB  delete+insert on session_first_loaded_at.
+      Spark   insert_overwrite of the session_load_date partitions, as its session models.
+    A row's session_loaded_at is the newest version among the sessions it sums, so
     session_watermark() and the test scope work as for the session models.
-    Usage: `{{ config(**load_date_incremental_config()) }}`, and
-    `where {{ session_rebuild_filter(upstream, 'session_load_date') }}` when incremental.
+    Usage: `{{ config(**rollup_incremental_config()) }}`, and, on rows joined to
+    int_sessions_loaded, `where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}`.
 -#}
-{% macro load_date_incremental_config() -%}
-    {{ return(adapter.dispatch('load_date_incremental_config', 'hook_patterns')()) }}
+{% macro rollup_rebuild_unit() -%}
+    {{ return(adapter.dispatch('rollup_rebuild_unit', 'hook_patterns')()) }}
 {%- endmacro %}
 
-{% macro default__load_date_incremental_config() -%}
+{% macro default__rollup_rebuild_unit() -%}
+    {{ return('session_first_loaded_at') }}
+{%- endmacro %}
+
+{% macro spark__rollup_rebuild_unit() -%}
+    {{ return('session_load_date') }}
+{%- endmacro %}
+
+{% macro rollup_incremental_config() -%}
+    {{ return(adapter.dispatch('rollup_incremental_config', 'hook_patterns')()) }}
+{%- endmacro %}
+
+{% macro default__rollup_incremental_config() -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
-        'unique_key': 'session_load_date',
+        'unique_key': hook_patterns.rollup_rebuild_unit(),
         'on_schema_change': 'fail',
     }) }}
 {%- endmacro %}
 
-{% macro spark__load_date_incremental_config() -%}
-    {#- Spark's session models already replace whole load-date partitions -#}
+{% macro spark__rollup_incremental_config() -%}
     {{ return(hook_patterns.spark__session_incremental_config()) }}
+{%- endmacro %}
+
+{#- The rows to rebuild, by their session's unit: `sessions` is int_sessions_loaded. -#}
+{% macro rollup_rebuild_filter(sessions) -%}
+    {{ hook_patterns.session_rebuild_filter(sessions, hook_patterns.rollup_rebuild_unit()) }}
 {%- endmacro %}
 
 

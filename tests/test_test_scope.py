@@ -48,6 +48,7 @@ def _watermark(warehouse: Path) -> dt.datetime:
     assert relations == [
         ("intermediate", "int_pattern_daily_stats"),
         ("intermediate", "int_pattern_recent_sessions"),
+        ("intermediate", "int_sessions_loaded"),
         ("intermediate", "int_tool_calls_paired"),
         ("intermediate", "int_tool_calls_signed"),
         ("intermediate", "int_tool_steps_sequenced"),

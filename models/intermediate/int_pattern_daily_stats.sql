@@ -1,17 +1,26 @@
 {#-
-    The additive statistics of every pattern's occurrences, per session load date and
-    per occurrence date: what int_pattern_all_time_stats sums instead of reading every
-    occurrence ever mined. Incremental by load date (macros/incremental.sql): a run
-    rebuilds the load dates of the changed sessions, so its cost follows the new data.
+    The additive statistics of every pattern's occurrences, per first load of their
+    sessions and per occurrence date: what int_pattern_all_time_stats sums instead of
+    reading every occurrence ever mined. Incremental by first load
+    (macros/incremental.sql): a run rebuilds the loads that hold a changed session, so
+    its cost follows the new data.
 -#}
 
-{{ config(**load_date_incremental_config()) }}
+{{ config(**rollup_incremental_config()) }}
 
 {#- read twice, each time with its own columns: a shared CTE would be materialised whole -#}
 {%- set occurrences_in_scope -%}
-    select * from {{ ref('fct_pattern_occurrences') }}
+    select *
+    from (
+        select
+            pattern_occurrences.*,
+            sessions_loaded.session_first_loaded_at
+        from {{ ref('fct_pattern_occurrences') }} as pattern_occurrences
+        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
+            on pattern_occurrences.session_id = sessions_loaded.session_id
+    ) as occurrences_loaded
     {%- if is_incremental() %}
-    where {{ session_rebuild_filter(ref('fct_pattern_occurrences'), 'session_load_date') }}
+    where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}
     {%- endif %}
 {%- endset %}
 
@@ -19,25 +28,25 @@ with
 
 pattern_occurrences as (
 
-    {{ occurrences_in_scope }}
+    {{ occurrences_in_scope | indent(4) }}
 
 ),
 
 session_occurrences as (
 
-    {{ occurrences_in_scope }}
+    {{ occurrences_in_scope | indent(4) }}
 
 ),
 
 session_firsts_found as (
 
     -- the date a session first shows the pattern: the session is counted there only, so
-    -- summing days up to any date counts each session once
-    -- (a session has one load date: min() only carries it)
+    -- summing days up to any date counts each session once (min() of the session's
+    -- load columns only carries them: a session has one of each)
     select
         session_occurrences.pattern_id,
         session_occurrences.session_id,
-        min(session_occurrences.session_load_date) as session_load_date,
+        min(session_occurrences.session_first_loaded_at) as session_first_loaded_at,
         min(session_occurrences.occurrence_date) as first_occurrence_date
     from session_occurrences
     group by session_occurrences.pattern_id, session_occurrences.session_id
@@ -48,8 +57,9 @@ occurrences_summed as (
 
     select
         pattern_occurrences.pattern_id,
-        pattern_occurrences.session_load_date,
+        pattern_occurrences.session_first_loaded_at,
         pattern_occurrences.occurrence_date,
+        min(pattern_occurrences.session_load_date) as session_load_date,
         count(*) as occurrence_count,
         count(pattern_occurrences.duration_ms) as timed_occurrence_count,
         -- whole microseconds: an integer sum is the same whatever order it is added in
@@ -62,7 +72,7 @@ occurrences_summed as (
     from pattern_occurrences
     group by
         pattern_occurrences.pattern_id,
-        pattern_occurrences.session_load_date,
+        pattern_occurrences.session_first_loaded_at,
         pattern_occurrences.occurrence_date
 
 ),
@@ -71,13 +81,13 @@ first_sessions_counted as (
 
     select
         session_firsts_found.pattern_id,
-        session_firsts_found.session_load_date,
+        session_firsts_found.session_first_loaded_at,
         session_firsts_found.first_occurrence_date as occurrence_date,
         count(*) as new_session_count
     from session_firsts_found
     group by
         session_firsts_found.pattern_id,
-        session_firsts_found.session_load_date,
+        session_firsts_found.session_first_loaded_at,
         session_firsts_found.first_occurrence_date
 
 ),
@@ -86,8 +96,9 @@ final as (
 
     select
         occurrences_summed.pattern_id,
-        occurrences_summed.session_load_date,
+        occurrences_summed.session_first_loaded_at,
         occurrences_summed.occurrence_date,
+        occurrences_summed.session_load_date,
         cast(occurrences_summed.occurrence_count as bigint) as occurrence_count,
         cast(coalesce(first_sessions_counted.new_session_count, 0) as bigint) as new_session_count,
         cast(occurrences_summed.timed_occurrence_count as bigint) as timed_occurrence_count,
@@ -99,7 +110,7 @@ final as (
     from occurrences_summed
     left join first_sessions_counted
         on occurrences_summed.pattern_id = first_sessions_counted.pattern_id
-        and occurrences_summed.session_load_date = first_sessions_counted.session_load_date
+        and occurrences_summed.session_first_loaded_at = first_sessions_counted.session_first_loaded_at
         and occurrences_summed.occurrence_date = first_sessions_counted.occurrence_date
 
 )

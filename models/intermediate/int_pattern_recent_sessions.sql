@@ -1,21 +1,29 @@
 {#-
-    The most recent sessions of every pattern, per session load date and occurrence
-    date: at most var hook_patterns_example_sessions per day, ranked by their last
-    occurrence that day (then by session id). A pattern's example sessions before any
-    date are among these rows, so int_pattern_all_time_stats never ranks every session
-    a common pattern was ever seen in. Incremental by load date, like
+    The most recent sessions of every pattern, per first load of the sessions and per
+    occurrence date: at most var hook_patterns_example_sessions per day, ranked by their
+    last occurrence that day (then by session id). A pattern's example sessions before
+    any date are among these rows, so int_pattern_all_time_stats never ranks every
+    session a common pattern was ever seen in. Incremental by first load, like
     int_pattern_daily_stats.
 -#}
 
-{{ config(**load_date_incremental_config()) }}
+{{ config(**rollup_incremental_config()) }}
 
 with
 
 pattern_occurrences as (
 
-    select * from {{ ref('fct_pattern_occurrences') }}
+    select *
+    from (
+        select
+            fct_occurrences.*,
+            sessions_loaded.session_first_loaded_at
+        from {{ ref('fct_pattern_occurrences') }} as fct_occurrences
+        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
+            on fct_occurrences.session_id = sessions_loaded.session_id
+    ) as occurrences_loaded
     {%- if is_incremental() %}
-    where {{ session_rebuild_filter(ref('fct_pattern_occurrences'), 'session_load_date') }}
+    where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}
     {%- endif %}
 
 ),
@@ -24,15 +32,16 @@ session_days_summed as (
 
     select
         pattern_occurrences.pattern_id,
-        pattern_occurrences.session_load_date,
+        pattern_occurrences.session_first_loaded_at,
         pattern_occurrences.occurrence_date,
         pattern_occurrences.session_id,
+        min(pattern_occurrences.session_load_date) as session_load_date,
         max(pattern_occurrences.started_at) as last_seen_at,
         max(pattern_occurrences.session_loaded_at) as session_loaded_at
     from pattern_occurrences
     group by
         pattern_occurrences.pattern_id,
-        pattern_occurrences.session_load_date,
+        pattern_occurrences.session_first_loaded_at,
         pattern_occurrences.occurrence_date,
         pattern_occurrences.session_id
 
@@ -45,7 +54,7 @@ session_days_ranked as (
         row_number() over (
             partition by
                 session_days_summed.pattern_id,
-                session_days_summed.session_load_date,
+                session_days_summed.session_first_loaded_at,
                 session_days_summed.occurrence_date
             order by session_days_summed.last_seen_at desc, session_days_summed.session_id asc
         ) as session_rank
@@ -57,9 +66,10 @@ final as (
 
     select
         pattern_id,
-        session_load_date,
+        session_first_loaded_at,
         occurrence_date,
         session_id,
+        session_load_date,
         last_seen_at,
         cast(session_rank as integer) as session_rank,
         session_loaded_at
