@@ -64,22 +64,41 @@
 {%- endmacro %}
 
 
-{#- The model's own watermark: the newest session version it holds. -#}
+{#- The model's own watermark: the newest session version it holds, as an expression
+    to put in parentheses. When dbt executes the model, the query runs first and its
+    value is written into the SQL as a literal: a filter `session_loaded_at > <literal>` lets the
+    engine skip the old row groups of a table on their min/max statistics, which it
+    cannot do for a subquery. -#}
 {% macro session_watermark() -%}
-    select coalesce(max(session_loaded_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    {%- set watermark_query -%}
+        select coalesce(max(session_loaded_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    {%- endset -%}
+    {%- if execute -%}
+        {%- set watermark = run_query(watermark_query).columns[0].values()[0] -%}
+        cast('{{ watermark }}' as timestamp)
+    {%- else -%}
+        {{ watermark_query }}
+    {%- endif -%}
 {%- endmacro %}
 
 
 {#- Filter on the rows of `upstream` (a relation with session_id, session_loaded_at and
-    session_load_date) that an incremental run must rebuild. `unit` is the column whose
-    values are replaced whole (default: session_rebuild_unit()). -#}
+    session_load_date, read without an alias) that an incremental run must rebuild.
+    `unit` is the column whose values are replaced whole (default:
+    session_rebuild_unit()). -#}
 {% macro session_rebuild_filter(upstream, unit=none) -%}
     {%- set unit = unit or hook_patterns.session_rebuild_unit() -%}
+    {%- if unit == 'session_id' -%}
+    {#- every row of a session carries the session's version, so the rows of the
+        changed sessions are the rows above the watermark: no lookup of the ids -#}
+    session_loaded_at > ({{ hook_patterns.session_watermark() }})
+    {%- else -%}
     {{ unit }} in (
         select changed.{{ unit }}
         from {{ upstream }} as changed
         where changed.session_loaded_at > ({{ hook_patterns.session_watermark() }})
     )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -160,7 +179,39 @@
             {%- do rank_columns.append('null as ' ~ column) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set rank_columns = rank_columns | join(', ') %}
+    {%- set rank_columns = rank_columns | join(', ') -%}
+    {#- The earliest load of a changed session's rows, as a literal: a pure optimisation
+        (every row of a changed session is loaded at or after it) that lets DuckDB skip
+        older row groups on their min/max statistics. When every changed session is new,
+        that is the new rows alone. -#}
+    {%- set earliest_load_query -%}
+        with changed_sessions as (
+            select distinct nullif(trim(new_row.session_id), '') as session_key
+            from {{ raw }} as new_row
+            where new_row._ingested_at > ({{ watermark }})
+        )
+        select coalesce(min(first_load), ({{ watermark }}))
+        from (
+            select min(old_row._ingested_at) as first_load
+            from {{ raw }} as old_row
+            where old_row.session_id in (select changed_sessions.session_key from changed_sessions)
+            union all
+            select min(old_row._ingested_at) as first_load
+            from {{ raw }} as old_row
+            where {{ hook_patterns.may_have_edge_space('old_row.session_id') }}
+                and nullif(trim(old_row.session_id), '') in (
+                    select changed_sessions.session_key from changed_sessions
+                )
+        ) as first_loads
+    {%- endset -%}
+    {%- if execute -%}
+        {%- set earliest_load = run_query(earliest_load_query).columns[0].values()[0] -%}
+        {%- set since_earliest_load = "raw_row._ingested_at >= cast('" ~ earliest_load ~ "' as timestamp)" -%}
+        {%- set before_earliest_load = "raw_row._ingested_at < cast('" ~ earliest_load ~ "' as timestamp)" -%}
+    {%- else -%}
+        {%- set since_earliest_load = 'true' -%}
+        {%- set before_earliest_load = 'false' -%}
+    {%- endif %}
     with
 
     changed_sessions as (
@@ -176,13 +227,15 @@
 
         select {{ raw_row_columns }}
         from {{ raw }} as raw_row
-        where raw_row.session_id in (select changed_sessions.session_key from changed_sessions)
+        where {{ since_earliest_load }}
+            and raw_row.session_id in (select changed_sessions.session_key from changed_sessions)
 
         union all
 
         select {{ raw_row_columns }}
         from {{ raw }} as raw_row
-        where {{ hook_patterns.may_have_edge_space('raw_row.session_id') }}
+        where {{ since_earliest_load }}
+            and {{ hook_patterns.may_have_edge_space('raw_row.session_id') }}
             and nullif(trim(raw_row.session_id), '') in (
                 select changed_sessions.session_key from changed_sessions
             )
@@ -203,7 +256,9 @@
 
     ),
 
-    same_event_id_rows as (
+    -- materialized: the exclusion of the rebuilt rows below must run on the few rows
+    -- found here, not be pushed under the lookup onto every raw row
+    same_event_id_rows as materialized (
 
         -- only the columns duplicates are ranked by: these rows are not rebuilt
         select {{ rank_columns }}
@@ -229,21 +284,26 @@
 
     union all
 
-    -- the other sessions' rows with a rebuilt row's event id (the rebuilt rows are above)
+    -- the other sessions' rows with a rebuilt row's event id (the rebuilt rows are above;
+    -- a row loaded before the earliest one rebuilt is never one of them, and the cheap
+    -- tests come first: DuckDB skips the rest of an `or` for the rows they decide)
     select
         same_event_id_rows.*,
         nullif(trim(same_event_id_rows.session_id), '') as session_key,
         false as is_rebuilt
     from same_event_id_rows
-    where not coalesce(
-        nullif(trim(same_event_id_rows.session_id), '') in (
-            select changed_sessions.session_key from changed_sessions
-        ),
-        false
-    )
-        and not (
-            same_event_id_rows._ingested_at > ({{ watermark }})
-            and nullif(trim(same_event_id_rows.session_id), '') is null
+    where {{ before_earliest_load | replace('raw_row.', 'same_event_id_rows.') }}
+        or (
+            (
+                same_event_id_rows._ingested_at <= ({{ watermark }})
+                or nullif(trim(same_event_id_rows.session_id), '') is not null
+            )
+            and not coalesce(
+                nullif(trim(same_event_id_rows.session_id), '') in (
+                    select changed_sessions.session_key from changed_sessions
+                ),
+                false
+            )
         )
 {%- endmacro %}
 
