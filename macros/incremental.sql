@@ -159,12 +159,14 @@
     {{ return(adapter.dispatch('staging_rows_in_scope', 'hook_patterns')(raw)) }}
 {%- endmacro %}
 
-{#- DuckDB rebuilds sessions. Every filter on the raw table is an equality with the raw
-    column itself (`session_id in (…)`), which DuckDB pushes into the scan: only the
-    matching rows' payloads are read, not history's. Ids are trimmed only on the rows
-    trim could change (an edge space, or any non-ASCII character: macro
-    may_have_edge_space), so history is never trimmed row by row. -#}
-{% macro default__staging_rows_in_scope(raw) -%}
+{#- DuckDB rebuilds sessions. The filters compare the raw columns themselves
+    (`session_id in (…)`): ids are trimmed only on the rows trim could change (an edge
+    space, or any non-ASCII character: macro may_have_edge_space), so history is never
+    trimmed row by row. The changed sessions' rows are bounded below by their earliest
+    load, a literal, so DuckDB skips older row groups on their min/max statistics
+    instead of reading every payload ever loaded. Only the event-id lookup for ranking
+    duplicates reads all history, and only its key columns. -#}
+{% macro duckdb__staging_rows_in_scope(raw) -%}
     {%- set watermark = hook_patterns.session_watermark() -%}
     {#- the columns staging reads: a raw table may carry more (the PostgreSQL source's) -#}
     {%- set columns = hook_patterns.staging_raw_columns() -%}
@@ -256,8 +258,8 @@
 
     ),
 
-    -- materialized: the exclusion of the rebuilt rows below must run on the few rows
-    -- found here, not be pushed under the lookup onto every raw row
+    -- materialized: the exclusion of the rebuilt rows below must run on the rows found
+    -- here, not be pushed under the lookup onto every raw row
     same_event_id_rows as materialized (
 
         -- only the columns duplicates are ranked by: these rows are not rebuilt
@@ -318,8 +320,8 @@
 
 {#- True for every string that trim() could change, and for a few more: a leading or
     trailing ASCII space, or any character beyond ASCII (trim also removes the Unicode
-    space separators). Two prefix/suffix tests and a length comparison: far cheaper than
-    trimming every row of history. -#}
+    space separators). Two prefix/suffix tests and a length comparison (DuckDB's strlen
+    counts bytes): far cheaper than trimming every row of history. -#}
 {% macro may_have_edge_space(expression) -%}
     ({{ expression }} like ' %' or {{ expression }} like '% '
         or length({{ expression }}) <> strlen({{ expression }}))
