@@ -1,11 +1,11 @@
 """Helpers for the scoring-layer tests: literal upstream rows and a dbt run of the scoring nodes.
 
-The scoring layer (int_pattern_* and pattern_classifications) reads three upstream
-relations: `intermediate.int_tool_steps_sequenced`, `intermediate.int_tool_calls_signed`
-and `marts.fct_pattern_occurrences`. These helpers write them directly from
-Python-generated steps (the columns ARCHITECTURE.md documents), then run dbt on the
-scoring nodes only, so that every expected number can be computed independently in
-Python from the same literal rows.
+The scoring layer (int_pattern_* and pattern_classifications) reads four upstream
+relations: `intermediate.int_tool_steps_sequenced`, `intermediate.int_tool_calls_signed`,
+`intermediate.int_sessions_loaded` and `marts.fct_pattern_occurrences`. These helpers
+write them directly from Python-generated steps (the columns ARCHITECTURE.md documents),
+then run dbt on the scoring nodes only (the rollups rebuilt whole), so that every
+expected number can be computed independently in Python from the same literal rows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import duckdb
 
 PROJECT_DIR = Path(os.environ.get("HOOK_PATTERNS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 SCORING_NODES = (
+    "int_pattern_daily_stats",
+    "int_pattern_recent_sessions",
     "int_pattern_window_counts",
     "int_pattern_null_model",
     "int_pattern_significance",
@@ -31,6 +33,8 @@ SCORING_NODES = (
     "pattern_classifications",
 )
 ARROW = "→"
+#: Every fixture session is loaded once, at this time (the rollups group sessions by load).
+LOADED_AT = datetime(2030, 1, 1, 6, 0, 0)
 # the config_options of profiles.yml: a second connection in-process must match them
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
@@ -156,6 +160,8 @@ def occurrences_from_steps(
                         else None,
                         "destructive_category": "git" if destructive else None,
                         "destructive_reason": "rewrites shared history" if destructive else None,
+                        "session_loaded_at": LOADED_AT,
+                        "session_load_date": LOADED_AT.date(),
                     }
                 )
     return rows
@@ -199,6 +205,14 @@ OCCURRENCE_COLUMNS = {
     "destructive_rule_id": "varchar",
     "destructive_category": "varchar",
     "destructive_reason": "varchar",
+    "session_loaded_at": "timestamp",
+    "session_load_date": "date",
+}
+SESSION_COLUMNS = {
+    "session_id": "varchar",
+    "session_first_loaded_at": "timestamp",
+    "session_loaded_at": "timestamp",
+    "session_load_date": "date",
 }
 
 
@@ -219,7 +233,7 @@ def _write_table(
 def write_upstream(
     warehouse: Path, steps: Sequence[Step], occurrences: Sequence[dict[str, Any]]
 ) -> None:
-    """(Re)write the three upstream relations the scoring nodes read."""
+    """(Re)write the four upstream relations the scoring nodes read."""
     with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
         con.execute("create schema if not exists intermediate")
         con.execute("create schema if not exists marts")
@@ -262,6 +276,20 @@ def write_upstream(
             ],
         )
         _write_table(con, "marts.fct_pattern_occurrences", OCCURRENCE_COLUMNS, list(occurrences))
+        _write_table(
+            con,
+            "intermediate.int_sessions_loaded",
+            SESSION_COLUMNS,
+            [
+                {
+                    "session_id": session_id,
+                    "session_first_loaded_at": LOADED_AT,
+                    "session_loaded_at": LOADED_AT,
+                    "session_load_date": LOADED_AT.date(),
+                }
+                for session_id in sorted({s.session_id for s in steps})
+            ],
+        )
 
 
 def run_dbt(
@@ -304,8 +332,12 @@ def run_dbt(
 
 
 def build_scoring(warehouse: Path, work: Path, dbt_vars: dict[str, Any] | None = None) -> None:
-    """`dbt run` of the scoring nodes over the upstream relations already in the warehouse."""
-    run_dbt(warehouse, "run", ["--select", *SCORING_NODES], dbt_vars, work)
+    """`dbt run` of the scoring nodes over the upstream relations already in the warehouse.
+
+    ``--full-refresh``: the fixtures rewrite the upstream relations between runs without
+    new session versions, so the incremental rollups are rebuilt whole.
+    """
+    run_dbt(warehouse, "run", ["--select", *SCORING_NODES, "--full-refresh"], dbt_vars, work)
 
 
 def fetch(warehouse: Path, sql: str) -> list[dict[str, Any]]:

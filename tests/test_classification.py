@@ -77,7 +77,11 @@ def history(
     warehouse = work / "history.duckdb"
     write_upstream(warehouse, steps, occurrences)
     run_dbt(
-        warehouse, "build", ["--select", *SCORING_NODES], {"hook_patterns_run_date": RUN_DATE}, work
+        warehouse,
+        "build",
+        ["--select", *SCORING_NODES, "--full-refresh"],
+        {"hook_patterns_run_date": RUN_DATE},
+        work,
     )
     return warehouse, fetch(warehouse, MART)
 
