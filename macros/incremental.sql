@@ -144,6 +144,23 @@
     {{ return(hook_patterns.spark__session_incremental_config()) }}
 {%- endmacro %}
 
+{#- The occurrences a rollup reads, with their session's first load: every one on a
+    full build, those of the rebuilt units on an incremental one. -#}
+{% macro rollup_occurrences_in_scope() -%}
+    select *
+    from (
+        select
+            fct_occurrences.*,
+            sessions_loaded.session_first_loaded_at
+        from {{ ref('fct_pattern_occurrences') }} as fct_occurrences
+        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
+            on fct_occurrences.session_id = sessions_loaded.session_id
+    ) as occurrences_loaded
+    {%- if is_incremental() %}
+    where {{ hook_patterns.rollup_rebuild_filter(ref('int_sessions_loaded')) }}
+    {%- endif %}
+{%- endmacro %}
+
 {#- The rows to rebuild, by their session's unit: `sessions` is int_sessions_loaded. -#}
 {% macro rollup_rebuild_filter(sessions) -%}
     {{ hook_patterns.session_rebuild_filter(sessions, hook_patterns.rollup_rebuild_unit()) }}
@@ -168,6 +185,11 @@
     duplicates reads all history, and only its key columns. -#}
 {% macro duckdb__staging_rows_in_scope(raw) -%}
     {%- set watermark = hook_patterns.session_watermark() -%}
+    {%- set changed_sessions_sql -%}
+        select distinct nullif(trim(new_row.session_id), '') as session_key
+        from {{ raw }} as new_row
+        where new_row._ingested_at > ({{ watermark }})
+    {%- endset -%}
     {#- the columns staging reads: a raw table may carry more (the PostgreSQL source's) -#}
     {%- set columns = hook_patterns.staging_raw_columns() -%}
     {%- set raw_row_columns -%}
@@ -187,11 +209,7 @@
         older row groups on their min/max statistics. When every changed session is new,
         that is the new rows alone. -#}
     {%- set earliest_load_query -%}
-        with changed_sessions as (
-            select distinct nullif(trim(new_row.session_id), '') as session_key
-            from {{ raw }} as new_row
-            where new_row._ingested_at > ({{ watermark }})
-        )
+        with changed_sessions as ({{ changed_sessions_sql }})
         select coalesce(min(first_load), ({{ watermark }}))
         from (
             select min(old_row._ingested_at) as first_load
@@ -218,9 +236,7 @@
 
     changed_sessions as (
 
-        select distinct nullif(trim(new_row.session_id), '') as session_key
-        from {{ raw }} as new_row
-        where new_row._ingested_at > ({{ watermark }})
+        {{ changed_sessions_sql }}
 
     ),
 

@@ -9,20 +9,7 @@
 {{ config(**rollup_incremental_config()) }}
 
 {#- read twice, each time with its own columns: a shared CTE would be materialised whole -#}
-{%- set occurrences_in_scope -%}
-    select *
-    from (
-        select
-            pattern_occurrences.*,
-            sessions_loaded.session_first_loaded_at
-        from {{ ref('fct_pattern_occurrences') }} as pattern_occurrences
-        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
-            on pattern_occurrences.session_id = sessions_loaded.session_id
-    ) as occurrences_loaded
-    {%- if is_incremental() %}
-    where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}
-    {%- endif %}
-{%- endset %}
+{%- set occurrences_in_scope = rollup_occurrences_in_scope() %}
 
 with
 

@@ -13,18 +13,7 @@ with
 
 pattern_occurrences as (
 
-    select *
-    from (
-        select
-            fct_occurrences.*,
-            sessions_loaded.session_first_loaded_at
-        from {{ ref('fct_pattern_occurrences') }} as fct_occurrences
-        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
-            on fct_occurrences.session_id = sessions_loaded.session_id
-    ) as occurrences_loaded
-    {%- if is_incremental() %}
-    where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}
-    {%- endif %}
+    {{ rollup_occurrences_in_scope() | indent(4) }}
 
 ),
 
