@@ -123,6 +123,27 @@ def test_dedup_is_on_event_id_plus_content(workdir: Path, warehouse: Path) -> No
     assert rows[0][2] != rows[2][2]
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf-pieces", "crlf-read-csv"])
+def test_a_file_on_stored_records_skips_them_and_its_own_repeats(
+    workdir: Path, warehouse: Path, line_end: str
+) -> None:
+    """Dedup after inserting: stored records and the file's later copies go, others stay.
+
+    LF files are read in pieces, CRLF files through read_csv: both end the same.
+    """
+    ingest_source(str(write_jsonl(workdir / "first.jsonl", [event(1), event(2)])), warehouse)
+    lines = [json.dumps(e) for e in (event(2), event(3), event(3), event(1), event(4))]
+    source = workdir / "second.jsonl"
+    source.write_bytes(("".join(line + line_end for line in lines)).encode())
+
+    summary = ingest_source(str(source), warehouse)
+
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_skipped_duplicates) == (5, 2, 3)
+    new_rows = raw_rows(warehouse, "event_id, _source_line", f"_batch_id = '{summary.batch_id}'")
+    assert new_rows == [("evt-0003", 2), ("evt-0004", 5)]
+    assert count_rows(warehouse) == 4
+
+
 def test_unparseable_lines_are_kept_with_their_exact_line_numbers(
     workdir: Path, warehouse: Path
 ) -> None:

@@ -125,60 +125,67 @@ pattern_steps_resolved as (
 
 ),
 
-step_factors_computed as (
+pattern_steps_pivoted as (
 
+    -- one row per pattern: its signatures and their window shares, one column per
+    -- position (null beyond the pattern's length)
     select
         pattern_steps_resolved.pattern_id,
-        pattern_steps_resolved.step_position,
-        coalesce(signature_shares_computed.signature_share, 0.0) as signature_share,
-        lag(coalesce(signature_shares_computed.signature_share, 0.0)) over (
-            partition by pattern_steps_resolved.pattern_id
-            order by pattern_steps_resolved.step_position
-        ) as previous_signature_share
+        count(*) as resolved_step_count,
+        {%- for position in range(1, max_length + 1) %}
+        max(case when pattern_steps_resolved.step_position = {{ position }}
+            then pattern_steps_resolved.tool_signature end) as signature_{{ position }},
+        max(case when pattern_steps_resolved.step_position = {{ position }}
+            then coalesce(signature_shares_computed.signature_share, 0.0) end) as share_{{ position }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     from pattern_steps_resolved
     left join signature_shares_computed
         on pattern_steps_resolved.tool_signature = signature_shares_computed.tool_signature
+    group by pattern_steps_resolved.pattern_id
 
 ),
 
 step_factors_conditioned as (
 
+    -- the draw of each position: its share, conditioned on "not the previous
+    -- signature" when repeated steps are collapsed (a step never equals the one before)
     select
-        step_factors_computed.pattern_id,
-        step_factors_computed.step_position,
+        pattern_steps_pivoted.*,
+        pattern_steps_pivoted.share_1 as factor_1
+        {%- for position in range(2, max_length + 1) %},
+        {%- if collapse %}
         case
-            when step_factors_computed.step_position = 1
-                then step_factors_computed.signature_share
-            {% if collapse %}
-            -- repeated steps are collapsed: a step never equals the one before, so the
-            -- draw is conditioned on "not the previous signature".
-            when step_factors_computed.previous_signature_share >= 1.0 then 0.0
-            else step_factors_computed.signature_share
-                / (1.0 - step_factors_computed.previous_signature_share)
-            {% else %}
-            else step_factors_computed.signature_share
-            {% endif %}
-        end as step_factor
-    from step_factors_computed
+            when pattern_steps_pivoted.share_{{ position }} is null then null
+            when pattern_steps_pivoted.share_{{ position - 1 }} >= 1.0 then 0.0
+            else pattern_steps_pivoted.share_{{ position }}
+                / (1.0 - pattern_steps_pivoted.share_{{ position - 1 }})
+        end as factor_{{ position }}
+        {%- else %}
+        pattern_steps_pivoted.share_{{ position }} as factor_{{ position }}
+        {%- endif %}
+        {%- endfor %}
+    from pattern_steps_pivoted
 
 ),
 
 sequence_probabilities_multiplied as (
 
-    -- the factors multiplied in position order, so every run gives the same last bit
-    -- (a parallel product() multiplies in whatever order the threads meet)
+    -- the factors multiplied in position order, so every run gives the same last bit;
+    -- positions beyond the pattern's length are null and left out (least() skips nulls)
     select
-        step_factors_conditioned.pattern_id,
-        count(*) as resolved_step_count,
-        min(step_factors_conditioned.step_factor) as min_step_factor,
+        step_factors_conditioned.*,
+        least(
+            {%- for position in range(1, max_length + 1) %}
+            step_factors_conditioned.factor_{{ position }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as min_step_factor,
         {%- for position in range(1, max_length + 1) %}
-        coalesce(max(case when step_factors_conditioned.step_position = {{ position }}
-            and step_factors_conditioned.step_factor > 0
-            then step_factors_conditioned.step_factor end), 1.0)
+        coalesce(case when step_factors_conditioned.factor_{{ position }} > 0
+            then step_factors_conditioned.factor_{{ position }} end, 1.0)
         {{- ' *' if not loop.last }}
         {%- endfor %} as step_factor_product
     from step_factors_conditioned
-    group by step_factors_conditioned.pattern_id
 
 ),
 
@@ -218,20 +225,14 @@ expected_counts_computed as (
 
 pattern_signatures_pivoted as (
 
-    -- one column per position (null beyond the pattern's length), for patterns of 3+ steps
+    -- the signatures by position of the patterns of 3+ steps
     select
-        pattern_steps_resolved.pattern_id,
-        min(window_patterns.pattern_length) as pattern_length,
-        {%- for position in range(1, max_length + 1) %}
-        max(case when pattern_steps_resolved.step_position = {{ position }}
-            then pattern_steps_resolved.tool_signature end) as signature_{{ position }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from pattern_steps_resolved
+        pattern_steps_pivoted.*,
+        window_patterns.pattern_length
+    from pattern_steps_pivoted
     inner join window_patterns
-        on pattern_steps_resolved.pattern_id = window_patterns.pattern_id
+        on pattern_steps_pivoted.pattern_id = window_patterns.pattern_id
     where window_patterns.pattern_length >= 3
-    group by pattern_steps_resolved.pattern_id
 
 ),
 

@@ -38,9 +38,12 @@ hypotheses_ranked as (
 p_values_adjusted as (
 
     -- adjusted p_(i) = min(1, min over j >= i of m * p_(j) / j): a running minimum from
-    -- the largest p-value down. Tied p-values get the same adjusted value.
+    -- the largest p-value down. Tied p-values get the same adjusted value. Only the
+    -- p-values below 1 take part: they rank first, and a term with p = 1 is m / j >= 1,
+    -- which the outer min(1, …) absorbs, so every other hypothesis gets 1. Most window
+    -- patterns are no candidates (p = 1), so the ordered window is several times smaller.
     select
-        hypotheses_ranked.*,
+        hypotheses_ranked.pattern_id,
         least(1.0, min(
             hypotheses_ranked.hypothesis_count * hypotheses_ranked.tested_p_value
             / hypotheses_ranked.p_value_rank
@@ -49,22 +52,34 @@ p_values_adjusted as (
             rows between current row and unbounded following
         )) as adjusted_p_value
     from hypotheses_ranked
+    where hypotheses_ranked.tested_p_value < 1.0
+
+),
+
+hypotheses_adjusted as (
+
+    select
+        hypotheses_ranked.*,
+        coalesce(p_values_adjusted.adjusted_p_value, 1.0) as adjusted_p_value
+    from hypotheses_ranked
+    left join p_values_adjusted
+        on hypotheses_ranked.pattern_id = p_values_adjusted.pattern_id
 
 ),
 
 final as (
 
     select
-        p_values_adjusted.pattern_id,
-        p_values_adjusted.is_candidate,
-        cast(p_values_adjusted.p_value as double) as p_value,
-        cast(p_values_adjusted.tested_p_value as double) as tested_p_value,
-        cast(p_values_adjusted.p_value_rank as bigint) as p_value_rank,
-        cast(p_values_adjusted.hypothesis_count as bigint) as hypothesis_count,
-        cast(p_values_adjusted.adjusted_p_value as double) as adjusted_p_value,
-        cast(greatest(0.0, least(1.0, 1.0 - p_values_adjusted.adjusted_p_value)) as double)
+        hypotheses_adjusted.pattern_id,
+        hypotheses_adjusted.is_candidate,
+        cast(hypotheses_adjusted.p_value as double) as p_value,
+        cast(hypotheses_adjusted.tested_p_value as double) as tested_p_value,
+        cast(hypotheses_adjusted.p_value_rank as bigint) as p_value_rank,
+        cast(hypotheses_adjusted.hypothesis_count as bigint) as hypothesis_count,
+        cast(hypotheses_adjusted.adjusted_p_value as double) as adjusted_p_value,
+        cast(greatest(0.0, least(1.0, 1.0 - hypotheses_adjusted.adjusted_p_value)) as double)
             as confidence_score
-    from p_values_adjusted
+    from hypotheses_adjusted
 
 )
 

@@ -19,11 +19,7 @@ occurrences_windowed as (
         pattern_occurrences.segment_id,
         pattern_occurrences.start_step_index,
         pattern_occurrences.started_at,
-        pattern_occurrences.duration_ms,
-        row_number() over (
-            partition by pattern_occurrences.pattern_id
-            order by pattern_occurrences.started_at, pattern_occurrences.occurrence_id
-        ) as occurrence_order
+        pattern_occurrences.duration_ms
     from pattern_occurrences
     where pattern_occurrences.started_at >= {{ analysis_window_start_at() }}
         and pattern_occurrences.started_at < {{ analysis_window_end_at() }}
@@ -44,20 +40,21 @@ occurrences_counted as (
         {{ quantile_cont('occurrences_windowed.duration_ms', 0.5) }} as window_p50_duration_ms,
         {{ quantile_cont('occurrences_windowed.duration_ms', 0.9) }} as window_p90_duration_ms,
         min(occurrences_windowed.started_at) as window_first_seen_at,
-        max(occurrences_windowed.started_at) as window_last_seen_at
+        max(occurrences_windowed.started_at) as window_last_seen_at,
+        -- the first occurrence (by start, then id) is the pattern's example: the null
+        -- model reads the pattern's signatures from its steps
+        {{ agg_first_by(
+            record_of({
+                'segment_id': 'occurrences_windowed.segment_id',
+                'start_step_index': 'occurrences_windowed.start_step_index',
+            }),
+            record_of({
+                'started_at': 'occurrences_windowed.started_at',
+                'occurrence_id': 'occurrences_windowed.occurrence_id',
+            }),
+        ) }} as example_occurrence
     from occurrences_windowed
     group by occurrences_windowed.pattern_id
-
-),
-
-first_occurrences_picked as (
-
-    select
-        occurrences_windowed.pattern_id,
-        occurrences_windowed.segment_id as example_segment_id,
-        occurrences_windowed.start_step_index as example_start_step_index
-    from occurrences_windowed
-    where occurrences_windowed.occurrence_order = 1
 
 ),
 
@@ -79,11 +76,10 @@ final as (
             >= {{ var('hook_patterns_min_window_occurrences') }} as is_candidate,
         occurrences_counted.window_first_seen_at,
         occurrences_counted.window_last_seen_at,
-        first_occurrences_picked.example_segment_id,
-        first_occurrences_picked.example_start_step_index
+        {{ record_get('occurrences_counted.example_occurrence', 'segment_id') }} as example_segment_id,
+        {{ record_get('occurrences_counted.example_occurrence', 'start_step_index') }}
+            as example_start_step_index
     from occurrences_counted
-    inner join first_occurrences_picked
-        on occurrences_counted.pattern_id = first_occurrences_picked.pattern_id
 
 )
 

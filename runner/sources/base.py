@@ -26,7 +26,8 @@ class Source(ABC):
     ``name`` is what users see and what lands in ``raw.hook_events._source`` and the batch
     log; it never contains a password. ``attach`` runs before the warehouse transaction
     opens (DuckDB cannot ATTACH inside one); ``load`` runs inside it and writes only
-    through :func:`runner.sources.conform.insert_records`, so a failure rolls it all back.
+    through :mod:`runner.sources.conform` (which conforms and deduplicates), so a failure
+    rolls it all back.
     """
 
     name: str

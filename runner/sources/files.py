@@ -25,10 +25,9 @@ from runner.errors import RunnerError
 from runner.sources.base import ReadCounts, Source
 from runner.sources.conform import (
     count_and_drop_copies,
+    delete_file_rows,
     insert_all,
     insert_all_sql,
-    insert_records,
-    table_is_empty,
 )
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -287,16 +286,21 @@ class FileSource(Source):
         return counts
 
     def _load_file(self, con: duckdb.DuckDBPyConnection, file: Path, batch_id: str) -> ReadCounts:
+        """Insert every record of ``file``, count them, then drop the copies of stored ones.
+
+        A JSONL file is read in pieces by :func:`_line_pieces` (parallel in DuckDB); one
+        with CR or NUL bytes, and a Parquet file, through read_csv / read_parquet. Reading
+        once and deduplicating afterwards (conform.count_and_drop_copies) costs less than
+        counting the source and anti-joining it against every stored record while reading.
+        """
         path = str(file.resolve())
         is_parquet = file.name.lower().endswith(PARQUET_SUFFIXES)
         self._check_format(file, is_parquet)
         try:
-            lines = _parquet_lines(con, path) if is_parquet else _jsonl_lines(path)
-            records = _records_from_lines(lines, path)
-            if table_is_empty(con):
-                return self._load_into_empty(con, file, path, records, batch_id)
-            row = con.execute(f"select count(*), count(_load_error) from ({records})").fetchone()
-            insert_records(con, records, batch_id)
+            if is_parquet or not self._insert_pieces(con, file, path, batch_id):
+                lines = _parquet_lines(con, path) if is_parquet else _jsonl_lines(path)
+                insert_all(con, _records_from_lines(lines, path), batch_id)
+            return ReadCounts(*count_and_drop_copies(con, batch_id, path))
         except duckdb.Error as exc:
             kind = "Parquet" if is_parquet else "JSON lines (UTF-8 text)"
             reason = str(exc).strip().splitlines()[0]
@@ -304,30 +308,23 @@ class FileSource(Source):
                 f"cannot read source file {file}: {reason}",
                 f"check that it is {kind}; nothing was loaded",
             ) from exc
-        return ReadCounts(int(row[0]), int(row[1])) if row else ReadCounts()
 
     @staticmethod
-    def _load_into_empty(
-        con: duckdb.DuckDBPyConnection, file: Path, path: str, records: str, batch_id: str
-    ) -> ReadCounts:
-        """One pass into an empty raw.hook_events: insert all, count, drop in-file copies.
-
-        A JSONL file is read in pieces by :func:`_line_pieces` (parallel in DuckDB); one
-        with CR or NUL bytes, and a Parquet file, through ``records`` (read_csv/parquet).
-        """
-        if not file.name.lower().endswith(PARQUET_SUFFIXES):
-            try:
-                # Each piece is scanned by name from this frame (DuckDB's replacement
-                # scan): con.register would keep every piece alive until the commit.
-                sql = insert_all_sql(_records_from_lines("select * from ingest_piece", path))
-                for ingest_piece in _line_pieces(file):  # read by DuckDB, by name
-                    con.execute(sql, [batch_id])
-                    del ingest_piece
-                return ReadCounts(*count_and_drop_copies(con))
-            except _NeedsCsvReader:
-                con.execute("delete from raw.hook_events")  # all of it is this file's
-        insert_all(con, records, batch_id)
-        return ReadCounts(*count_and_drop_copies(con))
+    def _insert_pieces(
+        con: duckdb.DuckDBPyConnection, file: Path, path: str, batch_id: str
+    ) -> bool:
+        """Insert a JSONL file piece by piece; False (nothing kept) when it needs read_csv."""
+        try:
+            # Each piece is scanned by name from this frame (DuckDB's replacement scan):
+            # con.register would keep every piece alive until the commit.
+            sql = insert_all_sql(_records_from_lines("select * from ingest_piece", path))
+            for ingest_piece in _line_pieces(file):  # read by DuckDB, by name
+                con.execute(sql, [batch_id])
+                del ingest_piece
+        except _NeedsCsvReader:
+            delete_file_rows(con, batch_id, path)
+            return False
+        return True
 
     @staticmethod
     def _check_format(file: Path, is_parquet: bool) -> None:
