@@ -215,9 +215,9 @@ def count_and_drop_copies(
     batch, or an earlier file of this one) or occurs on an earlier line of the file:
     exactly the rows :func:`insert_records` would have skipped. Copies are found by a
     64-bit hash of the key first, among the keys of this file only, and confirmed on the
-    exact key, so a hash collision can never remove a distinct record. A day's file on
-    top of a 10M-event warehouse costs about half a second here, where counting and
-    anti-joining while reading costs three (benchmarks/README.md, session 5).
+    exact key, so a hash collision can never remove a distinct record. For a day's file
+    on top of a 10M-event warehouse the delete took 0.5 s; the counting pass and the
+    anti-join insert it replaces took 1.1 s and 8.8 s (docs/ingest.md).
     """
     params = {"batch": batch_id, "source": source}
     row = con.execute(
