@@ -208,39 +208,6 @@ destructive_examples_picked as (
 
 ),
 
-session_dates_counted as (
-
-    -- the sessions of each date before the window end: the rows of one date are
-    -- distinct sessions (a session has one first load, and a load's date lists each
-    -- session once)
-    select
-        recent_sessions.pattern_id,
-        recent_sessions.occurrence_date,
-        count(*) as session_count
-    from recent_sessions
-    inner join window_patterns
-        on recent_sessions.pattern_id = window_patterns.pattern_id
-    where recent_sessions.occurrence_date < {{ window_end_date }}
-    group by recent_sessions.pattern_id, recent_sessions.occurrence_date
-
-),
-
-cutoff_dates_found as (
-
-    -- once a date holds N sessions, the N most recent sessions all occur on or after
-    -- it: a session seen only before it is older than each of them. Ranking only the
-    -- rows from that date on spares the sessions of every older day.
-    select
-        session_dates_counted.pattern_id,
-        max(case
-            when session_dates_counted.session_count >= {{ var('hook_patterns_example_sessions') }}
-                then session_dates_counted.occurrence_date
-        end) as cutoff_date
-    from session_dates_counted
-    group by session_dates_counted.pattern_id
-
-),
-
 sessions_ranked as (
 
     -- a session's last occurrence before the window end is its latest day's; the top
@@ -254,13 +221,9 @@ sessions_ranked as (
             order by max(recent_sessions.last_seen_at) desc, recent_sessions.session_id
         ) as session_order
     from recent_sessions
-    inner join cutoff_dates_found
-        on recent_sessions.pattern_id = cutoff_dates_found.pattern_id
+    inner join window_patterns
+        on recent_sessions.pattern_id = window_patterns.pattern_id
     where recent_sessions.occurrence_date < {{ window_end_date }}
-        and (
-            cutoff_dates_found.cutoff_date is null
-            or recent_sessions.occurrence_date >= cutoff_dates_found.cutoff_date
-        )
     group by recent_sessions.pattern_id, recent_sessions.session_id
 
 ),

@@ -14,36 +14,20 @@ pattern_occurrences as (
 
 ),
 
-occurrences_by_session as (
-
-    -- per pattern and session first: a count(distinct) beside the other counts costs
-    -- more than grouping twice
-    select
-        classifications.pattern_id,
-        pattern_occurrences.session_id,
-        count(*) as occurrence_count,
-        count(case
-            when pattern_occurrences.started_at >= classifications.window_start_at then 1
-        end) as window_occurrence_count
-    from classifications
-    inner join pattern_occurrences
-        on classifications.pattern_id = pattern_occurrences.pattern_id
-        and pattern_occurrences.started_at < classifications.window_end_at
-    group by classifications.pattern_id, pattern_occurrences.session_id
-
-),
-
 occurrences_recounted as (
 
     select
         classifications.pattern_id,
-        coalesce(sum(occurrences_by_session.occurrence_count), 0) as occurrence_count,
-        count(occurrences_by_session.session_id) as session_count,
-        coalesce(sum(occurrences_by_session.window_occurrence_count), 0)
-            as window_occurrence_count
+        count(pattern_occurrences.occurrence_id) as occurrence_count,
+        count(distinct pattern_occurrences.session_id) as session_count,
+        count(case
+            when pattern_occurrences.started_at >= classifications.window_start_at
+                then pattern_occurrences.occurrence_id
+        end) as window_occurrence_count
     from classifications
-    left join occurrences_by_session
-        on classifications.pattern_id = occurrences_by_session.pattern_id
+    left join pattern_occurrences
+        on classifications.pattern_id = pattern_occurrences.pattern_id
+        and pattern_occurrences.started_at < classifications.window_end_at
     group by classifications.pattern_id
 
 ),
