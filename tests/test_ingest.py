@@ -220,6 +220,47 @@ def test_timestamps_are_canonical_utc_text(workdir: Path, warehouse: Path) -> No
     ]
 
 
+def test_canonical_looking_timestamps_come_out_as_the_full_parse_gives_them(
+    workdir: Path, warehouse: Path
+) -> None:
+    # Text already in the canonical form skips the timestamptz parse (conform.CANONICAL_TS).
+    # Whatever the shortcut takes or leaves, the stored text must be what parsing and
+    # formatting every value gives, dates that do not exist and edge hours included.
+    stamps = [
+        "2025-03-01 10:00:00.250000",
+        "2024-02-29 23:59:59.999999",
+        "2025-02-29 10:00:00.000000",  # no such day: kept as written
+        "2025-04-31 10:00:00.000000",
+        "2025-03-01 24:00:00.000000",
+        "2025-03-01 23:59:60.000000",
+        "0999-03-01 10:00:00.000000",
+        "2025-03-01 10:00:00.25",
+        "2025-03-01 10:00:00.2500001",
+        "2025-03-01 10:00:00.250000+01:00",
+        "2025-03-01T10:00:00.250000",
+    ]
+    source = write_jsonl(
+        workdir / "events.jsonl", [event(n, timestamp=t) for n, t in enumerate(stamps, 1)]
+    )
+
+    ingest_source(str(source), warehouse)
+
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        parsed = con.execute(
+            """
+            select coalesce(strftime(timezone('UTC', try_cast(v as timestamptz)),
+                                     '%Y-%m-%d %H:%M:%S.%f'), v)
+            from unnest($stamps) with ordinality as s(v, n) order by n
+            """,
+            {"stamps": stamps},
+        ).fetchall()
+    assert raw_rows(warehouse, '"timestamp"') == parsed
+    assert parsed[0] == ("2025-03-01 10:00:00.250000",)
+    assert parsed[2] == ("2025-02-29 10:00:00.000000",)
+    assert parsed[9] == ("2025-03-01 09:00:00.250000",)
+
+
 def test_glob_loads_several_files_in_one_batch(cli: Any, workdir: Path, warehouse: Path) -> None:
     folder = workdir / "exports"
     folder.mkdir()

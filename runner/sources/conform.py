@@ -86,12 +86,24 @@ create table if not exists runner.ingest_batches (
 );
 """
 
+#: A timestamp already in the canonical form (UTC ``YYYY-MM-DD HH:MM:SS.ffffff``): the
+#: form the application writes, so nearly every record's. A regex is 3-4x cheaper than the
+#: timestamptz parse, the largest cost of ingest's select after the JSON functions.
+CANONICAL_TS = (
+    r"[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r" ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}"
+)
+
 # Temporary macros: the canonical forms, defined once per connection.
-MACROS = """
-create or replace temp macro ingest_canonical_ts(v) as coalesce(
-    strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'),
-    v
-);
+MACROS = f"""
+create or replace temp macro ingest_canonical_ts(v) as case
+    -- already canonical: parsing and formatting would return the same text (a date
+    -- that does not exist fails to parse and is kept as written either way)
+    when regexp_full_match(v, '{CANONICAL_TS}') then v
+    else coalesce(
+        strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'), v
+    )
+end;
 create or replace temp macro ingest_flag(v) as try_cast(
     case lower(trim(v)) when 'true' then '1' when 'false' then '0' else trim(v) end
     as integer
