@@ -134,11 +134,6 @@ def _connect(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         # spills beyond it) so RSS stays flat however large the file.
         con.execute("set preserve_insertion_order = false")
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-        # DuckDB otherwise tries every string compression on every column segment it
-        # writes, and picks one. FSST is what it picks for payload, ids and timestamps;
-        # forcing it skips the trial: 1M events ingest 14.1 s -> 11.9 s together with the
-        # timestamp shortcut, for a raw table 15 % larger (benchmarks/README.md, session 6).
-        con.execute("set force_compression = 'fsst'")
         yield con
     finally:
         con.close()
