@@ -20,7 +20,7 @@ import pytest
 from runner.cli import app
 from runner.errors import RunnerError
 from runner.ingest import ingest_source
-from runner.sources.conform import CONTENT_COLUMNS
+from runner.sources.conform import CONTENT_COLUMNS, prepare_warehouse
 
 CONTENT = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
 
@@ -199,6 +199,15 @@ def test_unreadable_payload_is_truncated_and_long_valid_lines_load(
     assert lengths == [(len(big["payload"]), True), (65_536, False)]
 
 
+def stored_timestamps(workdir: Path, warehouse: Path, stamps: list[str]) -> list[tuple[Any, ...]]:
+    """Ingest one event per timestamp text; the stored texts, in line order."""
+    source = write_jsonl(
+        workdir / "events.jsonl", [event(n, timestamp=t) for n, t in enumerate(stamps, 1)]
+    )
+    ingest_source(str(source), warehouse)
+    return raw_rows(warehouse, '"timestamp"')
+
+
 def test_timestamps_are_canonical_utc_text(workdir: Path, warehouse: Path) -> None:
     stamps = [
         "2025-03-01T10:00:00Z",
@@ -206,13 +215,8 @@ def test_timestamps_are_canonical_utc_text(workdir: Path, warehouse: Path) -> No
         "2025-03-01T10:00:00.5",
         "yesterday-ish",
     ]
-    source = write_jsonl(
-        workdir / "events.jsonl", [event(n, timestamp=t) for n, t in enumerate(stamps, 1)]
-    )
 
-    ingest_source(str(source), warehouse)
-
-    assert raw_rows(warehouse, '"timestamp"') == [
+    assert stored_timestamps(workdir, warehouse, stamps) == [
         ("2025-03-01 10:00:00.000000",),
         ("2025-03-01 10:00:00.000000",),
         ("2025-03-01 10:00:00.500000",),
@@ -239,23 +243,16 @@ def test_canonical_looking_timestamps_come_out_as_the_full_parse_gives_them(
         "2025-03-01 10:00:00.250000+01:00",
         "2025-03-01T10:00:00.250000",
     ]
-    source = write_jsonl(
-        workdir / "events.jsonl", [event(n, timestamp=t) for n, t in enumerate(stamps, 1)]
-    )
 
-    ingest_source(str(source), warehouse)
+    stored = stored_timestamps(workdir, warehouse, stamps)
 
-    with duckdb.connect() as con:
-        con.execute("set TimeZone = 'UTC'")
+    with duckdb.connect() as con:  # the full parse alone: conform's own macro
+        prepare_warehouse(con)
         parsed = con.execute(
-            """
-            select coalesce(strftime(timezone('UTC', try_cast(v as timestamptz)),
-                                     '%Y-%m-%d %H:%M:%S.%f'), v)
-            from unnest($stamps) with ordinality as s(v, n) order by n
-            """,
+            "select ingest_parsed_ts(v) from unnest($stamps) with ordinality as s(v, n) order by n",
             {"stamps": stamps},
         ).fetchall()
-    assert raw_rows(warehouse, '"timestamp"') == parsed
+    assert stored == parsed
     assert parsed[0] == ("2025-03-01 10:00:00.250000",)
     assert parsed[2] == ("2025-02-29 10:00:00.000000",)
     assert parsed[9] == ("2025-03-01 09:00:00.250000",)

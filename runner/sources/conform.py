@@ -96,13 +96,14 @@ CANONICAL_TS = (
 
 # Temporary macros: the canonical forms, defined once per connection.
 MACROS = f"""
+create or replace temp macro ingest_parsed_ts(v) as coalesce(
+    strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'), v
+);
 create or replace temp macro ingest_canonical_ts(v) as case
     -- already canonical: parsing and formatting would return the same text (a date
     -- that does not exist fails to parse and is kept as written either way)
     when regexp_full_match(v, '{CANONICAL_TS}') then v
-    else coalesce(
-        strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'), v
-    )
+    else ingest_parsed_ts(v)
 end;
 create or replace temp macro ingest_flag(v) as try_cast(
     case lower(trim(v)) when 'true' then '1' when 'false' then '0' else trim(v) end
