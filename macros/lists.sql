@@ -78,6 +78,20 @@
 {%- endmacro %}
 
 
+{#- Aggregate: `value` of the row with the largest `order_by` (rows where either is null are skipped). -#}
+{% macro agg_last_by(value, order_by) -%}
+    {{ return(adapter.dispatch('agg_last_by', 'hook_patterns')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro default__agg_last_by(value, order_by) -%}
+    max_by({{ value }}, {{ order_by }})
+{%- endmacro %}
+
+{% macro duckdb__agg_last_by(value, order_by) -%}
+    arg_max({{ value }}, {{ order_by }})
+{%- endmacro %}
+
+
 {#- Aggregate: true when any value is true. -#}
 {% macro agg_bool_or(expr) -%}
     {{ return(adapter.dispatch('agg_bool_or', 'hook_patterns')(expr)) }}
@@ -93,6 +107,20 @@
     {%- set names = [] -%}
     {%- for i in range(count) -%}{%- do names.append(column ~ '_' ~ i) -%}{%- endfor -%}
     {{ return(names) }}
+{%- endmacro %}
+
+
+{#- The element of a list at a 1-based position (null past its end). -#}
+{% macro list_element(expr, position) -%}
+    {{ return(adapter.dispatch('list_element', 'hook_patterns')(expr, position)) }}
+{%- endmacro %}
+
+{% macro default__list_element(expr, position) -%}
+    element_at({{ expr }}, {{ position }})
+{%- endmacro %}
+
+{% macro duckdb__list_element(expr, position) -%}
+    list_extract({{ expr }}, {{ position }})
 {%- endmacro %}
 
 

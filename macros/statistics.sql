@@ -145,6 +145,28 @@
 {%- endmacro %}
 
 
+{#- Several continuous quantiles of a numeric expression as one aggregate, whose value is
+    the list of them in the order given (read one with list_element). On DuckDB one
+    quantile_cont() with a list collects and sorts each group's values once, where one
+    aggregate per quantile does it once per quantile: at a day of 1M events on 10M,
+    1.3 s against 1.9–2.5 s for the all-time p50 and p90. -#}
+{% macro quantiles_cont(expression, quantiles) -%}
+    {{ return(adapter.dispatch('quantiles_cont', 'hook_patterns')(expression, quantiles)) }}
+{%- endmacro %}
+
+{% macro default__quantiles_cont(expression, quantiles) -%}
+    {%- set parts = [] -%}
+    {%- for quantile in quantiles -%}
+        {%- do parts.append(hook_patterns.quantile_cont(expression, quantile)) -%}
+    {%- endfor -%}
+    {{ hook_patterns.list_of(parts) }}
+{%- endmacro %}
+
+{% macro duckdb__quantiles_cont(expression, quantiles) -%}
+    quantile_cont(cast({{ expression }} as double), [{{ quantiles | join(', ') }}])
+{%- endmacro %}
+
+
 {#- Aggregate: a JSON array (as text) of the string values of `expression`, in the
     order given by `order_by`; '[]' when there are no rows. -#}
 {% macro json_string_array_agg(expression, order_by) -%}

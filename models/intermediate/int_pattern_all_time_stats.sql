@@ -8,6 +8,16 @@
 
 {%- set window_end_date = 'cast(' ~ analysis_window_end_at() ~ ' as date)' %}
 
+{#- what the destructive evidence keeps of its occurrence -#}
+{%- set evidence_fields = [
+    'session_id', 'destructive_rule_id', 'destructive_category', 'destructive_reason',
+    'segment_id', 'start_step_index', 'pattern_length',
+] -%}
+{%- set evidence_record = {} -%}
+{%- for field in evidence_fields -%}
+    {%- do evidence_record.update({field: 'destructive_occurrences.' ~ field}) -%}
+{%- endfor %}
+
 with
 
 window_patterns as (
@@ -81,11 +91,11 @@ days_summed as (
 
 durations_summarised as (
 
-    -- quantiles do not add up across days: they read the candidates' durations
+    -- quantiles do not add up across days: they read the candidates' durations (p50
+    -- and p90 in one aggregate, which collects the values once)
     select
         timed_occurrences.pattern_id,
-        {{ quantile_cont('timed_occurrences.duration_ms', 0.5) }} as p50_duration_ms,
-        {{ quantile_cont('timed_occurrences.duration_ms', 0.9) }} as p90_duration_ms
+        {{ quantiles_cont('timed_occurrences.duration_ms', [0.5, 0.9]) }} as duration_quantiles
     from timed_occurrences
     inner join window_patterns
         on timed_occurrences.pattern_id = window_patterns.pattern_id
@@ -106,8 +116,8 @@ occurrences_aggregated as (
                 then cast(days_summed.duration_us_sum as double)
                     / days_summed.timed_occurrence_count / 1000.0
         end as avg_duration_ms,
-        durations_summarised.p50_duration_ms,
-        durations_summarised.p90_duration_ms,
+        {{ list_element('durations_summarised.duration_quantiles', 1) }} as p50_duration_ms,
+        {{ list_element('durations_summarised.duration_quantiles', 2) }} as p90_duration_ms,
         days_summed.first_seen_at,
         days_summed.last_seen_at,
         days_summed.is_destructive
@@ -117,34 +127,36 @@ occurrences_aggregated as (
 
 ),
 
-destructive_occurrences_ranked as (
+destructive_evidence_found as (
 
-    -- the most recent destructive occurrence is the pattern's evidence
+    -- the most recent destructive occurrence is the pattern's evidence (one aggregate,
+    -- not a window ranking every destructive occurrence of every candidate)
     select
         destructive_occurrences.pattern_id,
-        destructive_occurrences.session_id,
-        destructive_occurrences.destructive_rule_id,
-        destructive_occurrences.destructive_category,
-        destructive_occurrences.destructive_reason,
-        destructive_occurrences.segment_id,
-        destructive_occurrences.start_step_index,
-        destructive_occurrences.pattern_length,
-        row_number() over (
-            partition by destructive_occurrences.pattern_id
-            order by destructive_occurrences.started_at desc, destructive_occurrences.occurrence_id desc
-        ) as evidence_order
+        {{ agg_last_by(
+            record_of(evidence_record),
+            record_of({
+                'started_at': 'destructive_occurrences.started_at',
+                'occurrence_id': 'destructive_occurrences.occurrence_id',
+            }),
+        ) }} as evidence
     from destructive_occurrences
     inner join window_patterns
         on destructive_occurrences.pattern_id = window_patterns.pattern_id
     where destructive_occurrences.started_at < {{ analysis_window_end_at() }}
+    group by destructive_occurrences.pattern_id
 
 ),
 
 destructive_evidence_picked as (
 
-    select *
-    from destructive_occurrences_ranked
-    where evidence_order = 1
+    select
+        destructive_evidence_found.pattern_id,
+        {%- for field in evidence_fields %}
+        {{ record_get('destructive_evidence_found.evidence', field) }} as {{ field }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from destructive_evidence_found
 
 ),
 

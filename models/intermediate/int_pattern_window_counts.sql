@@ -37,8 +37,8 @@ occurrences_counted as (
         -- Whole microseconds, so the average does not depend on parallel summation order.
         avg(cast(round(occurrences_windowed.duration_ms * 1000) as bigint)) / 1000.0
             as window_avg_duration_ms,
-        {{ quantile_cont('occurrences_windowed.duration_ms', 0.5) }} as window_p50_duration_ms,
-        {{ quantile_cont('occurrences_windowed.duration_ms', 0.9) }} as window_p90_duration_ms,
+        -- p50 and p90 in one aggregate, which collects the values once
+        {{ quantiles_cont('occurrences_windowed.duration_ms', [0.5, 0.9]) }} as window_duration_quantiles,
         min(occurrences_windowed.started_at) as window_first_seen_at,
         max(occurrences_windowed.started_at) as window_last_seen_at,
         -- the first occurrence (by start, then id) is the pattern's example: the null
@@ -70,8 +70,10 @@ final as (
         cast(occurrences_counted.window_occurrence_count as bigint) as window_occurrence_count,
         cast(occurrences_counted.window_session_count as bigint) as window_session_count,
         cast(occurrences_counted.window_avg_duration_ms as double) as window_avg_duration_ms,
-        cast(occurrences_counted.window_p50_duration_ms as double) as window_p50_duration_ms,
-        cast(occurrences_counted.window_p90_duration_ms as double) as window_p90_duration_ms,
+        cast({{ list_element('occurrences_counted.window_duration_quantiles', 1) }} as double)
+            as window_p50_duration_ms,
+        cast({{ list_element('occurrences_counted.window_duration_quantiles', 2) }} as double)
+            as window_p90_duration_ms,
         occurrences_counted.window_occurrence_count
             >= {{ var('hook_patterns_min_window_occurrences') }} as is_candidate,
         occurrences_counted.window_first_seen_at,
