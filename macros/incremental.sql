@@ -429,7 +429,8 @@
                     {%- set columns = adapter.get_columns_in_relation(relation)
                         | map(attribute='name') | map('lower') | list -%}
                     {%- if 'session_loaded_at' not in columns -%}
-                        {{ log(relation ~ ' was built before its model became incremental: rebuilding it whole', info=true) }}
+                        {%- set reason = ' was built before its model became incremental' -%}
+                        {{ log(relation ~ reason ~ ': rebuilding it whole', info=true) }}
                         {%- do adapter.drop_relation(relation) -%}
                         {#- dbt rolls the hook's transaction back when the hooks are done -#}
                         {%- do adapter.commit() -%}
