@@ -407,36 +407,3 @@
     where is_rebuilt
         or nullif(trim(event_id), '') in (select rebuilt_event_keys.event_key from rebuilt_event_keys)
 {%- endmacro %}
-
-
-{#- on-run-start: the table of an incremental model that has no session_loaded_at was
-    built before that model became incremental (a warehouse from before
-    quarantined_events was incremental holds one). An incremental run would stop on its
-    columns (on_schema_change: fail), so the table is dropped and this run builds it
-    whole, as on a new warehouse. Only `dbt build` and `dbt run` do this, for the models
-    they select; the other tables are untouched. -#}
-{% macro drop_tables_built_before_incremental() -%}
-    {%- if execute and flags.WHICH in ('build', 'run') -%}
-        {%- for node in graph.nodes.values() -%}
-            {%- if node.resource_type == 'model'
-                and node.package_name == project_name
-                and node.config.materialized == 'incremental'
-                and node.unique_id in selected_resources -%}
-                {%- set relation = adapter.get_relation(
-                    database=node.database, schema=node.schema, identifier=node.alias
-                ) -%}
-                {%- if relation is not none -%}
-                    {%- set columns = adapter.get_columns_in_relation(relation)
-                        | map(attribute='name') | map('lower') | list -%}
-                    {%- if 'session_loaded_at' not in columns -%}
-                        {%- set reason = ' was built before its model became incremental' -%}
-                        {{ log(relation ~ reason ~ ': rebuilding it whole', info=true) }}
-                        {%- do adapter.drop_relation(relation) -%}
-                        {#- dbt rolls the hook's transaction back when the hooks are done -#}
-                        {%- do adapter.commit() -%}
-                    {%- endif -%}
-                {%- endif -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-{%- endmacro %}

@@ -121,39 +121,3 @@ def test_a_build_with_nothing_new_changes_nothing(tmp_path: Path) -> None:
     before = _snapshot(warehouse)
     _run(cli, "build", "--run-date", RUN_DATE, "--warehouse", str(warehouse))
     assert _snapshot(warehouse) == before
-
-
-@pytest.mark.slow
-def test_a_table_from_before_its_model_was_incremental_is_rebuilt_whole(tmp_path: Path) -> None:
-    """A warehouse from before quarantined_events was incremental holds it as a plain
-    table without the session columns: the next build rebuilds it whole (an on-run-start
-    hook drops it) instead of stopping on the schema change."""
-    events = tmp_path / "events.jsonl"
-    generate_sample(
-        events,
-        SampleOptions(sessions=15, days=1, seed=5, end_date=dt.date(2026, 11, 22), bad_rows=True),
-    )
-    warehouse = tmp_path / "warehouse.duckdb"
-    cli = CliRunner()
-    _run(cli, "ingest", "--source", str(events), "--warehouse", str(warehouse))
-    _run(cli, "build", "--run-date", RUN_DATE, "--warehouse", str(warehouse))
-    before = _snapshot(warehouse)
-    assert before["marts.quarantined_events"], "the sample must quarantine rows"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "create or replace table marts.quarantined_events as select * exclude "
-            "(session_loaded_at, session_load_date) from marts.quarantined_events"
-        )
-
-    _run(cli, "build", "--run-date", RUN_DATE, "--warehouse", str(warehouse))
-
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        columns = {
-            row[0]
-            for row in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'marts' and table_name = 'quarantined_events'"
-            ).fetchall()
-        }
-    assert {"session_loaded_at", "session_load_date"} <= columns
-    assert _snapshot(warehouse) == before

@@ -1,10 +1,5 @@
 {#- One row per raw record that staging quarantined, with the reason and where it came
-    from, so an operator can find and fix the source. The raw payload is redacted.
-    Incremental by session, as staging (macros/incremental.sql): a run replaces the
-    quarantined rows of the sessions staging rebuilt, and adds the new rows without a
-    session, so its cost follows the new data. -#}
-
-{{ config(**session_incremental_config()) }}
+    from, so an operator can find and fix the source. The raw payload is redacted. -#}
 
 with
 
@@ -18,9 +13,6 @@ quarantined as (
 
     select * from hook_events
     where quarantine_reason is not null
-        {%- if is_incremental() %}
-        and {{ session_rebuild_filter(ref('stg_raw__hook_events')) }}
-        {%- endif %}
 
 ),
 
@@ -38,9 +30,7 @@ final as (
         event_at,
         load_error,
         {{ redact_secrets('raw_payload') }} as raw_payload,
-        ingested_at,
-        session_loaded_at,
-        session_load_date
+        ingested_at
     from quarantined
 
 )
