@@ -131,25 +131,11 @@
 {%- endmacro %}
 
 
-{#- Continuous quantile (linear interpolation) of a numeric expression, as an aggregate. -#}
-{% macro quantile_cont(expression, quantile) -%}
-    {{ return(adapter.dispatch('quantile_cont', 'hook_patterns')(expression, quantile)) }}
-{%- endmacro %}
-
-{% macro default__quantile_cont(expression, quantile) -%}
-    percentile_cont({{ quantile }}) within group (order by {{ expression }})
-{%- endmacro %}
-
-{% macro duckdb__quantile_cont(expression, quantile) -%}
-    quantile_cont(cast({{ expression }} as double), {{ quantile }})
-{%- endmacro %}
-
-
-{#- Several continuous quantiles of a numeric expression as one aggregate, whose value is
-    the list of them in the order given (read one with list_element). On DuckDB one
-    quantile_cont() with a list collects and sorts each group's values once, where one
-    aggregate per quantile does it once per quantile: at a day of 1M events on 10M,
-    1.3 s against 1.9–2.5 s for the all-time p50 and p90. -#}
+{#- Continuous quantiles (linear interpolation) of a numeric expression as one aggregate,
+    whose value is the list of them in the order given (read one with list_element). On
+    DuckDB one quantile_cont() with a list collects and sorts each group's values once,
+    where one aggregate per quantile does it once per quantile: at a day of 1M events on
+    10M, 1.3 s against 1.9–2.5 s for the all-time p50 and p90. -#}
 {% macro quantiles_cont(expression, quantiles) -%}
     {{ return(adapter.dispatch('quantiles_cont', 'hook_patterns')(expression, quantiles)) }}
 {%- endmacro %}
@@ -157,7 +143,9 @@
 {% macro default__quantiles_cont(expression, quantiles) -%}
     {%- set parts = [] -%}
     {%- for quantile in quantiles -%}
-        {%- do parts.append(hook_patterns.quantile_cont(expression, quantile)) -%}
+        {%- do parts.append(
+            'percentile_cont(' ~ quantile ~ ') within group (order by ' ~ expression ~ ')'
+        ) -%}
     {%- endfor -%}
     {{ hook_patterns.list_of(parts) }}
 {%- endmacro %}
