@@ -7,7 +7,8 @@ for, e.g. dbt). Then the reference miner (benchmarks/reference.py) and the bare 
 statement (benchmarks/bare_duckdb.py) run on the same file, also as children, and
 their per-pattern counts are checked against marts.fct_pattern_occurrences. After the
 largest size, a day of new events (the smallest size, a later day, another seed) is
-ingested and built on top of its warehouse: the incremental figure.
+ingested and built on top of its warehouse: the incremental figure (the median of
+--repeat runs, against as many empty runs of the smallest size).
 
 Figures go to stdout and to bench-results/bench-<timestamp>.json and latest.json.
 See benchmarks/README.md.
@@ -22,6 +23,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -160,7 +162,12 @@ class MemoryModel:
 
 
 def check_resources(
-    events: int, workdir: Path, model: MemoryModel, with_reference: bool, extra_events: int = 0
+    events: int,
+    workdir: Path,
+    model: MemoryModel,
+    with_reference: bool,
+    extra_events: int = 0,
+    extra_bytes: int = 0,
 ) -> None:
     """Refuse, with a clear message, a size this machine cannot hold (memory or disk)."""
     need_mem = model.need(events, with_reference)
@@ -173,7 +180,9 @@ def check_resources(
             + ("" if not with_reference else " or --skip-reference")
         )
     workdir.mkdir(parents=True, exist_ok=True)
-    need_disk = (events + extra_events) * (JSONL_BYTES_PER_EVENT + WAREHOUSE_BYTES_PER_EVENT)
+    need_disk = (events + extra_events) * (
+        JSONL_BYTES_PER_EVENT + WAREHOUSE_BYTES_PER_EVENT
+    ) + extra_bytes
     free = shutil.disk_usage(workdir).free
     if need_disk > free:
         raise BenchError(
@@ -231,7 +240,12 @@ def generate(path: Path, events: int, *, days: int, seed: int, end: dt.date) -> 
 
 
 def run_size(
-    events: int, workdir: Path, args: argparse.Namespace, model: MemoryModel
+    events: int,
+    workdir: Path,
+    args: argparse.Namespace,
+    model: MemoryModel,
+    *,
+    keep_file: bool = False,
 ) -> tuple[SizeResult, Path]:
     name = label(events)
     result = SizeResult(name, events)
@@ -319,50 +333,119 @@ def run_size(
     say(f"pipeline takes {result.ratios['pipeline_over_bare']:.2f}x the bare DuckDB time")
     model.learn(n, max(s.peak_rss_bytes for s in measured.values()), reference_peak)
     if not args.keep_data:
-        data.unlink(missing_ok=True)
-        data.with_suffix(".meta.json").unlink(missing_ok=True)
+        if not keep_file:
+            data.unlink(missing_ok=True)
+            data.with_suffix(".meta.json").unlink(missing_ok=True)
         target.unlink(missing_ok=True)
     return result, warehouse
+
+
+def run_pipeline(
+    data: Path, warehouse: Path, run_date: dt.date, events: int, log_prefix: Path
+) -> dict[str, Stage]:
+    """``runner ingest`` then ``runner build`` of one file into one warehouse."""
+    runner = runner_bin()
+    wh = ["--warehouse", str(warehouse)]
+    stages = {}
+    for stage_name, argv in (
+        ("ingest", [runner, "ingest", "--source", str(data), *wh]),
+        ("build", [runner, "build", "--run-date", run_date.isoformat(), *wh]),
+    ):
+        log = log_prefix.with_name(f"{log_prefix.name}-{stage_name}.log")
+        stages[stage_name] = run_child(stage_name, argv, events, log)
+    return stages
 
 
 def run_incremental(
     base: SizeResult, warehouse: Path, empty: SizeResult, workdir: Path, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """A day of new events (empty.requested_events) on top of the base warehouse."""
+    """A day of new events (empty.requested_events) on top of the base warehouse.
+
+    With ``--repeat N`` (N > 1) the day runs N times, each time on a copy of the base
+    warehouse as the largest size left it, and the empty run of the smallest size runs
+    N - 1 more times on a new warehouse, alternating with the day. The ratio is the
+    median day over the median empty run: one run of each varies by 10-15 % on a
+    2-core machine, which is as much as the margin being measured.
+    """
     name = label(empty.requested_events)
     day = END_DATE + dt.timedelta(days=1)
     data = workdir / f"events-{name}-next-day.jsonl"
     say(f"\n== incremental: {name} new events for {day} on top of {base.label} ==")
     meta = generate(data, empty.requested_events, days=1, seed=INCREMENT_SEED, end=day)
     say(f"generate   {meta['seconds']:8.1f} s  {meta['events']:,} events")
-    runner = runner_bin()
-    wh = ["--warehouse", str(warehouse)]
-    stages = {}
-    for stage_name, argv in (
-        ("ingest", [runner, "ingest", "--source", str(data), *wh]),
-        ("build", [runner, "build", "--run-date", day.isoformat(), *wh]),
-    ):
-        stage = run_child(stage_name, argv, meta["events"], workdir / f"incr-{stage_name}.log")
-        stages[stage_name] = stage
-        say(stage_line(stage))
-    seconds = stages["ingest"].seconds + stages["build"].seconds
-    ratio = seconds / empty.pipeline_seconds
-    say(
-        f"incremental ingest + build {seconds:.1f} s vs {empty.pipeline_seconds:.1f} s for "
-        f"{empty.label} on an empty warehouse: {ratio:.2f}x"
+    pristine = warehouse.with_name(f"{warehouse.stem}-before-day.duckdb")
+    if args.repeat > 1:
+        # every runner command closes the warehouse, which checkpoints it: one file
+        shutil.copyfile(warehouse, pristine)
+    empty_data = workdir / f"events-{empty.label}.jsonl"
+    empty_warehouse = workdir / f"warehouse-{empty.label}-again.duckdb"
+    days: list[dict[str, Stage]] = []
+    empties = [empty.pipeline_seconds]
+    try:
+        for attempt in range(1, args.repeat + 1):
+            if attempt > 1:
+                for stale in (empty_warehouse, empty_warehouse.with_suffix(".duckdb.wal")):
+                    stale.unlink(missing_ok=True)
+                again = run_pipeline(
+                    empty_data,
+                    empty_warehouse,
+                    END_DATE,
+                    empty.events,
+                    workdir / f"{empty.label}-again-{attempt}",
+                )
+                empties.append(sum(s.seconds for s in again.values()))
+                say(f"empty {empty.label} run {attempt}: {empties[-1]:.1f} s (ingest + build)")
+                warehouse.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+                shutil.copyfile(pristine, warehouse)
+            stages = run_pipeline(data, warehouse, day, meta["events"], workdir / f"incr-{attempt}")
+            days.append(stages)
+            for stage in stages.values():
+                say(stage_line(stage) + (f"  (day run {attempt})" if args.repeat > 1 else ""))
+    finally:
+        for leftover in (pristine, empty_warehouse, empty_warehouse.with_suffix(".duckdb.wal")):
+            leftover.unlink(missing_ok=True)
+        if not args.keep_data:
+            data.unlink(missing_ok=True)
+            data.with_suffix(".meta.json").unlink(missing_ok=True)
+            empty_data.unlink(missing_ok=True)
+            empty_data.with_suffix(".meta.json").unlink(missing_ok=True)
+    totals = [sum(s.seconds for s in stages.values()) for stages in days]
+    seconds, empty_seconds = statistics.median(totals), statistics.median(empties)
+    ratio = seconds / empty_seconds
+    spread = (
+        f" (median of {args.repeat}: day {min(totals):.1f}-{max(totals):.1f} s, "
+        f"empty {min(empties):.1f}-{max(empties):.1f} s)"
+        if args.repeat > 1
+        else ""
     )
-    if not args.keep_data:
-        data.unlink(missing_ok=True)
-        data.with_suffix(".meta.json").unlink(missing_ok=True)
+    say(
+        f"incremental ingest + build {seconds:.1f} s vs {empty_seconds:.1f} s for "
+        f"{empty.label} on an empty warehouse: {ratio:.2f}x{spread}"
+    )
+    stage_names = days[0].keys()
     return {
         "base": base.label,
         "new_label": name,
         "new_events": meta["events"],
         "run_date": day.isoformat(),
-        "stages": {k: v.as_json() for k, v in stages.items()},
+        "repeat": args.repeat,
+        # per stage: the median seconds and the highest peak over the day runs
+        "stages": {
+            k: {
+                "seconds": round(statistics.median(d[k].seconds for d in days), 3),
+                "events_per_second": round(
+                    meta["events"] / statistics.median(d[k].seconds for d in days)
+                ),
+                "peak_rss_bytes": max(d[k].peak_rss_bytes for d in days),
+            }
+            for k in stage_names
+        },
+        "runs": [{k: v.as_json() for k, v in stages.items()} for stages in days],
         "pipeline_seconds": round(seconds, 3),
+        "pipeline_seconds_each": [round(t, 3) for t in totals],
         "empty_run": empty.label,
-        "empty_pipeline_seconds": round(empty.pipeline_seconds, 3),
+        "empty_pipeline_seconds": round(empty_seconds, 3),
+        "empty_pipeline_seconds_each": [round(t, 3) for t in empties],
         "ratio_to_empty": round(ratio, 3),
     }
 
@@ -473,7 +556,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-incremental", action="store_true", help="no incremental run on the largest size"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="N",
+        help="run the incremental day and the smallest size's empty run N times each and "
+        "compare their medians (default 3; 1 for a single run of each)",
+    )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     try:
         sizes = sorted({parse_size(s) for s in args.sizes.split(",") if s.strip()})
     except argparse.ArgumentTypeError as exc:
@@ -489,13 +582,29 @@ def main(argv: list[str] | None = None) -> int:
     incremental = None
     try:
         # Fail before any work when the largest size cannot fit.
+        copies = do_incremental and args.repeat > 1
+        extra_bytes = sizes[-1] * WAREHOUSE_BYTES_PER_EVENT if copies else 0
         check_resources(
-            sizes[-1], workdir, model, not args.skip_reference, sizes[0] if do_incremental else 0
+            sizes[-1],
+            workdir,
+            model,
+            not args.skip_reference,
+            sizes[0] if do_incremental else 0,
+            extra_bytes,
         )
         for events in sizes:
             extra = sizes[0] if do_incremental and events == sizes[-1] else 0
-            check_resources(events, workdir, model, not args.skip_reference, extra)
-            result, warehouse = run_size(events, workdir, args, model)
+            check_resources(
+                events,
+                workdir,
+                model,
+                not args.skip_reference,
+                extra,
+                extra_bytes if events == sizes[-1] else 0,
+            )
+            result, warehouse = run_size(
+                events, workdir, args, model, keep_file=copies and events == sizes[0]
+            )
             results.append(result)
             warehouses.append(warehouse)
         if do_incremental:

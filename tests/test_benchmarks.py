@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import statistics
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from benchmarks import bare_duckdb, reference
-from benchmarks.__main__ import BenchError, MemoryModel, check_resources, parse_size
+from benchmarks.__main__ import BenchError, MemoryModel, check_resources, main, parse_size
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
 
@@ -116,3 +117,47 @@ def test_sizes_parse() -> None:
 def test_a_size_larger_than_memory_fails_early(tmp_path: Path) -> None:
     with pytest.raises(BenchError, match="GB of memory"):
         check_resources(10**12, tmp_path, MemoryModel(), with_reference=True)
+
+
+@pytest.mark.slow
+def test_the_benchmark_compares_medians_of_repeated_incremental_and_empty_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m benchmarks` end to end at tiny sizes (its figures are not checked here,
+    only what it reports and that it cleans up): with --repeat 2 the day runs twice on the
+    same base warehouse, the smallest size's empty run once more, and the ratio is the
+    median day over the median empty run."""
+    work, results = tmp_path / "work", tmp_path / "results"
+    argv = ["--sizes", "1k,2k", "--skip-reference", "--repeat", "2"]
+    argv += ["--workdir", str(work), "--results-dir", str(results)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    report = json.loads((results / "latest.json").read_text())
+
+    incremental = report["incremental"]
+    assert incremental["repeat"] == 2 and len(incremental["runs"]) == 2
+    days, empties = incremental["pipeline_seconds_each"], incremental["empty_pipeline_seconds_each"]
+    assert len(days) == len(empties) == 2
+    smallest = report["sizes"][0]
+    # the first empty run is the smallest size's own run; the second ran again
+    assert empties[0] == pytest.approx(smallest["pipeline_seconds"], abs=1e-3)
+    assert incremental["pipeline_seconds"] == pytest.approx(statistics.median(days), abs=1e-3)
+    assert incremental["ratio_to_empty"] == pytest.approx(
+        statistics.median(days) / statistics.median(empties), abs=1e-3
+    )
+    for run, total in zip(incremental["runs"], days, strict=True):
+        assert sum(stage["seconds"] for stage in run.values()) == pytest.approx(total, abs=2e-3)
+    assert incremental["stages"]["build"]["peak_rss_bytes"] == max(
+        run["build"]["peak_rss_bytes"] for run in incremental["runs"]
+    )
+    target = next(t for t in report["targets"] if t["target"] == "incremental")
+    assert target["measured"] == incremental["ratio_to_empty"]
+    assert "median of 2" in out and "empty 1k run 2" in out
+
+    # each day ran on the base warehouse as the 2k run left it: the second ingest of the
+    # day's file found none of its rows already loaded, so it was not stacked on the first
+    for attempt in (1, 2):
+        ingest_log = " ".join((work / f"incr-{attempt}-ingest.log").read_text().split())
+        assert "skipped 0 already loaded" in ingest_log, ingest_log
+    # nothing but the logs is left behind without --keep-data
+    assert not list(work.glob("*.duckdb")) and not list(work.glob("*.jsonl"))
