@@ -9,13 +9,16 @@ is recomputed in Python from the same rows.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from scoring_support import (
+    DUCKDB_CONFIG,
     SCORING_NODES,
     build_scoring,
     build_whole_project,
@@ -244,3 +247,33 @@ def test_whole_pipeline_finds_the_planted_workflows(work: Path) -> None:
     for row in fetch(warehouse, query):
         wanted = "auto-rejected" if row["is_destructive"] else "auto-approved"
         assert row["status"] == wanted, row
+
+
+def test_the_recount_test_catches_each_count_that_is_off(
+    work: Path, history: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """assert_pattern_counts_match_occurrences recounts every classified pattern from
+    fct_pattern_occurrences: it passes on the built day, and reports one row per pattern
+    whose all-time occurrences, sessions or window occurrences are off by one."""
+    built, rows = history
+    warehouse = work / "recount.duckdb"
+    with duckdb.connect(str(built), config=DUCKDB_CONFIG) as con:
+        con.execute("checkpoint")  # dbt may still hold it open in this process
+    shutil.copyfile(built, warehouse)
+    select = ["--select", "assert_pattern_counts_match_occurrences"]
+    run_dbt(warehouse, "test", select, {"hook_patterns_run_date": RUN_DATE}, work)
+
+    first, second, third = (row["pattern_id"] for row in rows[:3])
+    with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
+        for column, pattern_id in (
+            ("occurrence_count", first),
+            ("session_count", second),
+            ("window_occurrence_count", third),
+        ):
+            con.execute(
+                f"update marts.pattern_classifications set {column} = {column} + 1"
+                " where pattern_id = ?",
+                [pattern_id],
+            )
+    with pytest.raises(AssertionError, match="Got 3 results"):
+        run_dbt(warehouse, "test", select, {"hook_patterns_run_date": RUN_DATE}, work)

@@ -16,13 +16,15 @@ pattern_occurrences as (
 
 occurrences_recounted as (
 
+    -- a matched occurrence is counted by its pattern_id (the join key, read anyway): its
+    -- occurrence_id would be one more text column read for every occurrence ever mined
     select
         classifications.pattern_id,
-        count(pattern_occurrences.occurrence_id) as occurrence_count,
+        count(pattern_occurrences.pattern_id) as occurrence_count,
         count(distinct pattern_occurrences.session_id) as session_count,
         count(case
             when pattern_occurrences.started_at >= classifications.window_start_at
-                then pattern_occurrences.occurrence_id
+                then pattern_occurrences.pattern_id
         end) as window_occurrence_count
     from classifications
     left join pattern_occurrences
