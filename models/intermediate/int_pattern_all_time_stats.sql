@@ -6,10 +6,6 @@
     and the destructive evidence read occurrences, and only the candidates' ones.
 -#}
 
-{#- Scheduling only (the depends_on line below): this model reads nothing of
-    int_pattern_significance, but runs after it and the null model instead of beside
-    them. On 2 cores the heavy queries side by side took 0.5-0.8 s longer than one after
-    the other; each DuckDB query uses every core (benchmarks/README.md, session 8). -#}
 {%- set window_end_date = 'cast(' ~ analysis_window_end_at() ~ ' as date)' %}
 
 {#- what the destructive evidence keeps of its occurrence -#}
@@ -22,7 +18,6 @@
     {%- do evidence_record.update({field: 'destructive_occurrences.' ~ field}) -%}
 {%- endfor %}
 
--- depends_on: {{ ref('int_pattern_significance') }}
 with
 
 window_patterns as (
@@ -225,67 +220,23 @@ destructive_examples_picked as (
 
 ),
 
-session_days_listed as (
-
-    -- the candidates' daily top sessions before the window end (read twice below)
-    select
-        recent_sessions.pattern_id,
-        recent_sessions.occurrence_date,
-        recent_sessions.session_id,
-        recent_sessions.last_seen_at
-    from recent_sessions
-    inner join window_patterns
-        on recent_sessions.pattern_id = window_patterns.pattern_id
-    where recent_sessions.occurrence_date < {{ window_end_date }}
-
-),
-
-session_dates_counted as (
-
-    -- a session has one row per date at most (it has a single first load)
-    select
-        session_days_listed.pattern_id,
-        session_days_listed.occurrence_date,
-        count(*) as session_count
-    from session_days_listed
-    group by session_days_listed.pattern_id, session_days_listed.occurrence_date
-
-),
-
-session_cutoffs_found as (
-
-    -- every session seen on a date is more recent than those seen only before it, so a
-    -- date with enough sessions holds the examples with the later dates: older rows
-    -- need not be ranked (null: no such date, every row is ranked)
-    select
-        session_dates_counted.pattern_id,
-        max(case
-            when session_dates_counted.session_count >= {{ var('hook_patterns_example_sessions') }}
-                then session_dates_counted.occurrence_date
-        end) as cutoff_date
-    from session_dates_counted
-    group by session_dates_counted.pattern_id
-
-),
-
 sessions_ranked as (
 
     -- a session's last occurrence before the window end is its latest day's; the top
     -- sessions of all time are among each day's top ones
     select
-        session_days_listed.pattern_id,
-        session_days_listed.session_id,
-        max(session_days_listed.last_seen_at) as session_last_seen_at,
+        recent_sessions.pattern_id,
+        recent_sessions.session_id,
+        max(recent_sessions.last_seen_at) as session_last_seen_at,
         row_number() over (
-            partition by session_days_listed.pattern_id
-            order by max(session_days_listed.last_seen_at) desc, session_days_listed.session_id
+            partition by recent_sessions.pattern_id
+            order by max(recent_sessions.last_seen_at) desc, recent_sessions.session_id
         ) as session_order
-    from session_days_listed
-    inner join session_cutoffs_found
-        on session_days_listed.pattern_id = session_cutoffs_found.pattern_id
-    where session_cutoffs_found.cutoff_date is null
-        or session_days_listed.occurrence_date >= session_cutoffs_found.cutoff_date
-    group by session_days_listed.pattern_id, session_days_listed.session_id
+    from recent_sessions
+    inner join window_patterns
+        on recent_sessions.pattern_id = window_patterns.pattern_id
+    where recent_sessions.occurrence_date < {{ window_end_date }}
+    group by recent_sessions.pattern_id, recent_sessions.session_id
 
 ),
 
