@@ -266,17 +266,11 @@ def run_size(
     n = result.events
     runner = runner_bin()
     wh = ["--warehouse", str(warehouse)]
-    stages = [
-        ("ingest", [runner, "ingest", "--source", str(data), *wh]),
-        ("build", [runner, "build", "--run-date", END_DATE.isoformat(), *wh]),
-        ("sync", [runner, "sync-approvals", "--target", f"sqlite:///{target}", *wh]),
-    ]
-    measured: dict[str, Stage] = {}
-    for stage_name, argv in stages:
-        stage = run_child(stage_name, argv, n, workdir / f"{name}-{stage_name}.log")
-        measured[stage_name] = stage
-        result.stages[stage_name] = stage.as_json()
-        say(stage_line(stage))
+    measured = run_pipeline(data, warehouse, END_DATE, n, workdir / name, show=True)
+    sync = [runner, "sync-approvals", "--target", f"sqlite:///{target}", *wh]
+    measured["sync"] = run_child("sync", sync, n, workdir / f"{name}-sync.log")
+    say(stage_line(measured["sync"]))
+    result.stages = {k: stage.as_json() for k, stage in measured.items()}
     result.pipeline_seconds = measured["ingest"].seconds + measured["build"].seconds
     say(
         f"pipeline   {result.pipeline_seconds:8.1f} s  "
@@ -341,9 +335,17 @@ def run_size(
 
 
 def run_pipeline(
-    data: Path, warehouse: Path, run_date: dt.date, events: int, log_prefix: Path
+    data: Path,
+    warehouse: Path,
+    run_date: dt.date,
+    events: int,
+    log_prefix: Path,
+    *,
+    show: bool = False,
+    note: str = "",
 ) -> dict[str, Stage]:
-    """``runner ingest`` then ``runner build`` of one file into one warehouse."""
+    """``runner ingest`` then ``runner build`` of one file into one warehouse; with
+    ``show``, each stage's line is printed as it ends (followed by ``note``)."""
     runner = runner_bin()
     wh = ["--warehouse", str(warehouse)]
     stages = {}
@@ -353,6 +355,8 @@ def run_pipeline(
     ):
         log = log_prefix.with_name(f"{log_prefix.name}-{stage_name}.log")
         stages[stage_name] = run_child(stage_name, argv, events, log)
+        if show:
+            say(stage_line(stages[stage_name]) + note)
     return stages
 
 
@@ -397,10 +401,11 @@ def run_incremental(
                 say(f"empty {empty.label} run {attempt}: {empties[-1]:.1f} s (ingest + build)")
                 warehouse.with_suffix(".duckdb.wal").unlink(missing_ok=True)
                 shutil.copyfile(pristine, warehouse)
-            stages = run_pipeline(data, warehouse, day, meta["events"], workdir / f"incr-{attempt}")
-            days.append(stages)
-            for stage in stages.values():
-                say(stage_line(stage) + (f"  (day run {attempt})" if args.repeat > 1 else ""))
+            note = f"  (day run {attempt})" if args.repeat > 1 else ""
+            log_prefix = workdir / f"incr-{attempt}"
+            days.append(
+                run_pipeline(data, warehouse, day, meta["events"], log_prefix, show=True, note=note)
+            )
     finally:
         for leftover in (pristine, empty_warehouse, empty_warehouse.with_suffix(".duckdb.wal")):
             leftover.unlink(missing_ok=True)
@@ -422,7 +427,7 @@ def run_incremental(
         f"incremental ingest + build {seconds:.1f} s vs {empty_seconds:.1f} s for "
         f"{empty.label} on an empty warehouse: {ratio:.2f}x{spread}"
     )
-    stage_names = days[0].keys()
+    medians = {k: statistics.median(d[k].seconds for d in days) for k in days[0]}
     return {
         "base": base.label,
         "new_label": name,
@@ -432,13 +437,11 @@ def run_incremental(
         # per stage: the median seconds and the highest peak over the day runs
         "stages": {
             k: {
-                "seconds": round(statistics.median(d[k].seconds for d in days), 3),
-                "events_per_second": round(
-                    meta["events"] / statistics.median(d[k].seconds for d in days)
-                ),
+                "seconds": round(median, 3),
+                "events_per_second": round(meta["events"] / median),
                 "peak_rss_bytes": max(d[k].peak_rss_bytes for d in days),
             }
-            for k in stage_names
+            for k, median in medians.items()
         },
         "runs": [{k: v.as_json() for k, v in stages.items()} for stages in days],
         "pipeline_seconds": round(seconds, 3),
