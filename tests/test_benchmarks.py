@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import benchmarks.__main__ as bench
 from benchmarks import bare_duckdb, reference
 from benchmarks.__main__ import BenchError, MemoryModel, check_resources, main, parse_size
 from runner.cli import app
@@ -117,6 +118,26 @@ def test_sizes_parse() -> None:
 def test_a_size_larger_than_memory_fails_early(tmp_path: Path) -> None:
     with pytest.raises(BenchError, match="GB of memory"):
         check_resources(10**12, tmp_path, MemoryModel(), with_reference=True)
+
+
+def test_each_timed_pipeline_starts_once_the_disk_has_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmark's own writes (a generated file, a copy of the base warehouse) are
+    flushed before a pipeline's clock starts, not while its stages run."""
+    events: list[str] = []
+    monkeypatch.setattr(bench.os, "sync", lambda: events.append("sync"))
+
+    def fake_child(name: str, argv: list[str], count: int, log: Path) -> bench.Stage:
+        events.append(name)
+        return bench.Stage(name, 1.0, 0, count)
+
+    monkeypatch.setattr(bench, "run_child", fake_child)
+    stages = bench.run_pipeline(
+        tmp_path / "events.jsonl", tmp_path / "w.duckdb", dt.date(2025, 2, 1), 10, tmp_path / "x"
+    )
+    assert list(stages) == ["ingest", "build"]
+    assert events == ["sync", "ingest", "build"]
 
 
 @pytest.mark.slow
