@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from scoring_support import (
     DUCKDB_CONFIG,
+    LOADED_AT,
     SCORING_NODES,
     build_scoring,
     build_whole_project,
@@ -249,31 +250,92 @@ def test_whole_pipeline_finds_the_planted_workflows(work: Path) -> None:
         assert row["status"] == wanted, row
 
 
-def test_the_recount_test_catches_each_count_that_is_off(
-    work: Path, history: tuple[Path, list[dict[str, Any]]]
-) -> None:
-    """assert_pattern_counts_match_occurrences recounts every classified pattern from
-    fct_pattern_occurrences: it passes on the built day, and reports one row per pattern
-    whose all-time occurrences, sessions or window occurrences are off by one."""
-    built, rows = history
-    warehouse = work / "recount.duckdb"
+def _tamper(warehouse: Path, statements: list[tuple[str, list[Any]]]) -> None:
+    with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
+        for sql, params in statements:
+            con.execute(sql, params)
+
+
+def _copy_of(built: Path, copy: Path) -> Path:
     with duckdb.connect(str(built), config=DUCKDB_CONFIG) as con:
         con.execute("checkpoint")  # dbt may still hold it open in this process
-    shutil.copyfile(built, warehouse)
-    select = ["--select", "assert_pattern_counts_match_occurrences"]
-    run_dbt(warehouse, "test", select, {"hook_patterns_run_date": RUN_DATE}, work)
+    shutil.copyfile(built, copy)
+    return copy
 
-    first, second, third = (row["pattern_id"] for row in rows[:3])
-    with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
-        for column, pattern_id in (
-            ("occurrence_count", first),
-            ("session_count", second),
-            ("window_occurrence_count", third),
-        ):
-            con.execute(
+
+def test_the_classified_counts_are_checked_against_the_rollup_and_the_window(
+    work: Path, history: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """assert_pattern_counts_match_daily_stats passes on the built day, and reports one
+    row per pattern whose all-time occurrences or sessions (the daily rollup summed) or
+    window occurrences or sessions (recounted) are off by one."""
+    built, rows = history
+    warehouse = _copy_of(built, work / "recount.duckdb")
+    select = ["--select", "assert_pattern_counts_match_daily_stats"]
+    day = {"hook_patterns_run_date": RUN_DATE}
+    run_dbt(warehouse, "test", select, day, work)
+
+    columns = (
+        "occurrence_count",
+        "session_count",
+        "window_occurrence_count",
+        "window_session_count",
+    )
+    _tamper(
+        warehouse,
+        [
+            (
                 f"update marts.pattern_classifications set {column} = {column} + 1"
                 " where pattern_id = ?",
-                [pattern_id],
+                [row["pattern_id"]],
             )
+            for column, row in zip(columns, rows, strict=False)
+        ],
+    )
+    with pytest.raises(AssertionError, match="Got 4 results"):
+        run_dbt(warehouse, "test", select, day, work)
+
+
+def test_the_daily_rollup_is_recounted_from_the_occurrences_of_untested_loads(
+    work: Path, history: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """assert_daily_stats_match_occurrences passes on the built rollup and reports each
+    row that is off (a count, a new-session count, a row missing): but only for the loads
+    with a session new since the last tested build, the rows an incremental run rebuilds."""
+    built, _ = history
+    warehouse = _copy_of(built, work / "rollup-recount.duckdb")
+    select = ["--select", "assert_daily_stats_match_occurrences"]
+    day = {"hook_patterns_run_date": RUN_DATE}
+    run_dbt(warehouse, "test", select, day, work)
+
+    stats = "intermediate.int_pattern_daily_stats"
+    key = "pattern_id = ? and session_first_loaded_at = ? and occurrence_date = ?"
+    with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
+        picked = con.execute(
+            f"select pattern_id, session_first_loaded_at, occurrence_date from {stats}"
+            " where new_session_count > 0 order by all limit 3"
+        ).fetchall()
+    assert len(picked) == 3
+    _tamper(
+        warehouse,
+        [
+            (
+                f"update {stats} set occurrence_count = occurrence_count + 1 where {key}",
+                list(picked[0]),
+            ),
+            (
+                f"update {stats} set new_session_count = new_session_count - 1 where {key}",
+                list(picked[1]),
+            ),
+            (f"delete from {stats} where {key}", list(picked[2])),
+        ],
+    )
     with pytest.raises(AssertionError, match="Got 3 results"):
-        run_dbt(warehouse, "test", select, {"hook_patterns_run_date": RUN_DATE}, work)
+        run_dbt(warehouse, "test", select, day, work)
+    # the fixture's sessions were all loaded at LOADED_AT: tested through it, nothing is
+    # recounted; tested through just before it, everything is
+    tested = {**day, "hook_patterns_tested_through": str(LOADED_AT)}
+    run_dbt(warehouse, "test", select, tested, work)
+    untested = {**day, "hook_patterns_tested_through": str(LOADED_AT - timedelta(seconds=1))}
+    with pytest.raises(AssertionError, match="Got 3 results"):
+        run_dbt(warehouse, "test", select, untested, work)
