@@ -1,5 +1,11 @@
 {#- One row per raw record that staging quarantined, with the reason and where it came
-    from, so an operator can find and fix the source. The raw payload is redacted. -#}
+    from, so an operator can find and fix the source. The raw payload is redacted.
+    A view on DuckDB: staging already holds these rows, so it is always what staging says
+    (a table would redact every quarantined payload ever loaded again on each build; an
+    operator reading the view redacts only the rows read). A table on Spark, whose
+    readers take the marts as Parquet files (a view has none). -#}
+
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 
 with
 
