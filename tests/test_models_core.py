@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -322,6 +323,23 @@ def test_valid_plus_quarantined_equals_raw(built_warehouse: Path) -> None:
     )
     assert raw_count == len(build_raw_rows())
     assert valid + quarantined == raw_count
+
+
+def test_the_views_read_from_a_copy_attached_under_another_name(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    """The marts that are views name their tables by schema only, so they bind in the
+    database they live in: a copied warehouse file, or one attached under another alias
+    (`attach 'warehouse.duckdb' as other`), reads the same rows."""
+    copy = tmp_path / "copied-warehouse.duckdb"
+    shutil.copyfile(built_warehouse, copy)
+    views = ("marts.quarantined_events", "marts.pattern_occurrence_calls")
+    with duckdb.connect() as con:
+        con.execute(f"attach '{copy}' as other (read_only)")
+        for view in views:
+            own = query(built_warehouse, f"select * from {view} order by all")
+            assert own, view
+            assert con.execute(f"select * from other.{view} order by all").fetchall() == own
 
 
 def test_quarantined_payload_is_redacted(built_warehouse: Path) -> None:

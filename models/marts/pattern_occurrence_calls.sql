@@ -11,13 +11,15 @@ with
 
 pattern_occurrences as (
 
-    select * from {{ ref('fct_pattern_occurrences') }}
+    -- schema.table without the database: a view binds where it lives, so a copied
+    -- warehouse file, or one attached under another name, still reads
+    select * from {{ ref('fct_pattern_occurrences').include(database=false) }}
 
 ),
 
 tool_steps as (
 
-    select * from {{ ref('int_tool_steps_sequenced') }}
+    select * from {{ ref('int_tool_steps_sequenced').include(database=false) }}
 
 ),
 

@@ -11,7 +11,9 @@ with
 
 hook_events as (
 
-    select * from {{ ref('stg_raw__hook_events') }}
+    -- schema.table without the database: a view binds where it lives, so a copied
+    -- warehouse file, or one attached under another name, still reads
+    select * from {{ ref('stg_raw__hook_events').include(database=false) }}
 
 ),
 
