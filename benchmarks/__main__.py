@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.launch import run_measured
 from benchmarks.reference import compare_counts, pipeline_counts, read_counts
 
 RESULTS_DIR = Path("bench-results")
@@ -102,19 +103,14 @@ class Stage:
 
 
 def run_child(name: str, argv: list[str], events: int, log: Path) -> Stage:
-    """Run ``argv``, wait with wait4 for its rusage; a failure stops the benchmark."""
+    """Run ``argv`` (benchmarks/launch.py measures it); a failure stops the benchmark."""
     env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", PYTHONUNBUFFERED="1")
-    with log.open("w") as out:
-        started = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
+    finished = run_measured(argv, str(log), env)
     text = log.read_text(errors="replace")
-    if child.returncode != 0:
+    if finished.exit_code != 0:
         tail = "\n".join(text.strip().splitlines()[-15:])
-        raise BenchError(f"{name} failed (exit {child.returncode}): {' '.join(argv)}\n{tail}")
-    return Stage(name, seconds, usage.ru_maxrss * 1024, events, text)
+        raise BenchError(f"{name} failed (exit {finished.exit_code}): {' '.join(argv)}\n{tail}")
+    return Stage(name, finished.seconds, finished.peak_rss_bytes, events, text)
 
 
 def runner_bin() -> str:

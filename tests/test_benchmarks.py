@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,17 @@ def test_sizes_parse() -> None:
 def test_a_size_larger_than_memory_fails_early(tmp_path: Path) -> None:
     with pytest.raises(BenchError, match="GB of memory"):
         check_resources(10**12, tmp_path, MemoryModel(), with_reference=True)
+
+
+def test_a_stage_peak_is_its_own_not_the_benchmark_process_peak(tmp_path: Path) -> None:
+    """A child's ru_maxrss starts at its parent's peak RSS on Linux: the stages are started
+    from a small helper process, so a stage that uses little reports little however much
+    the benchmark process itself has held (the 10M count check holds about 3 GB)."""
+    held = bytearray(b"x") * 800_000_000  # every page written: resident
+    stage = bench.run_child("tiny", [sys.executable, "-c", "pass"], 1, tmp_path / "tiny.log")
+    assert len(held) == 800_000_000
+    assert 0 < stage.peak_rss_bytes < 300_000_000, stage.peak_rss_bytes
+    assert stage.seconds > 0
 
 
 def test_each_timed_pipeline_starts_once_the_disk_has_settled(
