@@ -278,6 +278,27 @@ def test_glob_loads_several_files_in_one_batch(cli: Any, workdir: Path, warehous
     assert len({r[3] for r in rows}) == 1
 
 
+def test_a_file_a_glob_reaches_twice_is_read_once(cli: Any, workdir: Path, warehouse: Path) -> None:
+    folder = workdir / "exports"
+    folder.mkdir()
+    write_jsonl(folder / "day1.jsonl", [event(1), "not json", event(2)])
+    (folder / "latest.jsonl").symlink_to("day1.jsonl")  # the same file under a second name
+    write_jsonl(folder / "day2.jsonl", [event(3)])
+
+    result = run_cli(cli, str(folder / "*.jsonl"), warehouse)
+
+    assert result.exit_code == 0, result.output
+    assert "read 4, inserted 4, skipped 0 already loaded, 1 unreadable" in result.output
+    assert batch_log(warehouse) == [(str(folder / "*.jsonl"), 4, 4, 0, 1)]
+    rows = raw_rows(warehouse, "event_id, _source, _source_line")
+    assert [(r[0], Path(r[1]).name, r[2]) for r in rows] == [
+        ("evt-0001", "day1.jsonl", 1),
+        (None, "day1.jsonl", 2),
+        ("evt-0002", "day1.jsonl", 3),
+        ("evt-0003", "day2.jsonl", 1),
+    ]
+
+
 def test_parquet_gives_the_same_raw_rows_as_jsonl(workdir: Path) -> None:
     records = [event(n) for n in range(1, 5)]
     jsonl = write_jsonl(workdir / "events.jsonl", records)

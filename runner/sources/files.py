@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 import glob
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,6 +266,23 @@ def _looks_like_parquet(path: Path) -> bool:
     return head == PARQUET_MAGIC and tail == PARQUET_MAGIC
 
 
+def _distinct_files(paths: Iterable[Path]) -> list[Path]:
+    """The regular files of ``paths``, each real file once (the first path naming it).
+
+    Rows are recorded under the file's resolved path (``_source``), and a file's counts
+    and dedup go by that path, so a file reached twice (through a symlink, or ``..``)
+    would be read twice under one name and counted three times. It is read once.
+    """
+    seen: set[Path] = set()
+    files = []
+    for path in paths:
+        real = path.resolve()
+        if path.is_file() and real not in seen:
+            seen.add(real)
+            files.append(path)
+    return files
+
+
 @dataclass
 class FileSource(Source):
     """One or more JSONL/Parquet files, loaded in sorted order within one batch."""
@@ -280,7 +297,7 @@ class FileSource(Source):
             matches = sorted(glob.glob(pattern, recursive=True))
         else:
             matches = [pattern]
-        files = [Path(m) for m in matches if Path(m).is_file()]
+        files = _distinct_files(Path(m) for m in matches)
         if not files:
             raise RunnerError(
                 f"source {pattern} matches no files",
