@@ -21,6 +21,7 @@ from runner.cli import app
 from runner.errors import RunnerError
 from runner.ingest import ingest_source
 from runner.sample import SampleOptions, generate_sample
+from runner.sources import files
 from runner.sources.conform import CONTENT_COLUMNS, prepare_warehouse
 
 CONTENT = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
@@ -379,22 +380,48 @@ def test_binary_file_in_a_glob_fails_and_keeps_the_prior_state(
     assert len(batch_log(warehouse)) == 1
 
 
+@pytest.mark.parametrize("piece_bytes", [None, 1024], ids=["one-piece", "many-pieces"])
 def test_invalid_utf8_deep_in_a_file_rolls_back_the_whole_batch(
-    workdir: Path, warehouse: Path
+    workdir: Path, warehouse: Path, piece_bytes: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The sniff only sees the first KB; DuckDB's own error must still undo everything."""
+    """The sniff only sees the first KB; an error further in must still undo everything.
+
+    With small pieces the bad line comes after pieces the insert has already taken.
+    """
+    if piece_bytes:
+        monkeypatch.setattr(files, "PIECE_BYTES", piece_bytes)
     good = write_jsonl(workdir / "a.jsonl", [event(1)])
     late_garbage = workdir / "b.jsonl"
     write_jsonl(late_garbage, [event(n) for n in range(2, 40)])
     with late_garbage.open("ab") as handle:
         handle.write(b'{"event_id": "\xff\xfe"}\n')
 
-    with pytest.raises(RunnerError, match=r"cannot read source file .*b\.jsonl"):
+    with pytest.raises(RunnerError, match=r"^cannot read source file [^ ]*b\.jsonl: invalid UTF-8"):
         ingest_source(str(workdir / "*.jsonl"), warehouse)
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from raw.hook_events").fetchone() == (0,)
     assert good.exists()
+
+
+def test_a_carriage_return_in_a_later_piece_reads_the_file_again_with_read_csv(
+    workdir: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces already inserted are taken back, and the file is read whole by read_csv."""
+    monkeypatch.setattr(files, "PIECE_BYTES", 1024)  # about three lines a piece
+    first = write_jsonl(workdir / "a.jsonl", [event(1)])
+    second = workdir / "b.jsonl"
+    lines = [json.dumps(event(n)) for n in range(2, 30)]
+    second.write_bytes(("\n".join(lines[:-1]) + "\n" + lines[-1] + "\r\n").encode())
+    assert second.stat().st_size > 8 * 1024
+
+    summary = ingest_source(str(workdir / "*.jsonl"), warehouse)
+
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_unreadable) == (29, 29, 0)
+    rows = raw_rows(warehouse, "_source, _source_line, event_id, _load_error")
+    assert rows == [(str(first.resolve()), 1, "evt-0001", None)] + [
+        (str(second.resolve()), n - 1, f"evt-{n:04d}", None) for n in range(2, 30)
+    ]
 
 
 @pytest.mark.parametrize("name", ["events.parquet", "events.jsonl"])

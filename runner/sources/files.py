@@ -345,15 +345,40 @@ class FileSource(Source):
     def _insert_pieces(
         con: duckdb.DuckDBPyConnection, file: Path, path: str, batch_id: str
     ) -> bool:
-        """Insert a JSONL file piece by piece; False (nothing kept) when it needs read_csv."""
+        """Insert a JSONL file in one statement; False (nothing kept) when it needs read_csv.
+
+        DuckDB scans the pieces as one Arrow stream, its threads taking batches in turn.
+        One statement over the whole file took 36 s for 10.6M events where one statement
+        per piece took 63 s (docs/ingest.md). A piece with CR or NUL bytes ends the stream
+        early instead of failing the statement, which would abort the transaction: the
+        rows already inserted are then deleted and the file is read again by read_csv.
+        """
+        needs_csv_reader = False
+        failure: Exception | None = None
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            nonlocal needs_csv_reader, failure
+            try:
+                for piece in _read_ahead(_line_pieces(file)):
+                    yield from piece.to_batches()
+            except _NeedsCsvReader:
+                needs_csv_reader = True
+            except Exception as exc:  # reaches DuckDB as text only: kept to raise as is
+                failure = exc
+                raise
+
+        # Scanned by name from this frame (DuckDB's replacement scan) and consumed once.
+        ingest_lines = pa.RecordBatchReader.from_batches(LINES_SCHEMA, batches())
+        sql = insert_all_sql(_records_from_lines("select * from ingest_lines", path))
         try:
-            # Each piece is scanned by name from this frame (DuckDB's replacement scan):
-            # con.register would keep every piece alive until the commit.
-            sql = insert_all_sql(_records_from_lines("select * from ingest_piece", path))
-            for ingest_piece in _read_ahead(_line_pieces(file)):  # read by DuckDB, by name
-                con.execute(sql, [batch_id])
-                del ingest_piece
-        except _NeedsCsvReader:
+            con.execute(sql, [batch_id])
+        except duckdb.Error:
+            if failure is not None:
+                raise failure from None
+            raise
+        finally:
+            del ingest_lines
+        if needs_csv_reader:
             delete_file_rows(con, batch_id, path)
             return False
         return True
