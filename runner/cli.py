@@ -414,6 +414,7 @@ def daily(
     review_url: ReviewUrlOpt = None,
     report_dir: ReportDirOpt = None,
     warehouse: WarehouseOpt = None,
+    lake: LakeOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
     """ingest → build → check → sync → notify → report, in one command, for cron.
@@ -422,7 +423,9 @@ def daily(
     day, the next run catches up on every day since the last finished one (at most a
     week). A failed error-level check stops the sync; a failed notification channel is
     retried on the next run. Exit code 0 means every step succeeded, 1 that a step
-    failed (the message says which and what to do).
+    failed (the message says which and what to do). With --lake (or `lake` in the
+    config) the ingest also brings the Parquet lake up to date, as `runner ingest --lake`
+    does, for builds on Spark; the daily build itself runs on DuckDB.
 
     Example: runner daily --config /etc/hook-patterns/runner.toml
     """
@@ -438,6 +441,7 @@ def daily(
         channels=channel,
         review_url=review_url,
         report_dir=report_dir,
+        lake=lake,
     )
     summary = run_daily(settings, console=console)
     out.print(summary.describe())

@@ -235,8 +235,11 @@ def _ingest(settings: Settings, steps: _Steps) -> bool:
     def ingest() -> tuple[str, str]:
         from runner.ingest import ingest_source
 
-        result = ingest_source(settings.source or "", settings.warehouse)
-        return "ok", f"{result.rows_inserted} new events"
+        result = ingest_source(settings.source or "", settings.warehouse, lake=settings.lake)
+        detail = f"{result.rows_inserted} new events"
+        if result.lake is not None:
+            detail += f"; {result.lake.describe()}"
+        return "ok", detail
 
     return steps.run("ingest", None, ingest).status != "failed"
 
