@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from runner.cli import app
+from tests.lakes import lake_rows, warehouse_rows
 
 DAY_1 = dt.date(2026, 11, 20)
 DAY_2 = dt.date(2026, 11, 21)
@@ -88,21 +89,6 @@ def run_daily(cli, day: dt.date, target: str, channels: list[str]) -> Any:
     for channel in channels:
         args += ["--channel", channel]
     return cli.invoke(app, args)
-
-
-def raw_rows(warehouse: Path) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return sorted(
-            con.sql("select event_id, _row_hash from raw.hook_events").fetchall(), key=repr
-        )
-
-
-def lake_rows(lake: Path) -> list[tuple[Any, ...]]:
-    with duckdb.connect() as con:
-        files = f"{lake}/hook_events/*/*.parquet"
-        return sorted(
-            con.sql(f"select event_id, _row_hash from read_parquet('{files}')").fetchall(), key=repr
-        )
 
 
 def announced_ids(texts: list[str], ids: set[str]) -> set[str]:
@@ -211,7 +197,7 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     report = json.loads((workdir / "reports" / DAY_2.isoformat() / "report.json").read_text())
     assert report["run_date"] == DAY_2.isoformat()
     # --lake: the ingest kept the Parquet lake equal to the raw table, both days' dates in it
-    assert lake_rows(workdir / "lake") == raw_rows(workdir / "wh.duckdb")
+    assert lake_rows(workdir / "lake") == warehouse_rows(workdir / "wh.duckdb")
     assert {f"event_date={DAY_1}", f"event_date={DAY_2}"} <= {
         p.name for p in (workdir / "lake" / "hook_events").iterdir()
     }

@@ -27,6 +27,7 @@ from runner.pipeline import spark_environment
 from runner.sample import SampleOptions, generate_sample
 from runner.sources.conform import RAW_TABLE_DDL
 from runner.spark_env import is_local_session, parse_java_major, spark_output
+from tests.lakes import lake_rows, warehouse_rows
 
 RUN_DATE = dt.date(2026, 11, 22)
 
@@ -44,29 +45,6 @@ def _ingest(cli: CliRunner, source: Path, warehouse: Path, lake: Path) -> str:
     )
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())  # as one line, whatever the terminal width
-
-
-def _lake_rows(lake: Path) -> list[tuple[object, ...]]:
-    with duckdb.connect() as con:
-        return sorted(
-            con.sql(
-                f"select event_date, event_id, _batch_id, _row_hash, _source_line "
-                f"from read_parquet('{lake}/hook_events/*/*.parquet', hive_partitioning = true, "
-                "hive_types = {'event_date': varchar})"
-            ).fetchall(),
-            key=repr,
-        )
-
-
-def _warehouse_rows(warehouse: Path) -> list[tuple[object, ...]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return sorted(
-            con.sql(
-                f"select {lake_module.EVENT_DATE_SQL}, event_id, _batch_id, _row_hash, "
-                "_source_line from raw.hook_events"
-            ).fetchall(),
-            key=repr,
-        )
 
 
 def _files(lake: Path) -> dict[str, bytes]:
@@ -99,7 +77,7 @@ def test_ingest_writes_one_partition_per_event_date(tmp_path: Path, sample: Path
     assert "event_date=unknown" in partitions
     assert all(p.startswith("event_date=") for p in partitions)
     assert sorted(p.name for p in lake.iterdir()) == ["hook_events"], "no work folder left"
-    assert _lake_rows(lake) == _warehouse_rows(warehouse)
+    assert lake_rows(lake) == warehouse_rows(warehouse)
     assert "event-date partition" in output
 
 
@@ -146,7 +124,7 @@ def test_reingest_leaves_the_lake_unchanged_and_a_new_day_adds_only_its_partitio
     untouched = [name for name in before if "2026-11-21" in name]
     assert untouched and all(after[name] == before[name] for name in untouched)
     assert any("2026-11-23" in name for name in after)
-    assert _lake_rows(lake) == _warehouse_rows(warehouse)
+    assert lake_rows(lake) == warehouse_rows(warehouse)
 
 
 def test_a_rewritten_partition_is_the_same_file(tmp_path: Path, sample: Path) -> None:
@@ -175,12 +153,12 @@ def test_a_lake_that_missed_an_export_catches_up_on_the_next_ingest(
     )
     assert failed.exit_code == 1
     assert "could not write the lake" in failed.output and "Traceback" not in failed.output
-    assert _warehouse_rows(warehouse), "the warehouse batch is committed first"
+    assert warehouse_rows(warehouse), "the warehouse batch is committed first"
 
     lake.unlink()
     output = _ingest(cli, sample, warehouse, lake)  # nothing new to load ...
     assert "inserted 0" in output
-    assert _lake_rows(lake) == _warehouse_rows(warehouse)  # ... and the lake caught up
+    assert lake_rows(lake) == warehouse_rows(warehouse)  # ... and the lake caught up
 
 
 def test_a_failed_swap_puts_back_the_partitions_it_replaced(
@@ -217,7 +195,7 @@ def test_a_failed_swap_puts_back_the_partitions_it_replaced(
     monkeypatch.setattr(Path, "rename", real_rename)
     with duckdb.connect(str(warehouse)) as con:
         lake_module.export_raw_events(con, lake)
-    assert _lake_rows(lake) == _warehouse_rows(warehouse)
+    assert lake_rows(lake) == warehouse_rows(warehouse)
 
 
 def test_work_folders_of_a_killed_export_are_removed(tmp_path: Path, sample: Path) -> None:
