@@ -1,25 +1,52 @@
 {#-
     Benjamini–Hochberg adjustment of the window p-values, across every pattern observed
     in the window. Patterns below the candidate threshold are untested hypotheses and
-    enter with p = 1 (conservative: they raise m without claiming a discovery).
+    enter with p = 1 (conservative: they raise m without claiming a discovery). The
+    p-values are those of the null model that var hook_patterns_null_model names.
 -#}
+
+{%- set null_model_name = var('hook_patterns_null_model') | string | lower -%}
+{%- if null_model_name not in ['session', 'global'] -%}
+    {{ exceptions.raise_compiler_error(
+        "var hook_patterns_null_model must be 'session' or 'global', not '" ~ null_model_name ~ "'"
+    ) }}
+{%- endif -%}
 
 with
 
-null_model as (
+global_null_model as (
 
     select * from {{ ref('int_pattern_null_model') }}
+
+),
+
+session_null_model as (
+
+    select * from {{ ref('int_pattern_session_null_model') }}
 
 ),
 
 hypotheses_listed as (
 
     select
-        null_model.pattern_id,
-        null_model.is_candidate,
-        null_model.p_value,
-        case when null_model.is_candidate then null_model.p_value else 1.0 end as tested_p_value
-    from null_model
+        global_null_model.pattern_id,
+        global_null_model.is_candidate,
+        {%- if null_model_name == 'session' %}
+        coalesce(session_null_model.p_value, 1.0) as p_value,
+        {%- else %}
+        global_null_model.p_value,
+        {%- endif %}
+        case
+            when not global_null_model.is_candidate then 1.0
+            {%- if null_model_name == 'session' %}
+            else coalesce(session_null_model.p_value, 1.0)
+            {%- else %}
+            else global_null_model.p_value
+            {%- endif %}
+        end as tested_p_value
+    from global_null_model
+    left join session_null_model
+        on global_null_model.pattern_id = session_null_model.pattern_id
 
 ),
 

@@ -74,8 +74,9 @@ final as (
             as window_p50_duration_ms,
         cast({{ list_element('occurrences_counted.window_duration_quantiles', 2) }} as double)
             as window_p90_duration_ms,
-        occurrences_counted.window_occurrence_count
-            >= {{ var('hook_patterns_min_window_occurrences') }} as is_candidate,
+        occurrences_counted.window_occurrence_count >= {{ var('hook_patterns_min_window_occurrences') }}
+            and occurrences_counted.window_session_count >= {{ var('hook_patterns_min_sessions') }}
+            as is_candidate,
         occurrences_counted.window_first_seen_at,
         occurrences_counted.window_last_seen_at,
         {{ record_get('occurrences_counted.example_occurrence', 'segment_id') }} as example_segment_id,

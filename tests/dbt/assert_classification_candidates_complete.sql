@@ -1,5 +1,5 @@
--- Every pattern that occurs at least var hook_patterns_min_window_occurrences times in
--- the analysis window is classified (nothing is lost between the fact table and the mart).
+-- Every pattern that occurs at least var hook_patterns_min_window_occurrences times, in
+-- at least var hook_patterns_min_sessions sessions, in the analysis window is classified (nothing is lost between the fact table and the mart).
 with
 
 pattern_occurrences as (
@@ -24,6 +24,7 @@ window_candidates as (
         and pattern_occurrences.started_at < {{ analysis_window_end_at() }}
     group by pattern_occurrences.pattern_id
     having count(*) >= {{ var('hook_patterns_min_window_occurrences') }}
+        and count(distinct pattern_occurrences.session_id) >= {{ var('hook_patterns_min_sessions') }}
 
 ),
 

@@ -10,5 +10,6 @@ from {{ ref('pattern_classifications') }}
 where window_occurrence_count > occurrence_count
     or window_session_count > session_count
     or window_occurrence_count < {{ var('hook_patterns_min_window_occurrences') }}
+    or window_session_count < {{ var('hook_patterns_min_sessions') }}
     or first_seen_at > last_seen_at
     or last_seen_at >= window_end_at
