@@ -8,3 +8,4 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+

@@ -1,0 +1,421 @@
+{#-
+    Groups the day's candidates into families, so that one habit is one row in the
+    review queue. A candidate is explained by another when it is only a repetition of a
+    shorter cycle, or when nearly all its window occurrences lie inside the occurrences
+    of one longer candidate; its family head is the end of that chain. The rules are
+    documented in int_pattern_families.yml.
+-#}
+
+{%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
+{%- set min_coverage = var('hook_patterns_family_min_coverage') -%}
+{%- set max_extension_share = var('hook_patterns_family_max_extension_share') -%}
+{%- set min_extension_surprise_p = var('hook_patterns_family_min_extension_surprise_p') -%}
+{#- each resolution pass follows one more link; a chain is at most two links per length -#}
+{%- set resolution_passes = 2 * max_length -%}
+
+with
+
+window_patterns as (
+
+    select * from {{ ref('int_pattern_window_counts') }}
+
+),
+
+pattern_occurrences as (
+
+    select * from {{ ref('fct_pattern_occurrences') }}
+
+),
+
+tool_steps as (
+
+    select * from {{ ref('int_tool_steps_sequenced') }}
+    where started_at >= {{ analysis_window_start_at() }}
+
+),
+
+null_model as (
+
+    select * from {{ ref('int_pattern_null_model') }}
+
+),
+
+candidates as (
+
+    select
+        window_patterns.pattern_id,
+        window_patterns.tool_sequence,
+        window_patterns.pattern_length,
+        window_patterns.window_occurrence_count,
+        window_patterns.example_segment_id,
+        window_patterns.example_start_step_index
+    from window_patterns
+    where window_patterns.is_candidate
+
+),
+
+step_offsets as (
+
+    {{ integer_rows('step_offset', 0, max_length) }}
+
+),
+
+pattern_lengths as (
+
+    {{ integer_rows('pattern_length', 1, max_length + 1) }}
+
+),
+
+candidate_steps_resolved as (
+
+    -- the signature at each position, read from one window occurrence (as the null models)
+    select
+        candidates.pattern_id,
+        step_offsets.step_offset + 1 as step_position,
+        tool_steps.tool_signature
+    from candidates
+    inner join step_offsets
+        on step_offsets.step_offset < candidates.pattern_length
+    inner join tool_steps
+        on candidates.example_segment_id = tool_steps.segment_id
+        and candidates.example_start_step_index + step_offsets.step_offset = tool_steps.step_index
+
+),
+
+candidate_signatures_pivoted as (
+
+    select
+        candidates.pattern_id,
+        candidates.tool_sequence,
+        candidates.pattern_length,
+        candidates.window_occurrence_count,
+        {%- for position in range(1, max_length + 1) %}
+        max(case when candidate_steps_resolved.step_position = {{ position }}
+            then candidate_steps_resolved.tool_signature end) as signature_{{ position }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from candidates
+    inner join candidate_steps_resolved
+        on candidates.pattern_id = candidate_steps_resolved.pattern_id
+    group by
+        candidates.pattern_id,
+        candidates.tool_sequence,
+        candidates.pattern_length,
+        candidates.window_occurrence_count
+
+),
+
+periods_found as (
+
+    -- The primitive period d: the smallest d < k with s(i) = s(i + d) for every i, or k.
+    -- Grep→Read→Grep→Read has d = 2 (its cycle is Grep→Read); Read→Edit→Bash has d = 3.
+    select
+        candidate_signatures_pivoted.*,
+        case
+            {%- for period in range(1, max_length) %}
+            when candidate_signatures_pivoted.pattern_length > {{ period }}
+                {%- for position in range(1, max_length - period + 1) %}
+                and (
+                    {{ position + period }} > candidate_signatures_pivoted.pattern_length
+                    or candidate_signatures_pivoted.signature_{{ position }}
+                    = candidate_signatures_pivoted.signature_{{ position + period }}
+                )
+                {%- endfor %}
+                then {{ period }}
+            {%- endfor %}
+            else candidate_signatures_pivoted.pattern_length
+        end as period_length
+    from candidate_signatures_pivoted
+
+),
+
+cycles_keyed as (
+
+    -- cycle_key names the cycle whatever step it starts from: the least of its rotations
+    -- (Grep→Read and Read→Grep share one key), so a cycle's repetitions and rotations
+    -- find each other
+    select
+        periods_found.*,
+        periods_found.period_length < periods_found.pattern_length as is_periodic,
+        case periods_found.period_length
+            {%- for period in range(1, max_length + 1) %}
+            when {{ period }} then
+                {%- if period == 1 %} periods_found.signature_1
+                {%- else %} least(
+                {%- for rotation in range(period) %}
+                    concat_ws(
+                        '→',
+                        {%- for step in range(period) %}
+                        periods_found.signature_{{ (rotation + step) % period + 1 }}
+                        {{- ',' if not loop.last }}
+                        {%- endfor %}
+                    ){{ ',' if not loop.last }}
+                {%- endfor %}
+                )
+                {%- endif %}
+            {%- endfor %}
+        end as cycle_key
+    from periods_found
+
+),
+
+cycle_representatives_ranked as (
+
+    -- the cycle's representative: among the candidates that are one turn of the cycle
+    -- (not periodic themselves), the most frequent
+    select
+        cycles_keyed.cycle_key,
+        cycles_keyed.pattern_id,
+        row_number() over (
+            partition by cycles_keyed.cycle_key
+            order by cycles_keyed.window_occurrence_count desc, cycles_keyed.pattern_id
+        ) as representative_rank
+    from cycles_keyed
+    where not cycles_keyed.is_periodic
+
+),
+
+cycle_representatives as (
+
+    select
+        cycle_representatives_ranked.cycle_key,
+        cycle_representatives_ranked.pattern_id as representative_pattern_id
+    from cycle_representatives_ranked
+    where cycle_representatives_ranked.representative_rank = 1
+
+),
+
+candidate_occurrences as (
+
+    select
+        pattern_occurrences.occurrence_id,
+        pattern_occurrences.pattern_id,
+        pattern_occurrences.pattern_length,
+        pattern_occurrences.segment_id,
+        pattern_occurrences.start_step_index
+    from pattern_occurrences
+    inner join candidates
+        on pattern_occurrences.pattern_id = candidates.pattern_id
+    where pattern_occurrences.started_at >= {{ analysis_window_start_at() }}
+        and pattern_occurrences.started_at < {{ analysis_window_end_at() }}
+
+),
+
+covering_positions_listed as (
+
+    -- Every place a longer occurrence covering this one could start: length L > k,
+    -- starting 0 .. L − k steps earlier in the same segment. An equi-join on these keys
+    -- finds the covering occurrences without a range join over long segments.
+    select
+        candidate_occurrences.occurrence_id,
+        candidate_occurrences.pattern_id,
+        candidate_occurrences.segment_id,
+        candidate_occurrences.start_step_index - start_offsets.step_offset as covering_start_step_index,
+        covering_lengths.pattern_length as covering_pattern_length
+    from candidate_occurrences
+    inner join pattern_lengths as covering_lengths
+        on covering_lengths.pattern_length > candidate_occurrences.pattern_length
+    inner join step_offsets as start_offsets
+        on start_offsets.step_offset <= covering_lengths.pattern_length - candidate_occurrences.pattern_length
+
+),
+
+occurrences_covered as (
+
+    select
+        covering_positions_listed.pattern_id,
+        covering_occurrences.pattern_id as covering_pattern_id,
+        count(distinct covering_positions_listed.occurrence_id) as covered_occurrence_count
+    from covering_positions_listed
+    inner join candidate_occurrences as covering_occurrences
+        on covering_positions_listed.segment_id = covering_occurrences.segment_id
+        and covering_positions_listed.covering_start_step_index = covering_occurrences.start_step_index
+        and covering_positions_listed.covering_pattern_length = covering_occurrences.pattern_length
+    group by covering_positions_listed.pattern_id, covering_occurrences.pattern_id
+
+),
+
+coverage_explainers_ranked as (
+
+    -- A non-periodic candidate is explained by the longer candidate that covers the
+    -- largest share of its occurrences, if that share reaches the threshold. A cycle's
+    -- representative is never explained by its own repetitions.
+    select
+        occurrences_covered.pattern_id,
+        occurrences_covered.covering_pattern_id,
+        cast(occurrences_covered.covered_occurrence_count as double)
+            / explained.window_occurrence_count as coverage_share,
+        row_number() over (
+            partition by occurrences_covered.pattern_id
+            order by
+                occurrences_covered.covered_occurrence_count desc,
+                covering.pattern_length desc,
+                covering.window_occurrence_count desc,
+                occurrences_covered.covering_pattern_id
+        ) as explainer_rank
+    from occurrences_covered
+    inner join cycles_keyed as explained
+        on occurrences_covered.pattern_id = explained.pattern_id
+    inner join cycles_keyed as covering
+        on occurrences_covered.covering_pattern_id = covering.pattern_id
+    left join cycle_representatives
+        on explained.pattern_id = cycle_representatives.representative_pattern_id
+    where not explained.is_periodic
+        and occurrences_covered.covered_occurrence_count
+        >= {{ min_coverage }} * explained.window_occurrence_count
+        and not (
+            cycle_representatives.cycle_key is not null
+            and covering.is_periodic
+            and covering.cycle_key = cycle_representatives.cycle_key
+        )
+
+),
+
+explainers_chosen as (
+
+    select
+        cycles_keyed.pattern_id,
+        cycles_keyed.tool_sequence,
+        cycles_keyed.pattern_length,
+        cycles_keyed.period_length,
+        cycles_keyed.is_periodic,
+        cycles_keyed.cycle_key,
+        case
+            when cycles_keyed.is_periodic then cycle_representatives.representative_pattern_id
+            else coverage_explainers_ranked.covering_pattern_id
+        end as explained_by_pattern_id,
+        case
+            when cycles_keyed.is_periodic then 'repeats_cycle'
+            when coverage_explainers_ranked.covering_pattern_id is not null then 'inside_longer_pattern'
+        end as explained_reason,
+        case
+            when not cycles_keyed.is_periodic then coverage_explainers_ranked.coverage_share
+        end as explained_coverage_share
+    from cycles_keyed
+    left join cycle_representatives
+        on cycles_keyed.cycle_key = cycle_representatives.cycle_key
+    left join coverage_explainers_ranked
+        on cycles_keyed.pattern_id = coverage_explainers_ranked.pattern_id
+        and coverage_explainers_ranked.explainer_rank = 1
+
+),
+
+{#- Follow the links to the end: head(p) = head(explained_by(p)). Each link either
+    lengthens the pattern or moves a repetition to its cycle, whose representative never
+    links back to its own repetitions, so chains end within 2 links per length. -#}
+{{ follow_links('explainers_chosen', 'explained_by_pattern_id', 'cycle_coverage_heads', resolution_passes) }},
+
+sub_patterns_listed as (
+
+    -- the prefix s1..s(k−1) and the suffix s2..sk of every candidate of 3+ steps
+    select
+        cycles_keyed.pattern_id,
+        cycles_keyed.pattern_length,
+        cycles_keyed.window_occurrence_count,
+        concat_ws(
+            '→',
+            {%- for position in range(1, max_length + 1) %}
+            case when {{ position }} < cycles_keyed.pattern_length then cycles_keyed.signature_{{ position }} end
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as prefix_sequence,
+        concat_ws(
+            '→',
+            {%- for position in range(2, max_length + 1) %}
+            cycles_keyed.signature_{{ position }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as suffix_sequence
+    from cycles_keyed
+    where cycles_keyed.pattern_length >= 3
+
+),
+
+extensions_ranked as (
+
+    -- A family head of k steps that only adds a step to a shorter habit (its prefix or
+    -- suffix) is explained by that habit's family when it holds a small share of the
+    -- habit's occurrences and its count is what the habit and its neighbour predict
+    -- (the Markov surprise of int_pattern_null_model is not significant): `W→Glob`,
+    -- a planted workflow W followed by whatever came next, is W's, not a habit.
+    select
+        sub_patterns_listed.pattern_id,
+        habit_heads.family_head_pattern_id as explained_by_pattern_id,
+        row_number() over (
+            partition by sub_patterns_listed.pattern_id
+            order by habits.window_occurrence_count desc, habits.pattern_id
+        ) as extension_rank
+    from sub_patterns_listed
+    inner join cycle_coverage_heads as own_heads
+        on sub_patterns_listed.pattern_id = own_heads.pattern_id
+        and own_heads.family_head_pattern_id = sub_patterns_listed.pattern_id
+    inner join null_model
+        on sub_patterns_listed.pattern_id = null_model.pattern_id
+    inner join candidates as habits
+        on habits.tool_sequence in (sub_patterns_listed.prefix_sequence, sub_patterns_listed.suffix_sequence)
+    inner join cycle_coverage_heads as habit_heads
+        on habits.pattern_id = habit_heads.pattern_id
+    inner join candidates as habit_head_patterns
+        on habit_heads.family_head_pattern_id = habit_head_patterns.pattern_id
+    where sub_patterns_listed.window_occurrence_count
+        < {{ max_extension_share }} * habits.window_occurrence_count
+        and null_model.surprise_p_value > {{ min_extension_surprise_p }}
+        -- links only go to shorter heads, so they never loop
+        and habit_head_patterns.pattern_length < sub_patterns_listed.pattern_length
+
+),
+
+explainers_extended as (
+
+    select
+        explainers_chosen.pattern_id,
+        coalesce(explainers_chosen.explained_by_pattern_id, extensions_ranked.explained_by_pattern_id)
+            as explained_by_pattern_id,
+        coalesce(
+            explainers_chosen.explained_reason,
+            case when extensions_ranked.explained_by_pattern_id is not null then 'extends_pattern' end
+        ) as explained_reason
+    from explainers_chosen
+    left join extensions_ranked
+        on explainers_chosen.pattern_id = extensions_ranked.pattern_id
+        and extensions_ranked.extension_rank = 1
+
+),
+
+{{ follow_links('explainers_extended', 'explained_by_pattern_id', 'family_heads', resolution_passes) }},
+
+families_counted as (
+
+    select
+        family_heads.family_head_pattern_id,
+        count(*) as family_pattern_count
+    from family_heads
+    group by family_heads.family_head_pattern_id
+
+),
+
+final as (
+
+    select
+        explainers_chosen.pattern_id,
+        explainers_chosen.tool_sequence,
+        cast(explainers_chosen.pattern_length as integer) as pattern_length,
+        cast(explainers_chosen.period_length as integer) as period_length,
+        explainers_chosen.is_periodic,
+        explainers_chosen.cycle_key,
+        explainers_extended.explained_by_pattern_id,
+        explainers_extended.explained_reason,
+        cast(explainers_chosen.explained_coverage_share as double) as explained_coverage_share,
+        family_heads.family_head_pattern_id,
+        family_heads.family_head_pattern_id = explainers_chosen.pattern_id as is_family_head,
+        cast(coalesce(families_counted.family_pattern_count, 0) as bigint) as family_pattern_count
+    from explainers_chosen
+    inner join explainers_extended
+        on explainers_chosen.pattern_id = explainers_extended.pattern_id
+    inner join family_heads
+        on explainers_chosen.pattern_id = family_heads.pattern_id
+    left join families_counted
+        on explainers_chosen.pattern_id = families_counted.family_head_pattern_id
+
+)
+
+select * from final
