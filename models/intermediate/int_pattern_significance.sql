@@ -32,8 +32,10 @@ hypotheses_listed as (
         global_null_model.pattern_id,
         global_null_model.is_candidate,
         {%- if null_model_name == 'session' %}
+        session_null_model.expected_count,
         coalesce(session_null_model.p_value, 1.0) as p_value,
         {%- else %}
+        global_null_model.expected_count,
         global_null_model.p_value,
         {%- endif %}
         case
@@ -99,6 +101,7 @@ final as (
     select
         hypotheses_adjusted.pattern_id,
         hypotheses_adjusted.is_candidate,
+        cast(hypotheses_adjusted.expected_count as double) as expected_count,
         cast(hypotheses_adjusted.p_value as double) as p_value,
         cast(hypotheses_adjusted.tested_p_value as double) as tested_p_value,
         cast(hypotheses_adjusted.p_value_rank as bigint) as p_value_rank,

@@ -35,6 +35,12 @@ all_time_stats as (
 
 ),
 
+families as (
+
+    select * from {{ ref('int_pattern_families') }}
+
+),
+
 candidates_joined as (
 
     select
@@ -54,9 +60,16 @@ candidates_joined as (
         all_time_stats.avg_duration_ms,
         all_time_stats.p50_duration_ms,
         all_time_stats.p90_duration_ms,
-        null_model.expected_count,
-        null_model.z_score,
+        significance.expected_count,
+        case
+            when significance.expected_count > 0
+                then (window_patterns.window_occurrence_count - significance.expected_count)
+                / sqrt(significance.expected_count)
+        end as z_score,
         significance.p_value,
+        null_model.expected_count as global_expected_count,
+        null_model.p_value as global_p_value,
+        null_model.surprise_p_value,
         significance.adjusted_p_value,
         significance.confidence_score,
         all_time_stats.estimated_savings_usd,
@@ -67,7 +80,12 @@ candidates_joined as (
         all_time_stats.destructive_example,
         all_time_stats.example_sessions,
         all_time_stats.first_seen_at,
-        all_time_stats.last_seen_at
+        all_time_stats.last_seen_at,
+        families.is_family_head,
+        families.family_head_pattern_id,
+        families.family_pattern_count,
+        families.explained_by_pattern_id,
+        families.explained_reason
     from window_patterns
     inner join null_model
         on window_patterns.pattern_id = null_model.pattern_id
@@ -75,6 +93,8 @@ candidates_joined as (
         on window_patterns.pattern_id = significance.pattern_id
     inner join all_time_stats
         on window_patterns.pattern_id = all_time_stats.pattern_id
+    inner join families
+        on window_patterns.pattern_id = families.pattern_id
     where window_patterns.is_candidate
 
 ),
@@ -152,7 +172,8 @@ contexts_written as (
         || ' to ' || cast(reasons_written.window_end_at as {{ dbt.type_string() }}) || ' UTC) it occurred '
         || {{ format_number('reasons_written.window_occurrence_count', 0) }} || ' times in '
         || {{ format_number('reasons_written.window_session_count', 0) }} || ' sessions, against '
-        || {{ format_number('reasons_written.expected_count', 2) }} || ' expected by chance '
+        || {{ format_number('reasons_written.expected_count', 2) }}
+        || ' expected if each session''s calls came in random order '
         || '(confidence ' || reasons_written.confidence_text || '). '
         || 'Since ' || cast(cast(reasons_written.first_seen_at as date) as {{ dbt.type_string() }})
         || ' it occurred ' || reasons_written.occurrences_text || ' times in '
@@ -172,6 +193,21 @@ contexts_written as (
                 || coalesce(': ' || reasons_written.destructive_reason, '')
                 || coalesce(', e.g. `' || reasons_written.destructive_example || '`', '')
                 || '. '
+            else ''
+        end
+        || case
+            when reasons_written.explained_by_pattern_id is not null then
+                'Belongs to the family of pattern ' || reasons_written.family_head_pattern_id || ' ('
+                || case reasons_written.explained_reason
+                    when 'repeats_cycle' then 'it only repeats a shorter cycle'
+                    when 'inside_longer_pattern' then 'nearly all its occurrences lie inside a longer pattern'
+                    when 'extends_pattern' then 'it only adds a step to a shorter habit'
+                    else reasons_written.explained_reason
+                end
+                || '), which the review queue shows instead. '
+            when reasons_written.family_pattern_count > 1 then
+                'Heads a family of ' || {{ format_number('reasons_written.family_pattern_count', 0) }}
+                || ' candidates (its parts, repetitions and extensions). '
             else ''
         end
         || 'Decision: ' || reasons_written.status_reason || '.' as pattern_context
@@ -201,6 +237,9 @@ final as (
         cast(contexts_written.expected_count as double) as expected_count,
         cast(contexts_written.z_score as double) as z_score,
         cast(contexts_written.p_value as double) as p_value,
+        cast(contexts_written.global_expected_count as double) as global_expected_count,
+        cast(contexts_written.global_p_value as double) as global_p_value,
+        cast(contexts_written.surprise_p_value as double) as surprise_p_value,
         cast(contexts_written.adjusted_p_value as double) as adjusted_p_value,
         cast(contexts_written.confidence_score as double) as confidence_score,
         cast(contexts_written.estimated_savings_usd as double) as estimated_savings_usd,
@@ -214,7 +253,12 @@ final as (
         cast(contexts_written.pattern_context as {{ dbt.type_string() }}) as pattern_context,
         cast(contexts_written.example_sessions as {{ dbt.type_string() }}) as example_sessions,
         cast(contexts_written.first_seen_at as timestamp) as first_seen_at,
-        cast(contexts_written.last_seen_at as timestamp) as last_seen_at
+        cast(contexts_written.last_seen_at as timestamp) as last_seen_at,
+        cast(contexts_written.is_family_head as boolean) as is_family_head,
+        cast(contexts_written.family_head_pattern_id as {{ dbt.type_string() }}) as family_head_pattern_id,
+        cast(contexts_written.family_pattern_count as bigint) as family_pattern_count,
+        cast(contexts_written.explained_by_pattern_id as {{ dbt.type_string() }}) as explained_by_pattern_id,
+        cast(contexts_written.explained_reason as {{ dbt.type_string() }}) as explained_reason
     from contexts_written
 
 )
