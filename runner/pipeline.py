@@ -202,13 +202,14 @@ def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
     with warehouse_db.connect(warehouse, read_only=True) as con:
         statuses = con.sql(
             "select status, count(*) from marts.pattern_classifications "
-            "group by all order by 2 desc"
+            "where is_family_head group by all order by 2 desc"
         ).fetchall()
         top = con.sql(
             f"""
             select tool_sequence, occurrence_count, round(confidence_score, 4),
                    round(estimated_savings_usd, 2), status
             from marts.pattern_classifications
+            where is_family_head
             order by estimated_savings_usd desc, pattern_id
             limit {int(limit)}
             """
@@ -217,20 +218,23 @@ def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
             """
             select tool_sequence, destructive_rule_id, destructive_example
             from marts.pattern_classifications
-            where is_destructive
+            where is_destructive and is_family_head
             order by occurrence_count desc, pattern_id
             limit 10
             """
         ).fetchall()
 
-    out.print("\n[bold]Patterns by status[/]: " + ", ".join(f"{s} {n}" for s, n in statuses))
+    out.print(
+        "\n[bold]Families by status[/] (one review row each): "
+        + ", ".join(f"{s} {n}" for s, n in statuses)
+    )
     table = Table(
         "tool sequence",
         "occurrences",
         "confidence",
         "savings $",
         "status",
-        title="Top patterns by estimated savings",
+        title="Top families by estimated savings",
     )
     for row in top:
         table.add_row(*(str(v) for v in row))

@@ -154,6 +154,7 @@ def collect_report(
 def _pattern_counts(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "total": summary["patterns"],
+        "families": summary["families"],
         "new": summary["new_patterns"],
         "updated": summary["updated_patterns"],
         "destructive": summary["destructive_patterns"],
@@ -399,9 +400,10 @@ def _md_summary(doc: Mapping[str, Any]) -> list[str]:
         f"- Events: {volume['events']:,} in {volume['sessions']:,} sessions",
         f"- Quarantined rows: {quarantine['rows_in_window']:,} in the window, "
         f"{quarantine['rows_without_timestamp']:,} without a timestamp (all time)",
-        f"- Patterns: {patterns['total']:,} ({patterns['new']:,} new, "
-        f"{patterns['updated']:,} updated), {patterns['destructive']:,} destructive",
-        f"- Estimated savings of all patterns: {_usd(patterns['estimated_savings_usd'])}",
+        f"- Patterns: {patterns['total']:,} candidates ({patterns['new']:,} new, "
+        f"{patterns['updated']:,} updated) in {patterns['families']:,} families, "
+        f"{patterns['destructive']:,} of them destructive",
+        f"- Estimated savings of all families: {_usd(patterns['estimated_savings_usd'])}",
         "",
     ]
 
@@ -409,7 +411,7 @@ def _md_summary(doc: Mapping[str, Any]) -> list[str]:
 def _md_status(doc: Mapping[str, Any]) -> list[str]:
     by_status = doc["patterns"]["by_status"]
     rows = [[status, _count(n)] for status, n in by_status.items()]
-    return ["## Patterns by status", "", *_md_table(["Status", "Patterns"], rows)]
+    return ["## Families by status", "", *_md_table(["Status", "Families"], rows)]
 
 
 def _md_top_patterns(doc: Mapping[str, Any]) -> list[str]:

@@ -1,7 +1,7 @@
 """`runner sync-approvals`: copy marts.pattern_classifications into pattern_approvals.
 
 One sync is one transaction on the target: it creates the tables if they are missing,
-upserts every classified pattern, and commits, or leaves the target exactly as it was.
+upserts every family head of the classified patterns, and commits, or leaves the target exactly as it was.
 The review UI writes the same table at the same time, so the rules that protect a
 reviewer's decision live in the upsert statement itself (see approvals_schema), and SQLite
 takes its write lock up front (BEGIN IMMEDIATE) with a busy timeout and retries.
@@ -38,6 +38,8 @@ from runner.targets import Target, connect, describe_db_error, parse_target
 
 MART = "marts.pattern_classifications"
 MART_STATUSES = ("pending", "auto-approved", "auto-rejected")
+#: Only the mart's family heads are synced (int_pattern_families).
+QUEUE_COLUMN = "is_family_head"
 MAX_EXAMPLE_SESSIONS = 10
 #: Rows read from the warehouse and written to the target per round trip.
 BATCH_SIZE = 500
@@ -138,7 +140,7 @@ def _open_mart(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         }
         if not present:
             raise RunnerError(f"warehouse {warehouse} has no {MART}", _REBUILD_HINT)
-        missing = [c for c in schema.SYNCED_COLUMNS if c not in present]
+        missing = [c for c in (*schema.SYNCED_COLUMNS, QUEUE_COLUMN) if c not in present]
         if missing:
             raise RunnerError(
                 f"{MART} in {warehouse} lacks column(s) {', '.join(missing)}",
@@ -150,9 +152,14 @@ def _open_mart(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _mart_batches(mart: duckdb.DuckDBPyConnection, size: int) -> Iterator[list[dict[str, Any]]]:
-    """The mart's rows in pattern_id order (so a re-run writes in the same order), streamed."""
+    """The family heads of the mart in pattern_id order (a re-run writes in the same order).
+
+    A candidate that another explains (a sub-pattern, a repetition, an extension) is not
+    synced: the review UI shows each family once, through its head. A row that an
+    earlier version synced and that is now explained stays as the reviewer has it.
+    """
     columns = ", ".join(schema.SYNCED_COLUMNS)
-    cursor = mart.execute(f"select {columns} from {MART} order by pattern_id")
+    cursor = mart.execute(f"select {columns} from {MART} where {QUEUE_COLUMN} order by pattern_id")
     while rows := cursor.fetchmany(size):
         yield [dict(zip(schema.SYNCED_COLUMNS, row, strict=True)) for row in rows]
 

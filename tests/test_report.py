@@ -247,7 +247,7 @@ def test_markdown_has_every_section(report_dir: Path) -> None:
     for heading in (
         "# Hook pattern report: 2026-03-10",
         "## Summary",
-        "## Patterns by status",
+        "## Families by status",
         "## Top patterns by estimated savings",
         "## Destructive patterns caught",
         "## Quarantine",

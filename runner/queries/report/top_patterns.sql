@@ -1,4 +1,5 @@
--- The patterns worth automating first: highest estimated savings, ties by window count.
+-- The families worth automating first (their heads): highest estimated savings, ties by
+-- window count.
 with classifications as (
     select * from marts.pattern_classifications
 )
@@ -13,6 +14,7 @@ select
     classifications.status,
     classifications.first_seen_at >= $window_start_at as is_new
 from classifications
+where classifications.is_family_head
 order by
     classifications.estimated_savings_usd desc nulls last,
     classifications.window_occurrence_count desc,
