@@ -28,7 +28,9 @@ SCORING_NODES = (
     "int_pattern_recent_sessions",
     "int_pattern_window_counts",
     "int_pattern_null_model",
+    "int_pattern_session_null_model",
     "int_pattern_significance",
+    "int_pattern_families",
     "int_pattern_all_time_stats",
     "pattern_classifications",
 )
@@ -49,6 +51,7 @@ class Step:
     ended_at: datetime
     command: str | None = None
     destructive_rule_id: str | None = None
+    call_count: int = 1
 
 
 def pattern_id_of(signatures: Sequence[str]) -> str:
@@ -174,6 +177,7 @@ STEP_COLUMNS = {
     "tool_signature": "varchar",
     "started_at": "timestamp",
     "ended_at": "timestamp",
+    "call_count": "integer",
     "tool_call_ids": "varchar[]",
     "is_destructive": "boolean",
     "destructive_rule_id": "varchar",
@@ -249,6 +253,7 @@ def write_upstream(
                     "tool_signature": s.tool_signature,
                     "started_at": s.started_at,
                     "ended_at": s.ended_at,
+                    "call_count": s.call_count,
                     "tool_call_ids": [call_id_of(s)],
                     "is_destructive": s.destructive_rule_id is not None,
                     "destructive_rule_id": s.destructive_rule_id,
