@@ -1,7 +1,8 @@
 """`runner sync-approvals`: copy marts.pattern_classifications into pattern_approvals.
 
 One sync is one transaction on the target: it creates the tables if they are missing,
-upserts every family head of the classified patterns, and commits, or leaves the target exactly as it was.
+upserts every family head of the classified patterns, and commits, or leaves the target
+exactly as it was.
 The review UI writes the same table at the same time, so the rules that protect a
 reviewer's decision live in the upsert statement itself (see approvals_schema), and SQLite
 takes its write lock up front (BEGIN IMMEDIATE) with a busy timeout and retries.
