@@ -1,7 +1,8 @@
 """Helpers for the sync tests: a literal mart, both target databases, a pausable sync.
 
-``write_mart`` builds marts.pattern_classifications with the columns docs/ARCHITECTURE.md
-documents, from a few literal patterns, so the sync is tested without dbt.
+``write_mart`` builds marts.pattern_classifications with the columns of its contract
+(models/marts/pattern_classifications.yml), each pattern its own family head unless it
+says otherwise, from a few literal patterns, so the sync is tested without dbt.
 ``PausedSync`` runs `runner sync-approvals` in a subprocess that stops inside its open
 transaction (RUNNER_SYNC_PAUSE_AFTER_ROWS), so a test can kill it or write beside it.
 """
@@ -23,22 +24,9 @@ import duckdb
 import psycopg
 
 from runner.targets import Dialect
+from tests.contracts_yaml import FAMILY_HEAD_DEFAULTS, mart_ddl
 
 REPO = Path(__file__).resolve().parents[1]
-
-_MART_COLUMNS = """
-    pattern_id varchar primary key, tool_sequence varchar, pattern_length integer,
-    run_date date, window_start_at timestamp, window_end_at timestamp,
-    window_occurrence_count bigint, window_session_count bigint,
-    occurrence_count bigint, session_count bigint,
-    avg_duration_ms double, p50_duration_ms double, p90_duration_ms double,
-    expected_count double, z_score double, p_value double, adjusted_p_value double,
-    confidence_score double, estimated_savings_usd double, is_destructive boolean,
-    destructive_rule_id varchar, destructive_category varchar, destructive_reason varchar,
-    destructive_example varchar, status varchar, status_reason varchar,
-    pattern_context varchar, example_sessions varchar,
-    first_seen_at timestamp, last_seen_at timestamp
-"""
 
 
 def pattern(
@@ -52,6 +40,7 @@ def pattern(
     context: str | None = "Runs the tests, reads the failure, edits the file.",
     sessions: int = 3,
     destructive: bool = False,
+    family_head: bool = True,
 ) -> dict[str, Any]:
     """One mart row; columns the sync does not read get plausible values."""
     return {
@@ -64,6 +53,7 @@ def pattern(
         "pattern_context": context,
         "example_sessions": json.dumps([f"session-{i:02d}" for i in range(sessions)]),
         "is_destructive": destructive,
+        "is_family_head": family_head,
     }
 
 
@@ -71,7 +61,7 @@ def write_mart(path: Path, patterns: list[dict[str, Any]]) -> Path:
     """(Re)create the warehouse file's mart with exactly these patterns."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.pattern_classifications ({_MART_COLUMNS})")
+        con.execute(mart_ddl("pattern_classifications", FAMILY_HEAD_DEFAULTS))
         for p in patterns:
             con.execute(
                 """
@@ -81,10 +71,12 @@ def write_mart(path: Path, patterns: list[dict[str, Any]]) -> Path:
                     occurrence_count, session_count, avg_duration_ms, expected_count,
                     z_score, p_value, adjusted_p_value, confidence_score,
                     estimated_savings_usd, is_destructive, status, status_reason,
-                    pattern_context, example_sessions, first_seen_at, last_seen_at)
+                    pattern_context, example_sessions, first_seen_at, last_seen_at,
+                    is_family_head)
                 values (?, ?, ?, date '2025-06-01', timestamp '2025-06-01',
                     timestamp '2025-06-02', ?, 2, ?, 3, 1500.0, 2.5, 4.2, 0.001, 0.002, ?, ?,
-                    ?, ?, 'rule', ?, ?, timestamp '2025-05-01', timestamp '2025-06-01 12:00')
+                    ?, ?, 'rule', ?, ?, timestamp '2025-05-01', timestamp '2025-06-01 12:00',
+                    ?)
                 """,
                 [
                     p["pattern_id"],
@@ -98,6 +90,7 @@ def write_mart(path: Path, patterns: list[dict[str, Any]]) -> Path:
                     p["status"],
                     p["pattern_context"],
                     p["example_sessions"],
+                    p.get("is_family_head", True),
                 ],
             )
     return path

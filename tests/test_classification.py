@@ -126,10 +126,14 @@ def test_numbers_match_the_occurrences(
     for occurrence in occurrences:
         if occurrence["started_at"] < WINDOW_END:
             by_pattern[occurrence["pattern_id"]].append(occurrence)
+    in_windows = {
+        pattern_id: [o for o in found if o["started_at"] >= WINDOW_START]
+        for pattern_id, found in by_pattern.items()
+    }
     candidates = {
         pattern_id
-        for pattern_id, found in by_pattern.items()
-        if sum(o["started_at"] >= WINDOW_START for o in found) >= 2
+        for pattern_id, found in in_windows.items()
+        if len(found) >= 2 and len({o["session_id"] for o in found}) >= 3
     }
     assert {r["pattern_id"] for r in rows} == candidates
     for row in rows:

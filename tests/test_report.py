@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from runner.cli import app
 from runner.config import Settings
 from runner.report import write_report
+from tests.contracts_yaml import FAMILY_HEAD_DEFAULTS, mart_ddl
 
 RUN_DATE = "2026-03-10"
 CHROMIUM_INSTALL = "apt-get update -qq && apt-get install -y -qq chromium"
@@ -43,20 +44,7 @@ create table marts.fct_pattern_occurrences (
     destructive_rule_id varchar, destructive_category varchar, destructive_reason varchar
 )
 """
-CLASSIFICATIONS_DDL = """
-create table marts.pattern_classifications (
-    pattern_id varchar primary key, tool_sequence varchar, pattern_length integer,
-    run_date date, window_start_at timestamp, window_end_at timestamp,
-    window_occurrence_count bigint, window_session_count bigint, occurrence_count bigint,
-    session_count bigint, avg_duration_ms double, p50_duration_ms double,
-    p90_duration_ms double, expected_count double, z_score double, p_value double,
-    adjusted_p_value double, confidence_score double, estimated_savings_usd double,
-    is_destructive boolean, destructive_rule_id varchar, destructive_category varchar,
-    destructive_reason varchar, destructive_example varchar, status varchar,
-    status_reason varchar, pattern_context varchar, example_sessions varchar,
-    first_seen_at timestamp, last_seen_at timestamp
-)
-"""
+CLASSIFICATIONS_DDL = mart_ddl("pattern_classifications", FAMILY_HEAD_DEFAULTS)
 
 # (event_id, session_id, event_at, quarantine_reason): 5 valid events in 2 sessions in the
 # window, one the day before, a quarantined duplicate in the window, an unparseable

@@ -172,6 +172,39 @@ def test_a_resync_with_nothing_new_writes_nothing(db: Db, warehouse: Path) -> No
     assert db.snapshot() == before
 
 
+def test_only_family_heads_are_synced(db: Db, tmp_path: Path) -> None:
+    """A pattern that another explains (a sub-pattern of a longer habit) is no review row."""
+    wh = write_mart(
+        tmp_path / "w.duckdb",
+        [pattern(A, "Grep→Read→Edit"), pattern(B, "Grep→Read", family_head=False)],
+    )
+
+    summary = sync_approvals(wh, db.url)
+
+    assert counts(summary)[0] == 1
+    assert db.row(A)["status"] == "pending"
+    assert db.rows("select pattern_id from pattern_approvals") == [(A,)]
+
+
+def test_a_pattern_explained_later_is_left_as_the_reviewer_has_it(db: Db, tmp_path: Path) -> None:
+    """Synced as a head yesterday, explained today: never deleted, never re-flagged."""
+    wh = write_mart(tmp_path / "w.duckdb", [pattern(A, "Grep→Read"), pattern(B, "Read→Edit")])
+    sync_approvals(wh, db.url)
+    db.execute("update pattern_approvals set updated_at = ?", (SENTINEL,))
+    before = db.row(A)
+    write_mart(
+        wh,
+        [
+            pattern(A, "Grep→Read", status="auto-rejected", confidence=0.2, family_head=False),
+            pattern(B, "Read→Edit"),
+        ],
+    )
+
+    sync_approvals(wh, db.url)
+
+    assert db.row(A) == before
+
+
 def test_float_noise_between_builds_is_not_a_change(db: Db, tmp_path: Path) -> None:
     wh = write_mart(
         tmp_path / "w.duckdb", [pattern(A, "Read→Edit", confidence=0.971234561, savings=99.991)]
