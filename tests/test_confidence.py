@@ -126,11 +126,24 @@ def test_benjamini_hochberg_matches_scipy_on_random_p_values(work: Path) -> None
     warehouse = work / "bh.duckdb"
     with duckdb.connect(str(warehouse), config=DUCKDB_CONFIG) as con:
         con.execute("create schema if not exists intermediate")
+        # the default null model's p-values (the session model scores candidates only);
+        # the global model's are different and must be ignored
         con.execute(
             "create or replace table intermediate.int_pattern_null_model"
-            " (pattern_id varchar, is_candidate boolean, p_value double)"
+            " (pattern_id varchar, is_candidate boolean, expected_count double, p_value double)"
         )
-        con.executemany("insert into intermediate.int_pattern_null_model values (?, ?, ?)", rows)
+        con.executemany(
+            "insert into intermediate.int_pattern_null_model values (?, ?, 1.0, 0.5)",
+            [(pattern_id, candidate) for pattern_id, candidate, _ in rows],
+        )
+        con.execute(
+            "create or replace table intermediate.int_pattern_session_null_model"
+            " (pattern_id varchar, expected_count double, p_value double)"
+        )
+        con.executemany(
+            "insert into intermediate.int_pattern_session_null_model values (?, 1.0, ?)",
+            [(pattern_id, p) for pattern_id, candidate, p in rows if candidate],
+        )
     run_dbt(warehouse, "run", ["--select", "int_pattern_significance"], None, work)
     result = {
         r["pattern_id"]: r
@@ -221,15 +234,17 @@ def test_markov_surprise_matches_python(generated_day: tuple[Path, list]) -> Non
 
 
 def test_confidence_of_the_day_matches_scipy(generated_day: tuple[Path, list]) -> None:
-    """The whole chain on a generated day: window p-values, m = every window pattern
-    (untested ones with p = 1), scipy's BH, confidence = 1 - adjusted p."""
+    """The whole chain on a generated day: the session null model's window p-values,
+    m = every window pattern (untested ones with p = 1), scipy's BH, confidence =
+    1 - adjusted p."""
     warehouse, _ = generated_day
     rows = fetch(
         warehouse,
-        "select significance.pattern_id, significance.is_candidate, null_model.p_value,"
+        "select significance.pattern_id, significance.is_candidate, session_null.p_value,"
         " significance.adjusted_p_value, classifications.confidence_score"
         " from intermediate.int_pattern_significance as significance"
-        " inner join intermediate.int_pattern_null_model as null_model using (pattern_id)"
+        " left join intermediate.int_pattern_session_null_model as session_null"
+        " using (pattern_id)"
         " left join marts.pattern_classifications as classifications using (pattern_id)"
         " order by significance.pattern_id",
     )

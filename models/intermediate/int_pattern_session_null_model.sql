@@ -168,6 +168,7 @@ session_factors_computed as (
     select
         pattern_steps_numbered.pattern_id,
         pattern_steps_numbered.pattern_length,
+        pattern_steps_numbered.step_position,
         session_signatures_counted.session_id,
         {%- set draw_share -%}
             cast(session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count as double)
@@ -201,16 +202,18 @@ session_factors_computed as (
 
 session_probabilities_multiplied as (
 
-    -- P_u(pattern): the product of the factors, for the sessions that hold every one of
-    -- the pattern's signatures; in any other session the pattern cannot occur by chance
+    -- P_u(pattern): the product of the factors, in position order (so every run gives
+    -- the same last bit), for the sessions that hold every one of the pattern's
+    -- signatures; in any other session the pattern cannot occur by chance
     select
         session_factors_computed.pattern_id,
         min(session_factors_computed.pattern_length) as pattern_length,
         session_factors_computed.session_id,
-        -- ln of the positive factors only: a session with a zero factor is dropped below
-        exp(sum(ln(case
-            when session_factors_computed.draw_factor > 0 then session_factors_computed.draw_factor
-        end))) as sequence_probability
+        {%- for position in range(1, max_length + 1) %}
+        coalesce(max(case when session_factors_computed.step_position = {{ position }}
+            then session_factors_computed.draw_factor end), 1.0)
+        {{- ' *' if not loop.last }}
+        {%- endfor %} as sequence_probability
     from session_factors_computed
     group by session_factors_computed.pattern_id, session_factors_computed.session_id
     having count(*) = min(session_factors_computed.pattern_length)
@@ -223,10 +226,12 @@ expected_counts_summed as (
     select
         session_probabilities_multiplied.pattern_id,
         count(*) as null_session_count,
-        sum(
+        -- an exact decimal sum: the same last bit whatever the order of the sessions
+        cast(sum(cast(
             session_start_positions_counted.start_position_count
             * session_probabilities_multiplied.sequence_probability
-        ) as expected_count
+            as decimal(38, 18)
+        )) as double) as expected_count
     from session_probabilities_multiplied
     inner join session_start_positions_counted
         on session_probabilities_multiplied.session_id = session_start_positions_counted.session_id
