@@ -117,7 +117,8 @@ commands_split as (
 {%- set previous = 'commands_split' if pass == 1 else 'programs_unwrapped_' ~ (pass - 1) %}
 {%- set previous_program = previous ~ '.program_' ~ (pass - 1) %}
 {%- set previous_rest = previous ~ '.rest_' ~ (pass - 1) %}
-{%- set launched = bash_strip_prefixes(regex_replace_first(previous_rest, 'signature_rules.unwrap_regex', "''")) %}
+{%- set unwrapped = regex_replace_first(previous_rest, 'signature_rules.unwrap_regex', "''") %}
+{%- set launched = bash_strip_prefixes(unwrapped) %}
 
 programs_unwrapped_{{ pass }} as (
 
