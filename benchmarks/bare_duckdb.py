@@ -4,9 +4,9 @@ One query reads the JSONL file with DuckDB (as numbered text lines, then its JSO
 functions) and does the work that decides the pattern counts, with the same rules as the
 models (and as benchmarks/reference.py): validity filters, event-id dedup, Pre/Post
 pairing with lead(), Bash signatures from the seed's rules (prefix strip, two unwrap
-passes, alias, subcommand), 30-minute segments from the latest earlier end, collapse of
-repeated signatures, the step cap, n-grams of 2..5 steps with lead(), and a count per
-sequence with its distinct sessions.
+passes, alias, script or subcommand), 30-minute segments from the latest earlier end,
+collapse of repeated signatures, the step cap, n-grams of 2..5 steps with lead(), and a
+count per sequence with its distinct sessions.
 
 What it leaves out is everything the pipeline does beyond the counts: the raw copy and
 content hash of ingest, redaction, destructive rules, the lists of call and event ids,
@@ -28,13 +28,9 @@ from pathlib import Path
 import duckdb
 
 from runner import paths
-from runner.sample import _PREFIXES
+from runner.sample import AFTER_FIRST_WORD, FIRST_WORD, STRIP_PREFIXES, SUBCOMMAND
 
 SEED = paths.PROJECT_DIR / "seeds" / "tool_signature_rules.csv"
-STRIP_PREFIXES = "^(" + "|".join(_PREFIXES) + ")+"
-FIRST_WORD = r"""^["']?([^\s;&|()<>"']+)"""
-AFTER_FIRST_WORD = r"""^["']?[^\s;&|()<>"']*["']?\s*"""
-SUBCOMMAND = r"^([A-Za-z0-9][A-Za-z0-9:_.-]*)(\s|$|[;&|)])"
 
 
 def _lit(text: str) -> str:
@@ -54,7 +50,10 @@ def bare_sql(jsonl: str, seed: Path = SEED) -> str:
     unwraps = []
     for n in (1, 2):
         prev = "commands" if n == 1 else "unwrapped_1"
-        launched = f"regexp_replace(p.rest_{n - 1}, r.unwrap_regex, '')"
+        launched = (
+            f"regexp_replace(regexp_replace(p.rest_{n - 1}, r.unwrap_regex, ''), "
+            f"{_lit(STRIP_PREFIXES)}, '')"
+        )
         matches = f"coalesce(regexp_matches(p.rest_{n - 1}, r.unwrap_regex), false)"
         unwraps.append(
             f"""
@@ -71,7 +70,8 @@ def bare_sql(jsonl: str, seed: Path = SEED) -> str:
     rules as (
         select program, nullif(alias, '') as alias,
             coalesce(cast(keep_subcommand as boolean), false) as keep_subcommand,
-            nullif(unwrap_regex, '') as unwrap_regex
+            nullif(unwrap_regex, '') as unwrap_regex,
+            nullif(script_regex, '') as script_regex
         from read_csv({_lit(str(seed))}, all_varchar = true)
     ),
     lines as (
@@ -145,8 +145,11 @@ def bare_sql(jsonl: str, seed: Path = SEED) -> str:
                 when u.tool_name <> 'Bash' then u.tool_name
                 when u.program_2 is null then 'Bash'
                 else 'Bash(' || coalesce(r.alias, u.program_2) || coalesce(
-                    ' ' || case when r.keep_subcommand then nullif(
-                        regexp_extract(u.rest_2, {_lit(SUBCOMMAND)}, 1), '') end,
+                    ' ' || coalesce(
+                        nullif(regexp_replace(
+                            regexp_extract(u.rest_2, r.script_regex, 1), '^.*/', ''), ''),
+                        case when r.keep_subcommand then nullif(
+                            regexp_extract(u.rest_2, {_lit(SUBCOMMAND)}, 1), '') end),
                     '') || ')'
             end as signature
         from unwrapped_2 as u left join rules as r on u.program_2 = r.program

@@ -68,6 +68,7 @@ def seed_rules(seed: Path | None = None) -> dict[str, SignatureRule]:
                 row["alias"] or None,
                 row["keep_subcommand"].strip().lower() == "true",
                 row["unwrap_regex"] or None,
+                row.get("script_regex") or None,
             )
             for row in csv.DictReader(handle)
         }

@@ -49,7 +49,23 @@
 
 
 {#- The subcommand: the next word when it is a plain word (not an option, a path or
-    a quoted string); null otherwise. -#}
+    a quoted string); null otherwise. A closing quote ends it too (`bash -c "npm test"`). -#}
 {% macro bash_subcommand(rest_expr) -%}
-    nullif({{ hook_patterns.regex_extract(rest_expr, "'^([A-Za-z0-9][A-Za-z0-9:_.-]*)(\\s|$|[;&|)])'", 1) }}, '')
+    nullif({{ hook_patterns.regex_extract(rest_expr, "'^([A-Za-z0-9][A-Za-z0-9:_.-]*)(\\s|$|[;&|)\"''])'", 1) }}, '')
+{%- endmacro %}
+
+
+{#- What an interpreter runs, named by the seed's script_regex (capture group 1 of a
+    match on the arguments): a script reduced to its file name (`scripts/x.py` ->
+    `x.py`), or an inline-code flag as written (`-c`); null when the pattern is null or
+    does not match. -#}
+{% macro bash_script_name(rest_expr, script_regex) -%}
+    nullif(
+        {{ hook_patterns.regex_replace_first(
+            hook_patterns.regex_extract(rest_expr, script_regex, 1),
+            "'^.*/'",
+            "''"
+        ) }},
+        ''
+    )
 {%- endmacro %}

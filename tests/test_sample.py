@@ -353,7 +353,7 @@ def test_each_pool_entry_and_planted_step_has_one_signature() -> None:
         ("git commit -m \"$(cat <<'EOF'\nFix\nEOF\n)\"", "Bash(git commit)"),
         ("docker compose up -d", "Bash(docker compose)"),
         ("find . -name '*.pyc' | xargs rm -rf", "Bash(find)"),
-        ("python3 manage.py migrate", "Bash(python)"),
+        ("python3 manage.py migrate", "Bash(python manage.py)"),
         ("", "Bash"),
     ],
 )
@@ -373,6 +373,7 @@ def test_signature_rules_mirror_the_dbt_seed() -> None:
                 row["alias"] or None,
                 row["keep_subcommand"].strip().lower() == "true",
                 row["unwrap_regex"] or None,
+                row["script_regex"] or None,
             )
             for row in csv.DictReader(handle)
         }

@@ -24,7 +24,8 @@ signature_rules as (
         program,
         nullif(alias, '') as alias,
         coalesce(cast(keep_subcommand as boolean), false) as keep_subcommand,
-        nullif(unwrap_regex, '') as unwrap_regex
+        nullif(unwrap_regex, '') as unwrap_regex,
+        nullif(script_regex, '') as script_regex
     from {{ ref('tool_signature_rules') }}
 
 ),
@@ -109,13 +110,15 @@ commands_split as (
 
 ),
 
-{#- `python -m pytest`, `npx jest`, `uv run pytest`: the seed's unwrap_regex says which
-    programs only launch the next one; it is peeled off (twice, for `uv run python -m x`). -#}
+{#- `python -m pytest`, `npx jest`, `uv run pytest`, `bash -c "cd web && npm test"`: the
+    seed's unwrap_regex says which programs only launch the next one; it is peeled off
+    with the prefixes of the command it launches (twice, for `uv run python -m x`). -#}
 {%- for pass in range(1, unwrap_passes + 1) %}
 {%- set previous = 'commands_split' if pass == 1 else 'programs_unwrapped_' ~ (pass - 1) %}
 {%- set previous_program = previous ~ '.program_' ~ (pass - 1) %}
 {%- set previous_rest = previous ~ '.rest_' ~ (pass - 1) %}
-{%- set launched = regex_replace_first(previous_rest, 'signature_rules.unwrap_regex', "''") %}
+{%- set unwrapped = regex_replace_first(previous_rest, 'signature_rules.unwrap_regex', "''") %}
+{%- set launched = bash_strip_prefixes(unwrapped) %}
 
 programs_unwrapped_{{ pass }} as (
 
@@ -138,16 +141,24 @@ programs_unwrapped_{{ pass }} as (
 ),
 {%- endfor %}
 
+{#- The qualifier after the program: what an interpreter runs (the seed's script_regex:
+    `python server.py` -> `server.py`, `python -c` -> `-c`), else the subcommand for the
+    programs whose seed row keeps it. -#}
+{%- set final_rest = 'programs_unwrapped_' ~ unwrap_passes ~ '.rest_' ~ unwrap_passes %}
+
 programs_named as (
 
     select
         programs_unwrapped_{{ unwrap_passes }}.*,
         coalesce(signature_rules.alias, programs_unwrapped_{{ unwrap_passes }}.program_{{ unwrap_passes }})
             as program,
-        case
-            when signature_rules.keep_subcommand
-                then {{ bash_subcommand('programs_unwrapped_' ~ unwrap_passes ~ '.rest_' ~ unwrap_passes) }}
-        end as subcommand
+        coalesce(
+            {{ bash_script_name(final_rest, 'signature_rules.script_regex') }},
+            case
+                when signature_rules.keep_subcommand
+                    then {{ bash_subcommand(final_rest) }}
+            end
+        ) as subcommand
     from programs_unwrapped_{{ unwrap_passes }}
     left join signature_rules
         on programs_unwrapped_{{ unwrap_passes }}.program_{{ unwrap_passes }} = signature_rules.program
