@@ -2,20 +2,41 @@
 
 What the file holds, and why:
 
-- **Sessions** (UUID ids) whose number of tool calls follows a long tail (lognormal), with
-  turns (UserPromptSubmit … Stop), gaps of hours, sessions crossing midnight, one
-  autonomous session of well over a thousand calls (from 20 sessions up) and the other
-  hook events (SessionStart/End, Notification, SubagentStop, PreCompact).
+- **Sessions** (UUID ids) shaped like real ones (see REAL_SESSIONS.md in the shared
+  notes): many tiny sessions and a long tail (calls per session p10 ~3, median ~36, p90
+  ~180; one autonomous session of over a thousand calls from 20 sessions up), uneven
+  days, turns (UserPromptSubmit … Stop), gaps of hours, sessions crossing midnight and
+  the other hook events (SessionStart/End, Notification, SubagentStop, PreCompact).
 - **Tool calls** as a PreToolUse and a PostToolUse, the Post later by a per-tool lognormal
-  duration. About 1.2 % of calls lose one half.
-- **Noise**: every call not part of a planted workflow is an independent draw from one
-  fixed distribution (tool, then Bash command from a pool), so that with
-  ``noise_only=True`` the data are a null model: no sequence is more frequent than chance.
-  The Bash pool has compound commands, heredocs, multi-line commit messages, the odd
-  secret and the odd destructive command.
+  duration (Bash ~1 s, Read 0.1 s, Task 2 min). About 1.2 % of calls lose one half.
+- **Projects and habits** (``_Project``, ``_Habits``): each session belongs to a project
+  (about 3.5 sessions per project, unevenly) with its own files, stack commands,
+  scripts and MCP servers, and has its own habits drawn from them: its tool mix, a few
+  Bash commands with Zipf weights, programs from a long tail, sometimes a command of
+  its own. So sessions differ in make-up as real ones do (the median session spends
+  about a third of its calls on one signature; about 45 % of signatures occur in one
+  session only), which fools a null model drawn from global frequencies.
+- **Noise** comes in bursts: runs of one tool (Read, Read, Read; a test rerun) and long
+  Grep/Read alternations, about 1.5 calls per step once repeats collapse. That is the
+  only order noise has. The Bash commands are compound (loops, subshells, heredocs,
+  multi-line commit messages that mention SQL), with the odd secret, routine
+  ``kill -9``/``rm -rf``, and in Windows users' results the odd lone surrogate escape
+  (``\\udc9d``: valid JSON, a good event).
 - **Planted workflows** (``PLANTED_WORKFLOWS``): fixed tool sequences, written as varying
   concrete commands with fixed signatures, recurring across sessions. Signatures are
-  named as the dbt models name them (``bash_signature`` mirrors their rules).
+  named as the dbt models name them (``bash_signature`` mirrors their rules). The
+  summary counts each one's contiguous occurrences as ``int_tool_steps_sequenced`` cuts
+  steps with the default vars (planted ones and those that form by chance): a build
+  finds exactly those counts.
+- **Destroyed order** (``destroy_order=True``, ``--destroy-order``): the tool calls of
+  each session are permuted. A call's content (tool, input, result, tool_use_id) moves
+  to another call's time slot, its Pre and Post together, among slots of the same kind
+  (both halves, Pre only, Post only); every timestamp and every other event stays where
+  it was. Per session the calls, the timestamps and the pairs are the same; only the
+  order is gone, so no workflow is left but by chance: the null data for calibrating a
+  confidence score. Deterministic per seed; each session is held in memory while it is
+  permuted. ``noise_only=True`` leaves the planted workflows out and destroys the order
+  of the noise too: sessions differ in make-up, never in order.
 - **Bad rows** (``bad_rows=True``): extra records, one of each kind in turn, each of which
   staging must quarantine. They are *added*: the valid records are the same with and
   without them (only the table's ``id`` column shifts), so a pipeline must find the same
