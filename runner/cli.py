@@ -237,6 +237,31 @@ def generate_sample_cmd(
     out.print(summary.describe())
 
 
+@app.command("shuffle-sessions")
+@handles_errors
+def shuffle_sessions_cmd(
+    in_file: Annotated[
+        Path, typer.Option("--in", help="Hook events to read: .jsonl or .parquet, either shape.")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="File to write, same format.")],
+    seed: Annotated[int, typer.Option(help="Random seed: same seed and input, same file.")] = 0,
+) -> None:
+    """Destroy the order of the tool calls inside every session of a file.
+
+    Each call's content (tool, input, result) moves to another call's time slot of the
+    same session, its Pre and Post together; timestamps, ids and other events stay
+    where they are. Per session the calls, timestamps and Pre/Post pairs are the same,
+    only their order is gone: data with no workflow left but by chance, to check that a
+    confidence score finds nothing there. Works on real exports as on generated
+    samples (generate-sample --destroy-order does the same while generating).
+
+    Example: runner shuffle-sessions --in data/week.jsonl --out /tmp/week-shuffled.jsonl --seed 1
+    """
+    from runner.sample import shuffle_within_sessions
+
+    out.print(shuffle_within_sessions(in_file, out_file, seed).describe())
+
+
 @app.command()
 @handles_errors
 def ingest(

@@ -1004,3 +1004,70 @@ def test_noise_only_is_composition_without_order(cli: CliRunner, tmp_path: Path)
             expected += (n - 1) * sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))
             observed += sum(a == b for a, b in itertools.pairwise(sigs))
     assert abs(observed - expected) <= 4 * math.sqrt(expected) + 5, (observed, expected)
+
+
+def as_jsonl(path: Path, tmp_path: Path) -> Path:
+    """A Parquet file's rows as JSONL (the table shape is flat: the same records)."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / f"{path.parent.name}-{path.stem}.jsonl"
+    rows = pq.read_table(str(path)).to_pylist()
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "name", "extra"),
+    [
+        ("table", "events.jsonl", []),  # with bad rows: they stay where they are
+        ("claude", "events.jsonl", ["--no-bad-rows"]),
+        ("table", "events.parquet", ["--no-bad-rows"]),
+    ],
+)
+def test_shuffle_sessions_destroys_order_of_a_file(
+    cli: CliRunner, tmp_path: Path, shape: str, name: str, extra: list[str]
+) -> None:
+    """`runner shuffle-sessions` (shuffle_within_sessions) on an existing file, as on a
+    real export: per session the same calls, slots and pairs; only the order changes;
+    every other record is written back byte for byte (JSONL)."""
+    args = ["--sessions", "30", "--days", "2", "--seed", "6", "--end-date", END_DATE]
+    source = tmp_path / "in" / name
+    run(cli, source, *args, "--shape", shape, *extra)
+    shuffled, again = tmp_path / "out" / name, tmp_path / "again" / name
+    for target in (shuffled, again):
+        result = cli.invoke(
+            app, ["shuffle-sessions", "--in", str(source), "--out", str(target), "--seed", "2"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "permuted" in result.output
+    assert shuffled.read_bytes() == again.read_bytes()
+    assert shuffled.read_bytes() != source.read_bytes()
+    if name.endswith(".parquet"):
+        source, shuffled = as_jsonl(source, tmp_path), as_jsonl(shuffled, tmp_path)
+    else:
+        before_lines = source.read_bytes().split(b"\n")
+        after_lines = shuffled.read_bytes().split(b"\n")
+        assert len(before_lines) == len(after_lines)
+        key = b'"hook_event_name"' if shape == "claude" else b'"event_type"'
+        for a, b in zip(before_lines, after_lines, strict=True):
+            if not (key + b':"PreToolUse"' in a or key + b':"PostToolUse"' in a):
+                assert a == b
+    before, after = tool_calls(source, shape), tool_calls(shuffled, shape)
+    assert set(before) == set(after)
+    changed = 0
+    for sid, calls in before.items():
+        slots = sorted((c[0] or "", c[1] or "") for c in calls)
+        assert slots == sorted((c[0] or "", c[1] or "") for c in after[sid])
+        assert Counter(c[2:] for c in calls) == Counter(c[2:] for c in after[sid])
+        changed += [c[2:] for c in calls] != [c[2:] for c in after[sid]]
+    assert changed >= 0.6 * len(before)
+
+
+def test_shuffle_sessions_refuses_mixed_formats(cli: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "events.jsonl"
+    run(cli, source, "--sessions", "2", "--days", "1", "--end-date", END_DATE)
+    result = cli.invoke(
+        app, ["shuffle-sessions", "--in", str(source), "--out", str(tmp_path / "x.parquet")]
+    )
+    assert result.exit_code == 1
+    assert "same format" in result.output
