@@ -192,14 +192,31 @@ def generate_sample_cmd(
         bool, typer.Option(help="Random tool calls only, no planted workflows.")
     ] = False,
     bad_rows: Annotated[bool, typer.Option(help="Mix in a small share of malformed rows.")] = True,
+    destroy_order: Annotated[
+        bool,
+        typer.Option(
+            help="Shuffle the tool calls inside each session: same calls, same timestamps,"
+            " same Pre/Post pairs, no order (the null data for calibration tests)."
+        ),
+    ] = False,
 ) -> None:
     """Write realistic synthetic hook events, deterministic per seed.
 
-    Sessions have a long tail of tool calls (from 20 sessions on, one has well over
-    1,000), pauses of hours and midnight crossings. Bash commands are compound and
-    sometimes carry secrets or destructive operations. Four planted workflows recur in
-    random noise; --noise-only leaves them out (a null model). --bad-rows adds about
-    0.7 % malformed records, one kind after another, for staging to quarantine.
+    Sessions look like real ones: a long tail of tool calls (from 20 sessions on, one
+    has well over 1,000), pauses of hours, midnight crossings, uneven days. Each session
+    belongs to a project with its own files, commands and scripts, and has its own
+    habits: its tool mix, a few commands of its own, runs of one tool (Read, Read, Read)
+    and long Grep/Read alternations. Bash commands are compound and sometimes carry
+    secrets or destructive operations. Five planted workflows recur among them; the
+    summary gives their exact occurrence counts (as a build with the default vars finds
+    them). --bad-rows adds about 0.7 % malformed records, one kind after another, for
+    staging to quarantine.
+
+    --destroy-order permutes the tool calls inside every session: each call's content
+    moves to another call's time slot with both its Pre and Post, timestamps and other
+    events stay where they are. No workflow survives but by chance: a confidence score
+    should find nothing there. --noise-only leaves the planted workflows out and
+    destroys the order of the noise as well (sessions differ in make-up, not in order).
 
     The file is streamed, so 10 million events need little memory.
     Example: runner generate-sample --out data/sample/events.parquet --sessions 2000 --days 7
@@ -214,9 +231,35 @@ def generate_sample_cmd(
         shape=shape.value,
         noise_only=noise_only,
         bad_rows=bad_rows,
+        destroy_order=destroy_order,
     )
     summary = generate_sample(out_file, options)
     out.print(summary.describe())
+
+
+@app.command("shuffle-sessions")
+@handles_errors
+def shuffle_sessions_cmd(
+    in_file: Annotated[
+        Path, typer.Option("--in", help="Hook events to read: .jsonl or .parquet, either shape.")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="File to write, same format.")],
+    seed: Annotated[int, typer.Option(help="Random seed: same seed and input, same file.")] = 0,
+) -> None:
+    """Destroy the order of the tool calls inside every session of a file.
+
+    Each call's content (tool, input, result) moves to another call's time slot of the
+    same session, its Pre and Post together; timestamps, ids and other events stay
+    where they are. Per session the calls, timestamps and Pre/Post pairs are the same,
+    only their order is gone: data with no workflow left but by chance, to check that a
+    confidence score finds nothing there. Works on real exports as on generated
+    samples (generate-sample --destroy-order does the same while generating).
+
+    Example: runner shuffle-sessions --in data/week.jsonl --out /tmp/week-shuffled.jsonl --seed 1
+    """
+    from runner.sample import shuffle_within_sessions
+
+    out.print(shuffle_within_sessions(in_file, out_file, seed).describe())
 
 
 @app.command()

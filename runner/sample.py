@@ -2,20 +2,41 @@
 
 What the file holds, and why:
 
-- **Sessions** (UUID ids) whose number of tool calls follows a long tail (lognormal), with
-  turns (UserPromptSubmit … Stop), gaps of hours, sessions crossing midnight, one
-  autonomous session of well over a thousand calls (from 20 sessions up) and the other
-  hook events (SessionStart/End, Notification, SubagentStop, PreCompact).
+- **Sessions** (UUID ids) shaped like real ones (see REAL_SESSIONS.md in the shared
+  notes): many tiny sessions and a long tail (calls per session p10 ~3, median ~36, p90
+  ~180; one autonomous session of over a thousand calls from 20 sessions up), uneven
+  days, turns (UserPromptSubmit … Stop), gaps of hours, sessions crossing midnight and
+  the other hook events (SessionStart/End, Notification, SubagentStop, PreCompact).
 - **Tool calls** as a PreToolUse and a PostToolUse, the Post later by a per-tool lognormal
-  duration. About 1.2 % of calls lose one half.
-- **Noise**: every call not part of a planted workflow is an independent draw from one
-  fixed distribution (tool, then Bash command from a pool), so that with
-  ``noise_only=True`` the data are a null model: no sequence is more frequent than chance.
-  The Bash pool has compound commands, heredocs, multi-line commit messages, the odd
-  secret and the odd destructive command.
+  duration (Bash ~1 s, Read 0.1 s, Task 2 min). About 1.2 % of calls lose one half.
+- **Projects and habits** (``_Project``, ``_Habits``): each session belongs to a project
+  (about 3.5 sessions per project, unevenly) with its own files, stack commands,
+  scripts and MCP servers, and has its own habits drawn from them: its tool mix, a few
+  Bash commands with Zipf weights, programs from a long tail, sometimes a command of
+  its own. So sessions differ in make-up as real ones do (the median session spends
+  about a third of its calls on one signature; about 45 % of signatures occur in one
+  session only), which fools a null model drawn from global frequencies.
+- **Noise** comes in bursts: runs of one tool (Read, Read, Read; a test rerun) and long
+  Grep/Read alternations, about 1.5 calls per step once repeats collapse. That is the
+  only order noise has. The Bash commands are compound (loops, subshells, heredocs,
+  multi-line commit messages that mention SQL), with the odd secret, routine
+  ``kill -9``/``rm -rf``, and in Windows users' results the odd lone surrogate escape
+  (``\\udc9d``: valid JSON, a good event).
 - **Planted workflows** (``PLANTED_WORKFLOWS``): fixed tool sequences, written as varying
   concrete commands with fixed signatures, recurring across sessions. Signatures are
-  named as the dbt models name them (``bash_signature`` mirrors their rules).
+  named as the dbt models name them (``bash_signature`` mirrors their rules). The
+  summary counts each one's contiguous occurrences as ``int_tool_steps_sequenced`` cuts
+  steps with the default vars (planted ones and those that form by chance): a build
+  finds exactly those counts.
+- **Destroyed order** (``destroy_order=True``, ``--destroy-order``): the tool calls of
+  each session are permuted. A call's content (tool, input, result, tool_use_id) moves
+  to another call's time slot, its Pre and Post together, among slots of the same kind
+  (both halves, Pre only, Post only); every timestamp and every other event stays where
+  it was. Per session the calls, the timestamps and the pairs are the same; only the
+  order is gone, so no workflow is left but by chance: the null data for calibrating a
+  confidence score. Deterministic per seed; each session is held in memory while it is
+  permuted. ``noise_only=True`` leaves the planted workflows out and destroys the order
+  of the noise too: sessions differ in make-up, never in order.
 - **Bad rows** (``bad_rows=True``): extra records, one of each kind in turn, each of which
   staging must quarantine. They are *added*: the valid records are the same with and
   without them (only the table's ``id`` column shifts), so a pipeline must find the same
@@ -114,16 +135,31 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
-SESSION_CALLS_MEDIAN = 50  # lognormal number of tool calls per session
-SESSION_CALLS_SIGMA = 1.1
-SESSION_CALLS_MAX = 20_000
+# Calls per session in real weeks: p10 3, median 20-43, p90 97-203, longest 560-1,544.
+SESSION_CALLS_MEDIAN = 36  # lognormal number of tool calls per session …
+SESSION_CALLS_SIGMA = 1.3
+TINY_SESSION_SHARE = 0.15  # … and sessions of 1-4 calls (a question, a quick look)
+SESSION_CALLS_MAX = 4_000  # below the models' step cap (5,000 per segment)
 LONG_SESSION_MIN_SESSIONS = 20  # from this many sessions on, session 0 is the long one
-LONG_SESSION_CALLS = (1_200, 2_000)
+LONG_SESSION_CALLS = (1_100, 1_500)
+DAY_WEIGHT_SIGMA = 0.5  # sessions per day are uneven (3, 11, 45, 18, 7, 18 in one team)
+DAY_WEIGHT_RANGE = (0.4, 2.5)
+SESSIONS_PER_PROJECT = 3.5  # mean; a few projects have many sessions, most a few
 TURN_CALLS_MEAN = 8.0  # calls between a prompt and Stop
+# Gaps between calls in real weeks: median 2.7 s, p90 15 s, p99 about 9 minutes.
+GAP_MEDIAN_US = 2_400 * MS
+GAP_SIGMA = 0.9
+TURN_GAP_MEDIAN_US = 6 * SECOND  # the user reads the answer and types the next prompt
+RUN_GAP_MEDIAN_US = 900 * MS  # between the calls of one run (Read, Read, Read)
+PAUSE_PER_CALL = 0.012  # the agent waits on something or the user looks elsewhere
+PAUSE_US = (2 * MINUTE, 18 * MINUTE)
+#: The models' default segment gap (hook_patterns_segment_gap_minutes): the summary
+#: counts occurrences inside segments as the models cut them.
+SEGMENT_GAP_US = 30 * MINUTE
 LONG_GAP_PER_TURN = 0.015  # chance that the user leaves for hours before a prompt
 LONG_GAP_US = (75 * MINUTE, 9 * HOUR)
 FORCED_GAP_US = (75 * MINUTE, 4 * HOUR)  # the planned pause of the special sessions
-PLANT_PER_BLOCK = 0.075  # chance that the next block of calls is a planted workflow
+PLANT_PER_BLOCK = 0.12  # chance that the next block of calls is a planted workflow
 DROP_PRE = 0.006  # a Post without its Pre
 DROP_POST = 0.006  # a Pre without its Post
 BAD_ROW_RATE = 0.008  # bad rows per tool event
@@ -175,6 +211,7 @@ class SampleOptions:
     shape: str = "table"
     noise_only: bool = False
     bad_rows: bool = True
+    destroy_order: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +244,7 @@ class SampleSummary:
     first_event_at: dt.datetime | None
     last_event_at: dt.datetime | None
     seconds: float = 0.0
+    order_destroyed: bool = False
 
     @property
     def bad_row_count(self) -> int:
@@ -227,6 +265,11 @@ class SampleSummary:
         if self.first_event_at and self.last_event_at:
             lines.append(
                 f"  {self.first_event_at:%Y-%m-%d %H:%M} → {self.last_event_at:%Y-%m-%d %H:%M} UTC"
+            )
+        if self.order_destroyed:
+            lines.append(
+                "  order destroyed inside sessions: workflows occur by chance only"
+                " (occurrences below)"
             )
         if self.planted_workflows:
             lines.append("  planted workflows (occurrences):")
@@ -414,97 +457,91 @@ def tool_signature(tool_name: str, tool_input: dict[str, Any] | None = None) -> 
 # --- content pools ----------------------------------------------------------------
 @dataclass(frozen=True)
 class _Project:
+    """A code base: its place on disk, its files, its stack and its own commands.
+
+    Sessions of one project share its vocabulary (files, Bash commands, scripts, MCP
+    servers); each session then takes its own subset with its own weights (_Habits).
+    """
+
     cwd: str
     home: str
     pkg: str
     files: tuple[str, ...]
     tests: tuple[str, ...]
     dirs: tuple[str, ...]
+    stacks: tuple[str, ...] = ("python",)
+    windows: bool = False
+    #: Weighted Bash entries (weight, (profile, description, variants)) the project uses.
+    bash: tuple[tuple[float, tuple[str, str, tuple[str, ...]]], ...] = ()
+    #: The project's own scripts and targets (``make reindex-cart``): most of its
+    #: sessions run some of them, no other project does.
+    scripts: tuple[tuple[float, tuple[str, str, tuple[str, ...]]], ...] = ()
+    mcp: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
 
 
-_PROJECTS = (
-    _Project(
-        cwd="/home/dev/src/billing-api",
-        home="/home/dev",
-        pkg="billing",
-        files=(
-            "src/billing/invoices.py",
-            "src/billing/api.py",
-            "src/billing/models.py",
-            "src/billing/tax.py",
-            "src/billing/db.py",
-            "pyproject.toml",
-        ),
-        tests=("tests/test_invoices.py", "tests/test_api.py", "tests/test_tax.py"),
-        dirs=("src/billing", "tests", "migrations", "scripts"),
-    ),
-    _Project(
-        cwd="/workspace/webapp",
-        home="/root",
-        pkg="webapp",
-        files=(
-            "src/components/UserTable.tsx",
-            "src/api/client.ts",
-            "src/hooks/useSession.ts",
-            "src/pages/settings.tsx",
-            "package.json",
-            "vite.config.ts",
-        ),
-        tests=("src/components/UserTable.test.tsx", "src/api/client.test.ts"),
-        dirs=("src/components", "src/api", "src/pages", "e2e"),
-    ),
-    _Project(
-        cwd="/Users/ana/code/etl-pipelines",
-        home="/Users/ana",
-        pkg="pipelines",
-        files=(
-            "pipelines/extract.py",
-            "pipelines/load.py",
-            "pipelines/schedule.py",
-            "dags/daily_sync.py",
-            "Makefile",
-        ),
-        tests=("tests/test_extract.py", "tests/test_load.py"),
-        dirs=("pipelines", "dags", "tests", "sql"),
-    ),
-    _Project(
-        cwd="/home/ci/work/platform-infra",
-        home="/home/ci",
-        pkg="infra",
-        files=(
-            "deploy/api.yaml",
-            "scripts/rollout.sh",
-            "terraform/main.tf",
-            "charts/api/values.yaml",
-            "docker-compose.yml",
-        ),
-        tests=("tests/test_manifests.py",),
-        dirs=("deploy", "charts", "terraform", "scripts"),
-    ),
-    _Project(
-        cwd="/home/dev/src/search-svc",
-        home="/home/dev",
-        pkg="search",
-        files=("src/main.rs", "src/index.rs", "src/query.rs", "Cargo.toml", "README.md"),
-        tests=("tests/test_query.py", "tests/integration_test.py"),
-        dirs=("src", "tests", "benches"),
-    ),
-    _Project(
-        cwd="/home/sam/projects/mobile-backend",
-        home="/home/sam",
-        pkg="backend",
-        files=(
-            "app/routes/users.py",
-            "app/routes/auth.py",
-            "app/services/push.py",
-            "app/settings.py",
-            "alembic/env.py",
-            "requirements.txt",
-        ),
-        tests=("tests/test_users.py", "tests/test_auth.py", "tests/test_push.py"),
-        dirs=("app", "app/routes", "tests", "alembic/versions"),
-    ),
+# fmt: off
+_NOUNS = (
+    "invoice", "user", "auth", "session", "order", "report", "search", "index", "billing",
+    "cache", "queue", "worker", "export", "sync", "payment", "webhook", "schema", "config",
+    "metrics", "audit", "notify", "upload", "token", "profile", "cart", "catalog", "ledger",
+    "tenant", "job", "event", "graph", "parser", "router", "client", "store", "feature",
+    "admin", "backup", "ingest", "pricing", "shipment", "inventory", "review", "comment",
 )
+_VERBS = (
+    "seed", "reset", "migrate", "backfill", "reindex", "rotate", "check", "sync", "dump",
+    "restore", "build", "deploy", "bench", "clean", "fix", "gen", "verify", "warm", "prune",
+    "replay", "export", "import", "refresh", "patch", "probe", "scan",
+)
+_SUFFIXES = (
+    "api", "svc", "web", "app", "service", "pipeline", "infra", "cli", "worker", "dashboard",
+    "backend", "frontend", "tools", "platform", "etl", "bot",
+)
+_USERS = ("dev", "ana", "sam", "ci", "jo", "priya", "li", "marc", "kofi", "eva", "tom", "yuki")
+_STACK_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    # stack: (file templates, test templates, directories); {m} is a module word
+    "python": (
+        ("src/{pkg}/{m}.py", "app/{m}.py", "{pkg}/{m}.py", "app/routes/{m}.py",
+         "app/services/{m}.py"),
+        ("tests/test_{m}.py", "tests/unit/test_{m}.py"),
+        ("src/{pkg}", "tests", "migrations", "scripts", "app", "app/routes"),
+    ),
+    "js": (
+        ("src/components/{M}.tsx", "src/api/{m}.ts", "src/hooks/use{M}.ts",
+         "src/pages/{m}.tsx", "src/lib/{m}.ts"),
+        ("src/components/{M}.test.tsx", "src/api/{m}.test.ts", "e2e/{m}.spec.ts"),
+        ("src/components", "src/api", "src/pages", "e2e", "public"),
+    ),
+    "rust": (("src/{m}.rs", "src/bin/{m}.rs"), ("tests/{m}_test.rs",), ("src", "tests", "benches")),
+    "go": (("internal/{m}/{m}.go", "cmd/{pkg}/main.go", "pkg/{m}/{m}.go"),
+           ("internal/{m}/{m}_test.go",), ("internal", "cmd", "pkg")),
+    "infra": (
+        ("deploy/{m}.yaml", "charts/{pkg}/values.yaml", "terraform/{m}.tf",
+         "scripts/{m}.sh", "docker-compose.yml"),
+        ("tests/test_manifests.py",),
+        ("deploy", "charts", "terraform", "scripts"),
+    ),
+}
+_STACK_EXTRA_FILES = {
+    "python": ("pyproject.toml", "README.md", "Makefile", "requirements.txt"),
+    "js": ("package.json", "vite.config.ts", "tsconfig.json", "README.md"),
+    "rust": ("Cargo.toml", "README.md"),
+    "go": ("go.mod", "Makefile", "README.md"),
+    "infra": ("Makefile", "README.md", ".github/workflows/deploy.yml"),
+}
+_STACK_WEIGHTS = (("python", 0.42), ("js", 0.33), ("infra", 0.1), ("rust", 0.07), ("go", 0.08))
+_MCP_SERVERS = {
+    "github": ("mcp__github__create_pull_request", "mcp__github__get_issue",
+               "mcp__github__list_pull_requests"),
+    "playwright": ("mcp__playwright__browser_navigate", "mcp__playwright__browser_snapshot",
+                   "mcp__playwright__browser_click"),
+    "postgres": ("mcp__postgres__query",),
+    "linear": ("mcp__linear__create_issue", "mcp__linear__list_issues"),
+    "sentry": ("mcp__sentry__get_issue_details",),
+    "context7": ("mcp__context7__get-library-docs", "mcp__context7__resolve-library-id"),
+}
+# fmt: on
+
 
 _PY_SNIPPETS = (
     'from decimal import Decimal\n\n\ndef total(lines):\n    """Sum of the invoice lines, tax '
@@ -593,7 +630,15 @@ _COMMIT_SUBJECTS = (
     "Make the session hook idempotent",
     "Speed up dashboard queries",
     "Add index on orders(created_at)",
+    # Real commit messages mention SQL: a text-based destructive rule flags them.
+    "Update SQL processor to batch inserts",
+    "Drop the unused DELETE FROM trigger on sessions",
+    "Truncate long titles before the INSERT",
+    "Fix UPDATE users SET in the backfill script",
 )
+#: Subjects of the planted commit workflow: plain words, so that it stays harmless
+#: whatever the destructive rules make of SQL keywords in messages.
+_PLAIN_COMMIT_SUBJECTS = _COMMIT_SUBJECTS[:8]
 _KEYWORDS = (
     "TODO",
     "def total",
@@ -640,13 +685,19 @@ class _Fill(dict):  # type: ignore[type-arg]
         if key == "cwd":
             value = self.sess.cwd
         elif key == "file":
-            value = rng.choice(proj.files)
+            value = rng.choice(self.sess.files)
         elif key == "test_file":
             value = rng.choice(proj.tests)
         elif key == "dir":
             value = rng.choice(proj.dirs)
         elif key == "pkg":
             value = proj.pkg
+        elif key == "m":
+            value = rng.choice(proj.keywords)
+        elif key == "M":
+            value = rng.choice(proj.keywords).title()
+        elif key == "verb":
+            value = rng.choice(_VERBS)
         elif key == "n":
             value = rng.randint(3, 30)
         elif key == "pid":
@@ -671,6 +722,8 @@ class _Fill(dict):  # type: ignore[type-arg]
             value = rng.choice(_NPM_PACKAGES)
         elif key == "msg":
             value = rng.choice(_COMMIT_SUBJECTS)
+        elif key == "plain_msg":
+            value = rng.choice(_PLAIN_COMMIT_SUBJECTS)
         elif key == "pw":
             value = rng.choice(("hunter2", "Sup3rS3cret!", "changeme123", "p4ssw0rd-2024"))
         elif key == "ghp":
@@ -756,7 +809,8 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
     (0.4, "test", "yarn test", ("yarn test", "yarn test --coverage")),
     (2.0, "fast", "Search code",
      ('rg -n "{kw}" {dir}', "rg --files | rg {kw}", 'rg -n "{kw}" | head -20')),
-    (1.0, "fast", "Search code", ('grep -rn "{kw}" {dir} | head -20', "grep -c {kw} {file}")),
+    (2.5, "fast", "Search code",
+     ('grep -rn "{kw}" {dir} | head -20', "grep -c {kw} {file}", "grep -n {m} {file}")),
     (1.5, "fast", "Find files",
      ("find . -name '*.py' | wc -l", "find {dir} -type f -newer README.md")),
     (0.7, "build", "Make test", ("make test",)),
@@ -787,8 +841,40 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
     (0.6, "fast", "Print lines", ("sed -n '1,80p' {file}",)),
     (0.4, "fast", "Summarise CSV", ("awk -F, '{{print $1}}' data.csv | sort | uniq -c | head",)),
     (0.4, "lint", "Format", ("npx prettier --write {file}",)),
-    (0.4, "lint", "Type check TypeScript", ("npx tsc --noEmit",)),
+    (1.0, "lint", "Type check TypeScript", ("npx tsc --noEmit", "npx tsc -p . --noEmit")),
     (0.3, "default", "Run node script", ("node scripts/build.js",)),
+    (1.5, "default", "Run bun script",
+     ("bun run dev", "bun run build", "bun run {m}:{verb}", "bun run test --watch=false")),
+    (1.0, "test", "Bun test", ("bun test", "bun test {test_file}")),
+    (1.5, "fast", "Run node", ("node -e \"console.log(process.version)\"", "node scripts/build.js",
+                               "node --inspect dist/server.js")),
+    (1.5, "net", "GitHub CLI PR", ("gh pr view", "gh pr checks", "gh pr diff | head -200",
+                                   "gh pr create --fill")),
+    (0.6, "net", "GitHub CLI API", ("gh api repos/acme/{pkg}/pulls --jq '.[].title'",)),
+    (1.0, "fast", "Echo", ("echo $PATH", "echo \"done\"", "echo $DATABASE_URL")),
+    (0.8, "fast", "Which", ("which python", "which node && node --version")),
+    # loops, subshells, conditionals: not a program name first (about 8 % of real Bash)
+    (2.6, "fast", "Loop over files",
+     ("for f in {dir}/*; do wc -l \"$f\"; done",
+      "for f in $(git diff --name-only); do ruff check \"$f\"; done",
+      "for i in 1 2 3; do curl -s localhost:{port}/health && break; sleep 2; done")),
+    (0.6, "default", "Wait until up",
+     ("while ! curl -sf localhost:{port}/health; do sleep 1; done",
+      "while pgrep -f {svc} > /dev/null; do sleep 1; done")),
+    (0.5, "fast", "Check a file",
+     ("if [ -f .env ]; then echo present; else cp .env.example .env; fi",
+      "if [ -d node_modules ]; then echo ok; fi")),
+    (1.0, "test", "Run tests in a subshell",
+     ("(cd {dir} && pytest -q)", "(cd {cwd} && pytest -x)")),
+    (0.5, "test", "Run JS tests in a subshell", ("(cd web && npm test)",)),
+    (0.8, "default", "Start the dev server",
+     ("PORT={port} npm run dev", "NODE_ENV=development npm run dev")),
+    # routine restarts and cleanups (destructive words, harmless intent)
+    (0.6, "fast", "Restart: kill the old server",
+     ("kill -9 $(lsof -ti:{port})", "kill -9 {pid}", "kill -9 {pid} && sleep 1")),
+    (0.5, "fast", "Clean and rebuild",
+     ("rm -rf dist && npm run build", "rm -rf .pytest_cache __pycache__",
+      "rm -rf build/ && make build")),
     # secrets (about 0.6 % of Bash calls)
     (0.12, "deploy", "Deploy", ("PASSWORD={pw} ./deploy.sh staging",)),
     (0.10, "fast", "Set token", ("export GITHUB_TOKEN={ghp}",)),
@@ -818,30 +904,251 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
 # fmt: on
 
 
-# (median ms, sigma) of lognormal durations
+#: Pool entries that belong to a stack (by description); the others suit every project.
+# fmt: off
+_STACK_ENTRIES: dict[str, tuple[str, ...]] = {
+    "python": ("Run tests", "Run Python", "Sync dependencies", "Add dependency", "Lint",
+               "Type check", "pip install", "Make test", "Run tests in a subshell"),
+    "js": ("Run JS tests", "Run npm script", "Install packages", "pnpm install", "yarn test",
+           "Format", "Type check TypeScript", "Run node script", "Run bun script", "Bun test",
+           "Run node", "Run JS tests in a subshell", "Start the dev server"),
+    "rust": ("Cargo build", "Cargo test"),
+    "go": ("Make test", "Make build", "Make lint"),
+    "infra": ("Pods", "Pod logs", "Docker compose", "Build image", "Deploy", "Delete namespace",
+              "List containers", "Free disk space"),
+}
+#: The long tail: programs a few sessions run once or twice (58-115 distinct programs in
+#: real weeks). Each session takes a handful; the sample as a whole meets most of them.
+_RARE_BASH: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (profile, desc, (command,))
+    for profile, desc, command in (
+        ("fast", "Who holds the port", "lsof -i :{port}"),
+        ("fast", "Random secret", "openssl rand -hex 32"),
+        ("fast", "Hex dump", "xxd {file} | head"),
+        ("fast", "Tree", "tree -L 2 {dir}"),
+        ("fast", "Disk usage", "du -sh * | sort -h"),
+        ("fast", "Free disk", "df -h"),
+        ("fast", "Environment", "env | grep -i database"),
+        ("fast", "Date", "date -u +%Y-%m-%dT%H:%M:%SZ"),
+        ("default", "Sleep", "sleep 5"),
+        ("fast", "Pretty JSON", "jq . package.json"),
+        ("fast", "YAML query", "yq '.services' docker-compose.yml"),
+        ("fast", "Compare files", "diff -u {file} {file}.orig"),
+        ("default", "Archive", "tar czf /tmp/{pkg}.tgz {dir}"),
+        ("default", "Unzip", "unzip -o fixtures.zip -d {dir}"),
+        ("net", "Copy to host", "scp dist/app.tgz deploy@{host}:/srv/"),
+        ("net", "Remote command", "ssh deploy@{host} 'systemctl status {svc}'"),
+        ("net", "Sync folder", "rsync -av {dir}/ deploy@{host}:/srv/{pkg}/"),
+        ("fast", "System", "uname -a"),
+        ("fast", "Who am I", "whoami"),
+        ("fast", "Where am I", "pwd"),
+        ("fast", "Copy file", "cp .env.example .env"),
+        ("fast", "Move file", "mv {file} {file}.bak"),
+        ("fast", "Touch", "touch {dir}/__init__.py"),
+        ("fast", "Make executable", "chmod +x scripts/*.sh"),
+        ("fast", "Link", "ln -sf ../shared/.env .env"),
+        ("fast", "Encode", "echo -n deploy | base64"),
+        ("fast", "Checksum", "sha256sum dist/*.tgz"),
+        ("fast", "Is it listening", "nc -z localhost {port}"),
+        ("net", "DNS", "dig +short {host}"),
+        ("net", "Ping", "ping -c 1 {host}"),
+        ("net", "Cloud", "gcloud run services list"),
+        ("net", "AWS", "aws sts get-caller-identity"),
+        ("net", "Azure", "az account show"),
+        ("build", "Terraform plan", "terraform plan -out plan.tfplan"),
+        ("deploy", "Helm upgrade", "helm upgrade --install {svc} charts/{pkg}"),
+        ("net", "Redis", "redis-cli -p 6379 info keyspace"),
+        ("net", "Mongo", "mongosh --eval 'db.stats()'"),
+        ("net", "MySQL", "mysql -u root -e 'show databases'"),
+        ("default", "Migrate", "alembic upgrade head"),
+        ("lint", "Black", "black {dir}"),
+        ("lint", "Isort", "isort {file}"),
+        ("lint", "Flake8", "flake8 {dir}"),
+        ("lint", "Pylint", "pylint {pkg}"),
+        ("lint", "ESLint", "eslint src --ext .ts,.tsx"),
+        ("test", "Vitest", "vitest run {test_file}"),
+        ("test", "Jest", "jest --runInBand"),
+        ("test", "Playwright", "playwright test --project=chromium"),
+        ("default", "Deno", "deno task dev"),
+        ("build", "Go build", "go build ./..."),
+        ("test", "Go test", "go test ./... -run {M}"),
+        ("lint", "Go fmt", "gofmt -l ."),
+        ("install", "pipx", "pipx install pre-commit"),
+        ("install", "conda", "conda env update -f environment.yml"),
+        ("lint", "pre-commit", "pre-commit run --all-files"),
+        ("fast", "Open editor", "code ."),
+        ("fast", "Open browser", "open http://localhost:{port}"),
+        ("fast", "Top", "top -b -n 1 | head -20"),
+        ("fast", "Sort lines", "sort -u {file} | head"),
+        ("fast", "Cut column", "cut -d, -f1 data.csv | head"),
+        ("fast", "Translate", "tr -d '\\r' < {file} > /tmp/clean"),
+        ("fast", "Stream edit", "sed -i 's/{m}/{M}/g' {file}"),
+        ("fast", "Count", "sort data.csv | uniq -c | sort -rn | head"),
+        ("fast", "Listen", "ss -ltnp"),
+        ("install", "Brew", "brew install jq"),
+        ("fast", "Git blame", "git blame -L 10,40 {file}"),
+        ("git", "Git bisect", "git bisect start"),
+        ("git", "Git worktree", "git worktree list"),
+        ("git", "Cherry-pick", "git cherry-pick {pid}"),
+        ("git", "Rebase", "git rebase -i HEAD~3"),
+        ("git", "Show commit", "git show --stat HEAD"),
+        ("install", "npm ci", "npm ci"),
+        ("fast", "npm outdated", "npm outdated"),
+        ("docker", "Docker exec", "docker exec -it {svc} sh -c 'env'"),
+        ("docker", "Docker logs", "docker logs --tail 50 {svc}"),
+        ("net", "Rollout", "kubectl rollout status deploy/{svc} -n {ns}"),
+        ("lint", "Clippy", "cargo clippy -- -D warnings"),
+        ("build", "dbt", "dbt build --select {m}"),
+        ("test", "Tox", "tox -e py312"),
+        ("test", "Nox", "nox -s tests"),
+        ("default", "Uvicorn", "uvicorn app.main:app --reload --port {port}"),
+        ("default", "Gunicorn", "gunicorn app:app -b 0.0.0.0:{port}"),
+        ("default", "Celery", "celery -A {pkg} worker -l info"),
+        ("default", "Ngrok", "ngrok http {port}"),
+        ("fast", "Watch", "watch -n 2 'ls -la {dir}'"),
+        ("default", "Xargs", "git ls-files | xargs wc -l | tail -1"),
+        ("fast", "Strings", "strings {file} | grep -i {m}"),
+        ("fast", "Stat", "stat {file}"),
+        ("fast", "File type", "file {file}"),
+    )
+)
+#: Shapes of a project's or a session's own commands: (profile, description, variants)
+#: with {t} the command's own name. Each keeps one signature across its variants.
+_OWN_COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("build", "Run make target", ("make {t}", "make {t} V=1")),
+    ("default", "Run project script", ("./scripts/{t}.sh", "./scripts/{t}.sh --dry-run")),
+    ("default", "Run yarn script", ("yarn {t}", "yarn {t} --verbose")),
+    ("default", "Run bun script", ("bun {t}", "bun {t} --watch")),
+    ("default", "Run npx tool", ("npx {t}-cli", "npx -y {t}-cli --json")),
+    ("default", "Run Python script", ("python scripts/{t}.py", "python scripts/{t}.py --limit 10")),
+)
+# fmt: on
+
+
+def _own_entry(rng: random.Random, sep: str) -> tuple[str, str, tuple[str, ...]]:
+    """A command of a project's or session's own, named from words (``make reindex-cart``)."""
+    profile, desc, variants = _OWN_COMMANDS[int(rng.random() * len(_OWN_COMMANDS))]
+    name = f"{rng.choice(_VERBS)}{sep}{rng.choice(_NOUNS)}"
+    if "{t}-cli" in variants[0]:
+        name = f"{rng.choice(_NOUNS)}-{rng.choice(_VERBS)}"
+    return profile, desc, tuple(v.replace("{t}", name) for v in variants)
+
+
+def _make_project(seed: int, index: int) -> _Project:
+    """Project ``index`` of the sample with seed ``seed``: same arguments, same project."""
+    rng = random.Random(f"project:{seed}:{index}")
+    stacks = [_pick_weighted(rng, _STACK_WEIGHTS)]
+    if rng.random() < 0.3:
+        second = _pick_weighted(rng, _STACK_WEIGHTS)
+        if second != stacks[0]:
+            stacks.append(second)
+    words = rng.sample(_NOUNS, rng.randint(4, 9))
+    name = f"{words[0]}-{rng.choice(_SUFFIXES)}"
+    pkg = words[0].replace("-", "_")
+    user = rng.choice(_USERS)
+    windows = rng.random() < 0.06
+    if windows:
+        home = f"C:\\Users\\{user}"
+        cwd = f"{home}\\source\\repos\\{name}"
+    else:
+        roll = rng.random()
+        home = f"/Users/{user}" if roll < 0.35 else "/root" if roll < 0.45 else f"/home/{user}"
+        parent = rng.choice(("src", "code", "projects", "work", "repos"))
+        cwd = f"/workspace/{name}" if home == "/root" else f"{home}/{parent}/{name}"
+    files: list[str] = []
+    tests: list[str] = []
+    dirs: list[str] = []
+    for stack in stacks:
+        file_forms, test_forms, stack_dirs = _STACK_FILES[stack]
+        for word in words:
+            values = {"pkg": pkg, "m": word, "M": word.title()}
+            files.append(rng.choice(file_forms).format(**values))
+            if rng.random() < 0.5:
+                tests.append(rng.choice(test_forms).format(**values))
+        files += rng.sample(_STACK_EXTRA_FILES[stack], 2)
+        dirs += [d.format(pkg=pkg) for d in stack_dirs]
+    if not tests:
+        tests.append(_STACK_FILES[stacks[0]][1][0].format(pkg=pkg, m=words[0], M=words[0].title()))
+    # Bash vocabulary: the generic entries and the stacks' own, each with the project's
+    # own weight; a few of the project's own scripts on top.
+    own = {desc for stack in stacks for desc in _STACK_ENTRIES[stack]}
+    stack_specific = {desc for descs in _STACK_ENTRIES.values() for desc in descs}
+    bash = [
+        (weight * rng.lognormvariate(0.0, 1.0), (profile, desc, variants))
+        for weight, profile, desc, variants in _BASH_POOL
+        if desc in own or desc not in stack_specific
+    ]
+    scripts = [(rng.uniform(0.5, 4.0), _own_entry(rng, "-")) for _ in range(rng.randint(1, 4))]
+    servers = rng.sample(sorted(_MCP_SERVERS), rng.choice((0, 0, 1, 1, 2)))
+    return _Project(
+        cwd=cwd,
+        home=home,
+        pkg=pkg,
+        files=tuple(dict.fromkeys(files)),
+        tests=tuple(dict.fromkeys(tests)),
+        dirs=tuple(dict.fromkeys(dirs)),
+        stacks=tuple(stacks),
+        windows=windows,
+        bash=tuple(bash),
+        scripts=tuple(scripts),
+        mcp=tuple(tool for server in servers for tool in _MCP_SERVERS[server]),
+        keywords=tuple(words),
+    )
+
+
+def _pick_weighted(rng: random.Random, items: Sequence[tuple[Any, float]]) -> Any:
+    total = sum(weight for _, weight in items)
+    roll = rng.random() * total
+    for value, weight in items:
+        roll -= weight
+        if roll < 0:
+            return value
+    return items[-1][0]
+
+
+_project_cache: dict[tuple[int, int], _Project] = {}
+
+
+def _project(seed: int, index: int) -> _Project:
+    """A cached ``_make_project`` (bounded: sessions of a project start close in time)."""
+    key = (seed, index)
+    project = _project_cache.get(key)
+    if project is None:
+        if len(_project_cache) > 512:
+            _project_cache.clear()
+        project = _project_cache[key] = _make_project(seed, index)
+    return project
+
+
+# (median ms, sigma) of lognormal durations. Real medians: Bash 0.8 s (p90 10 s), Read
+# 0.1 s, Grep 0.15 s, Edit 0.14 s (p90 1 s), Task 2 min (p90 12 min).
 _DURATIONS: dict[str, tuple[float, float]] = {
-    "fast": (35, 0.6),
-    "git": (80, 0.6),
+    "fast": (180, 1.0),
+    "git": (250, 0.8),
     "git_net": (1_400, 0.7),
-    "test": (14_000, 1.1),
-    "build": (22_000, 0.9),
-    "install": (9_000, 0.9),
-    "docker": (12_000, 0.9),
-    "net": (500, 0.8),
-    "lint": (1_200, 0.6),
-    "default": (300, 0.9),
+    "test": (4_000, 1.1),
+    "build": (8_000, 1.0),
+    "install": (5_000, 0.9),
+    "docker": (4_000, 1.0),
+    "net": (700, 0.9),
+    "lint": (1_200, 0.7),
+    "default": (900, 1.3),
     "deploy": (45_000, 0.7),
     "image_build": (300_000, 0.25),
     "e2e_suite": (600_000, 0.25),
-    "Read": (120, 0.55),
-    "Edit": (60, 0.5),
-    "MultiEdit": (75, 0.5),
-    "Write": (80, 0.5),
-    "Grep": (250, 0.7),
-    "Glob": (120, 0.6),
+    "Read": (100, 0.6),
+    "Edit": (140, 1.5),
+    "MultiEdit": (180, 1.3),
+    "Write": (120, 1.0),
+    "Grep": (150, 0.8),
+    "Glob": (90, 0.7),
     "LS": (40, 0.5),
-    "Task": (90_000, 0.9),
+    "Task": (120_000, 1.4),
     "TodoWrite": (15, 0.4),
+    "TaskCreate": (20, 0.4),
+    "TaskUpdate": (15, 0.4),
+    "BashOutput": (40, 0.6),
+    "SlashCommand": (30, 0.5),
     "WebFetch": (2_500, 0.7),
     "WebSearch": (3_000, 0.5),
     "mcp": (700, 0.9),
@@ -858,22 +1165,44 @@ _MCP_TOOLS: tuple[tuple[float, str], ...] = (
     (0.5, "mcp__linear__create_issue"),
     (0.7, "mcp__sentry__get_issue_details"),
 )
-# Noise law over tools (percent): Bash + Read ≈ half of all calls.
-_TOOL_WEIGHTS: tuple[tuple[float, str], ...] = (
-    (30.0, "Bash"),
-    (21.0, "Read"),
-    (12.0, "Edit"),
-    (7.0, "Grep"),
-    (4.5, "Glob"),
-    (4.5, "Write"),
-    (1.5, "MultiEdit"),
-    (1.5, "LS"),
-    (5.0, "TodoWrite"),
-    (2.5, "Task"),
-    (1.5, "WebFetch"),
-    (1.0, "WebSearch"),
-    *_MCP_TOOLS,
-)
+#: Share of calls per tool (percent) over all noise, as real weeks have it: Bash 28-33,
+#: Read 25-28, Edit 9-19, Grep 7-14, TodoWrite 5-7, Glob 2-5, Write 2-4, Task 1-2, and
+#: newer tools. Planted workflows add Bash, Read and Edit on top.
+_TOOL_SHARES: dict[str, float] = {
+    "Bash": 27.0,
+    "Read": 24.0,
+    "Edit": 14.0,
+    "Grep": 7.0,
+    "TodoWrite": 6.5,
+    "Glob": 3.5,
+    "Write": 3.0,
+    "Task": 1.5,
+    "MultiEdit": 0.7,
+    "BashOutput": 1.2,
+    "SlashCommand": 0.3,
+    "TaskCreate": 0.5,
+    "TaskUpdate": 0.8,
+    "WebFetch": 0.7,
+    "WebSearch": 0.4,
+    "LS": 0.3,
+    "mcp": 1.6,  # spread over the session's MCP tools
+}
+#: Chance that a run of one tool goes on for another call (Read, Read, Read …): the mean
+#: run is 1 / (1 - p). Real sessions average about 1.5 calls per collapsed step.
+_RUN_CONTINUE: dict[str, float] = {
+    "Bash": 0.22,
+    "Read": 0.55,
+    "Edit": 0.45,
+    "MultiEdit": 0.2,
+    "Grep": 0.3,
+    "Glob": 0.25,
+    "Write": 0.3,
+    "Task": 0.35,
+    "TodoWrite": 0.05,
+    "BashOutput": 0.4,
+    "TaskUpdate": 0.3,
+    "TaskCreate": 0.4,
+}
 _SENSITIVE_FILES = ("{cwd}/.env", "{home}/.ssh/config", "{cwd}/.env.production")
 
 
@@ -893,10 +1222,65 @@ class _Picker:
         return self.values[bisect(self.cum, rng.random() * self.total)]
 
 
-_TOOL_PICKER = _Picker(_TOOL_WEIGHTS)
+#: The pool's rare entries (secrets inline, then destructive commands): a session may
+#: add one of each to its habits.
+_INCIDENT_BASH = [(profile, desc, v) for w, profile, desc, v in _BASH_POOL if w <= 0.12]
+_SECRET_BASH = tuple(_INCIDENT_BASH[:6])
+_DESTRUCTIVE_BASH = tuple(_INCIDENT_BASH[6:])
 _BASH_PICKER = _Picker(
     [(w, (profile, desc, variants)) for w, profile, desc, variants in _BASH_POOL]
 )
+
+
+class _Habits:
+    """One session's own way of working, drawn from its project's vocabulary.
+
+    Real sessions differ: one runs ``Bash(bun run)`` and ``Edit`` all day, another
+    ``Grep`` and ``Read``; a rare script appears in one session only. So each session
+    gets its own tool mix (the global shares times a heavy-tailed factor), its own few
+    Bash commands (a Zipf-weighted subset of the project's, a few long-tail programs and
+    sometimes a command of its own), its own files and search words, and its own taste
+    for long Grep/Read alternations.
+    """
+
+    __slots__ = ("alternation", "bash", "files", "keywords", "tools")
+
+    def __init__(self, rng: random.Random, project: _Project) -> None:
+        mcp = project.mcp or tuple(name for _, name in _MCP_TOOLS)
+        weights: list[tuple[float, str]] = []
+        for tool, share in _TOOL_SHARES.items():
+            factor = rng.gammavariate(1.1, 1.0 / 1.1)  # mean 1, heavy spread
+            if tool == "mcp":
+                chosen = rng.sample(mcp, min(len(mcp), rng.randint(1, 3)))
+                weights += [(share * factor / len(chosen), name) for name in chosen]
+            else:
+                weights.append((share * factor, tool))
+        # A tool with mean run r takes r calls per pick: divide, so the shares hold.
+        self.tools = _Picker(
+            [(w * (1.0 - _RUN_CONTINUE.get(tool, 0.1)), tool) for w, tool in weights]
+        )
+        # A weighted draw without replacement: the project's usual commands come first.
+        entries = sorted(project.bash, key=lambda e: rng.random() ** (1.0 / e[0]), reverse=True)
+        keep = entries[: rng.randint(4, 14)]
+        bash = [
+            (w * rng.lognormvariate(0.0, 1.2) / (rank + 1), e) for rank, (w, e) in enumerate(keep)
+        ]
+        top = max(w for w, _ in bash)
+        bash += [(top * rng.uniform(0.1, 0.8), e) for _, e in project.scripts if rng.random() < 0.6]
+        for incidents in (_SECRET_BASH, _DESTRUCTIVE_BASH):  # the odd secret, a cleanup
+            if rng.random() < 0.4:
+                bash.append((top * rng.uniform(0.02, 0.1), rng.choice(incidents)))
+        bash += [
+            (top * rng.uniform(0.03, 0.15), rng.choice(_RARE_BASH))
+            for _ in range(rng.randint(0, 3))
+        ]
+        if rng.random() < 0.35:  # a command of this session only
+            bash.append((top * rng.uniform(0.1, 0.5), _own_entry(rng, "_")))
+        self.bash = _Picker(bash)
+        pool = project.files + project.tests
+        self.files = tuple(rng.sample(pool, min(len(pool), rng.randint(2, 7))))
+        self.keywords = tuple(rng.sample(_KEYWORDS, 3)) + tuple(rng.sample(project.keywords, 2))
+        self.alternation = rng.choice((0.0, 0.0, 0.0, 0.05, 0.1, 0.3))
 
 
 # --- sessions and calls -----------------------------------------------------------
@@ -908,6 +1292,8 @@ class _Session:
         "context",
         "ctx_json",
         "cwd",
+        "files",
+        "habits",
         "permission_mode",
         "project",
         "session_id",
@@ -918,14 +1304,18 @@ class _Session:
         "workflow_id",
     )
 
-    def __init__(self, session_id: str, rng: random.Random) -> None:
+    def __init__(
+        self, session_id: str, rng: random.Random, project: _Project | None = None
+    ) -> None:
         self.session_id = session_id
-        self.project = rng.choice(_PROJECTS)
+        self.project = project or _make_project(rng.getrandbits(32), 0)
+        self.habits = _Habits(rng, self.project)
+        self.files = self.habits.files
         self.cwd = self.project.cwd
         self.context = {"cwd": self.cwd}
-        self.transcript_path = (
-            f"{self.project.home}/.claude/projects/{self.cwd.replace('/', '-')}/{session_id}.jsonl"
-        )
+        folder = re.sub(r"[/\\:.]", "-", self.cwd)
+        home = self.project.home.replace("\\", "/")
+        self.transcript_path = f"{home}/.claude/projects/{folder}/{session_id}.jsonl"
         roll = rng.random()
         if roll < 0.25:
             tag = f"{rng.getrandbits(32):08x}"
@@ -986,7 +1376,7 @@ class _Call:
     @property
     def result_json(self) -> str:
         if self._result_json is None:
-            self._result_json = _encode(self.result)
+            self._result_json = _escape_surrogates(_encode(self.result))
         return self._result_json
 
 
@@ -996,7 +1386,27 @@ def _lognormal_ms(rng: random.Random, profile: str) -> int:
 
 
 def _abs(sess: _Session, rel: str) -> str:
+    if sess.project.windows:
+        return rel if rel[1:3] == ":\\" else f"{sess.cwd}\\{rel.replace('/', chr(92))}"
     return rel if rel.startswith("/") else f"{sess.cwd}/{rel}"
+
+
+#: A Windows user's file or output decoded with the wrong code page keeps a lone
+#: surrogate (``\udc9d``): JSON can hold it as an escape; the event is good.
+MOJIBAKE_RATE = 0.04  # of Read and Bash results in Windows projects
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(text: str) -> str:
+    """JSON text with lone surrogates written as ``\\udXXX`` escapes (UTF-8 refuses them)."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _mojibake(rng: random.Random, text: str) -> str:
+    cut = int(rng.random() * (len(text) + 1))
+    return f"{text[:cut]}Caf\u00c3\udc9d {text[cut:]}"
 
 
 def _bash_output(rng: random.Random, profile: str, ok: bool, command: str) -> str:
@@ -1021,10 +1431,36 @@ def _bash_output(rng: random.Random, profile: str, ok: bool, command: str) -> st
     return ""
 
 
+def _noise_burst(rng: random.Random, sess: _Session) -> list[_Call]:
+    """The session's next few noise calls: a run of one tool, or a Grep/Read alternation.
+
+    Drawn from the session's own habits (``_Habits``); a run repeats one tool (a Bash run
+    repeats one command, as a test rerun does). The order inside a burst is the only
+    sequential structure noise has: runs and alternations, as real sessions show.
+    """
+    habits = sess.habits
+    tool = habits.tools.pick(rng)
+    if tool == "Grep" and rng.random() < habits.alternation:
+        calls = []
+        for _ in range(rng.randint(4, 16)):  # Grep, Read, Grep, Read (, Read) …
+            calls.append(_make_call(rng, sess, "Grep"))
+            calls.append(_make_call(rng, sess, "Read"))
+            if rng.random() < 0.2:
+                calls.append(_make_call(rng, sess, "Read"))
+        return calls
+    entry = habits.bash.pick(rng) if tool == "Bash" else None
+    go_on = _RUN_CONTINUE.get(tool, 0.1)
+    calls = [_make_call(rng, sess, tool, entry=entry)]
+    while len(calls) < 40 and rng.random() < go_on:
+        calls.append(_make_call(rng, sess, tool, entry=entry))
+    return calls
+
+
 def _noise_call(rng: random.Random, sess: _Session) -> _Call:
-    """One call drawn from the fixed noise law (independent of everything before it)."""
-    tool = _TOOL_PICKER.pick(rng)
-    return _make_call(rng, sess, tool)
+    """One call of the session's habits (its tool mix and Bash vocabulary), no run."""
+    tool = sess.habits.tools.pick(rng)
+    entry = sess.habits.bash.pick(rng) if tool == "Bash" else None
+    return _make_call(rng, sess, tool, entry=entry)
 
 
 def _make_call(rng: random.Random, sess: _Session, tool: str, **given: Any) -> _Call:
@@ -1040,19 +1476,26 @@ def _make_call(rng: random.Random, sess: _Session, tool: str, **given: Any) -> _
         call = _Call(tool, tool_input, bash_signature(command))
         ok = rng.random() >= _FAILURE_RATE.get(profile, 0.03)
         call.success = ok
+        stdout = _bash_output(rng, profile, ok, command)
+        if proj.windows and rng.random() < MOJIBAKE_RATE:
+            stdout = _mojibake(rng, stdout)
         call.result = {
-            "stdout": _bash_output(rng, profile, ok, command),
+            "stdout": stdout,
             "stderr": "" if ok else "exit status 1",
             "interrupted": False,
             "isImage": False,
         }
     elif tool in ("Read", "Edit", "Write", "MultiEdit"):
-        rel = given.get("file") or rng.choice(proj.files + proj.tests)
+        rel = given.get("file") or (
+            rng.choice(sess.files) if rng.random() < 0.85 else rng.choice(proj.files + proj.tests)
+        )
         if tool in ("Write", "Edit") and "file" not in given and rng.random() < 0.006:
             rel = rng.choice(_SENSITIVE_FILES).format(cwd=sess.cwd, home=proj.home)
         path = _abs(sess, rel)
         snippet = _snippet(rng, path)
         if tool == "Read":
+            if proj.windows and rng.random() < MOJIBAKE_RATE:
+                snippet = _mojibake(rng, snippet)
             tool_input = {"file_path": path}
             if rng.random() < 0.1:
                 tool_input["offset"] = rng.randint(1, 400)
@@ -1116,7 +1559,7 @@ def _make_call(rng: random.Random, sess: _Session, tool: str, **given: Any) -> _
         call = _Call(tool, tool_input, tool)
         call.result = result
     elif tool == "Grep":
-        pattern = rng.choice(_KEYWORDS)
+        pattern = rng.choice(sess.habits.keywords)
         tool_input = {
             "pattern": pattern,
             "path": _abs(sess, rng.choice(proj.dirs)),
@@ -1124,7 +1567,7 @@ def _make_call(rng: random.Random, sess: _Session, tool: str, **given: Any) -> _
         }
         if rng.random() < 0.4:
             tool_input["glob"] = rng.choice(("*.py", "*.ts", "*.tsx", "**/*.yaml"))
-        hits = [_abs(sess, f) for f in proj.files[: rng.randint(0, 3)]]
+        hits = [_abs(sess, f) for f in sess.files[: rng.randint(0, 3)]]
         call = _Call(tool, tool_input, tool)
         call.result = {"mode": "files_with_matches", "filenames": hits, "numFiles": len(hits)}
     elif tool == "Glob":
@@ -1155,6 +1598,22 @@ def _make_call(rng: random.Random, sess: _Session, tool: str, **given: Any) -> _
         ]
         call = _Call(tool, {"todos": todos}, tool)
         call.result = {"oldTodos": [], "newTodos": todos}
+    elif tool == "BashOutput":
+        call = _Call(tool, {"bash_id": f"bash_{rng.randint(1, 9)}"}, tool)
+        call.result = {"stdout": "Server listening on :8000", "status": "running", "exitCode": None}
+    elif tool == "SlashCommand":
+        command = rng.choice(("/review", "/compact", "/pr-comments", "/test-all", "/init"))
+        call = _Call(tool, {"command": command}, tool)
+        call.result = {"success": True, "commandName": command.lstrip("/")}
+    elif tool in ("TaskCreate", "TaskUpdate"):
+        task_id = str(rng.randint(1, 12))
+        if tool == "TaskCreate":
+            subject = rng.choice(("Reproduce the failure", "Fix the bug", "Run the tests"))
+            tool_input = {"subject": subject, "description": subject, "activeForm": subject}
+        else:
+            tool_input = {"taskId": task_id, "status": rng.choice(("in_progress", "completed"))}
+        call = _Call(tool, tool_input, tool)
+        call.result = {"task": {"id": task_id}, "success": True}
     elif tool == "Task":
         kind = rng.choice(("general-purpose", "Explore", "code-reviewer"))
         tool_input = {
@@ -1309,7 +1768,12 @@ _PLANTED: tuple[tuple[PlantedWorkflow, tuple[_StepMaker, ...]], ...] = (
                 profile="git",
                 desc="Stage changes",
             ),
-            _bash(_COMMIT_HEREDOC, 'git commit -m "{msg}"', profile="git", desc="Commit changes"),
+            _bash(
+                _COMMIT_HEREDOC.replace("{msg}", "{plain_msg}"),
+                'git commit -m "{plain_msg}"',
+                profile="git",
+                desc="Commit changes",
+            ),
             _bash(
                 "git push",
                 "git push origin {branch}",
@@ -1382,6 +1846,7 @@ class _Plan:
     turn_mean: float
     forced_gap_turn: int  # -1: none
     random_gaps: bool
+    project: int
 
 
 @dataclass
@@ -1395,8 +1860,23 @@ class _Stats:
 _Event = tuple[int, str, _Session, "_Call | None", "dict[str, Any] | None", int]
 
 
+def _session_calls(master: random.Random) -> int:
+    if master.random() < TINY_SESSION_SHARE:
+        return master.randint(1, 4)
+    n_calls = int(SESSION_CALLS_MEDIAN * math.exp(SESSION_CALLS_SIGMA * master.gauss(0.0, 1.0)))
+    return min(SESSION_CALLS_MAX, max(1, n_calls))
+
+
 def _plan_sessions(options: SampleOptions, window_start_us: int) -> list[_Plan]:
     master = random.Random(options.seed)
+    lo_w, hi_w = DAY_WEIGHT_RANGE
+    day_picker = _Picker(
+        [
+            (min(hi_w, max(lo_w, master.lognormvariate(0.0, DAY_WEIGHT_SIGMA))), day)
+            for day in range(options.days)
+        ]
+    )
+    projects = max(1, round(options.sessions / SESSIONS_PER_PROJECT))
     plans = []
     for i in range(options.sessions):
         session_id = f"{master.getrandbits(128):032x}"
@@ -1405,14 +1885,15 @@ def _plan_sessions(options: SampleOptions, window_start_us: int) -> list[_Plan]:
             f"{'89ab'[int(session_id[16], 16) & 3]}{session_id[17:20]}-{session_id[20:]}"
         )
         seed = master.getrandbits(64)
-        n_calls = int(SESSION_CALLS_MEDIAN * math.exp(SESSION_CALLS_SIGMA * master.gauss(0.0, 1.0)))
-        n_calls = min(SESSION_CALLS_MAX, max(1, n_calls))
-        day = master.randrange(options.days)
+        n_calls = _session_calls(master)
+        day = day_picker.pick(master)
         if master.random() < 0.75:  # working hours, spread around early afternoon UTC
             tod = min(DAY - 1, max(0, int(master.gauss(13.5, 3.5) * HOUR)))
         else:
             tod = int(master.random() * DAY)
         extra = master.random()  # for the special sessions below
+        # Sessions share projects unevenly: low indexes are the busy projects.
+        project = int(projects * master.random() ** 1.6)
         turn_mean, forced_gap, random_gaps = TURN_CALLS_MEAN, -1, True
         if i == 0 and options.sessions >= LONG_SESSION_MIN_SESSIONS:
             # An autonomous run: long turns, one pause of hours, no random long gaps.
@@ -1437,161 +1918,240 @@ def _plan_sessions(options: SampleOptions, window_start_us: int) -> list[_Plan]:
                 turn_mean,
                 forced_gap,
                 random_gaps,
+                project,
             )
         )
     plans.sort(key=lambda p: (p.start_us, p.order))
     return plans
 
 
-def _session_events(plan: _Plan, end_us: int, noise_only: bool, stats: _Stats) -> Iterator[_Event]:
+def _session_events(plan: _Plan, end_us: int, options: SampleOptions) -> Iterator[_Event]:
     """One session's events in time order, stopping at the end of the window."""
     rng = random.Random(plan.seed)
-    sess = _Session(plan.session_id, rng)
+    sess = _Session(plan.session_id, rng, _project(options.seed, plan.project))
     bits = rng.getrandbits
     t = plan.start_us
     yield (t, "SessionStart", sess, None, {"source": "startup"}, bits(64))
     t += rng.randint(2_000, 40_000) * MS  # typing the first prompt
     remaining = plan.n_calls
-    made_total = 0
     turn = 0
     since_compact = 0
     compact_at = rng.randint(150, 400)
     prev_sig = ""
     after_planted = False
-    try:
-        while remaining > 0:
-            if turn:
-                if turn == plan.forced_gap_turn:
-                    t += rng.randint(*FORCED_GAP_US)
-                elif plan.random_gaps and rng.random() < LONG_GAP_PER_TURN:
-                    t += rng.randint(*LONG_GAP_US)
-                    if rng.random() < 0.4:
-                        if t >= end_us:
-                            return
-                        yield (t, "SessionStart", sess, None, {"source": "resume"}, bits(64))
-                        t += rng.randint(2, 30) * SECOND
-                else:
-                    t += min(20 * MINUTE, int(45 * SECOND * math.exp(rng.gauss(0.0, 1.0))))
-            if t >= end_us:
-                return
-            prompt = _PROMPTS[int(rng.random() * len(_PROMPTS))].format(
-                file=rng.choice(sess.project.files), test=rng.choice(sess.project.tests)
-            )
-            yield (t, "UserPromptSubmit", sess, None, {"prompt": prompt}, bits(64))
-            t += int(1.5 * SECOND * math.exp(0.6 * rng.gauss(0.0, 1.0)))
-            target = min(remaining, 1 + int(rng.expovariate(1.0 / plan.turn_mean)))
-            if turn < plan.forced_gap_turn:  # leave calls for after the planned pause
-                target = max(1, min(target, remaining - 1))
-            done = 0
-            while done < target:
-                calls: Sequence[_Call]
-                if not noise_only and rng.random() < PLANT_PER_BLOCK:
-                    workflow, makers = _PLANTED[int(rng.random() * len(_PLANTED))]
-                    if workflow.steps[0] == prev_sig:  # would merge with the step before
-                        calls = (_noise_call(rng, sess),)
-                        after_planted = False
-                    else:
-                        shared: dict[str, str] = {}
-                        calls = [make(rng, sess, shared) for make in makers]
-                        stats.planted[workflow.signature] += 1
-                        after_planted = True
-                else:
-                    call = _noise_call(rng, sess)
-                    if after_planted:  # keep the planted workflow's last step distinct
-                        for _ in range(3):
-                            if call.signature != prev_sig:
-                                break
-                            call = _noise_call(rng, sess)
-                    calls = (call,)
+    while remaining > 0:
+        if turn:
+            if turn == plan.forced_gap_turn:
+                t += rng.randint(*FORCED_GAP_US)
+            elif plan.random_gaps and rng.random() < LONG_GAP_PER_TURN:
+                t += rng.randint(*LONG_GAP_US)
+                if rng.random() < 0.4:
+                    if t >= end_us:
+                        return
+                    yield (t, "SessionStart", sess, None, {"source": "resume"}, bits(64))
+                    t += rng.randint(2, 30) * SECOND
+            else:
+                t += min(20 * MINUTE, int(TURN_GAP_MEDIAN_US * math.exp(rng.gauss(0.0, 1.1))))
+        if t >= end_us:
+            return
+        prompt = _PROMPTS[int(rng.random() * len(_PROMPTS))].format(
+            file=rng.choice(sess.project.files), test=rng.choice(sess.project.tests)
+        )
+        yield (t, "UserPromptSubmit", sess, None, {"prompt": prompt}, bits(64))
+        t += int(1.5 * SECOND * math.exp(0.6 * rng.gauss(0.0, 1.0)))
+        target = min(remaining, 1 + int(rng.expovariate(1.0 / plan.turn_mean)))
+        if turn < plan.forced_gap_turn:  # leave calls for after the planned pause
+            target = max(1, min(target, remaining - 1))
+        done = 0
+        while done < target:
+            calls: Sequence[_Call]
+            in_run = False  # a noise burst: its calls follow each other quickly
+            if not options.noise_only and rng.random() < PLANT_PER_BLOCK:
+                workflow, makers = _PLANTED[int(rng.random() * len(_PLANTED))]
+                if workflow.steps[0] == prev_sig:  # would merge with the step before
+                    calls = (_noise_call(rng, sess),)
                     after_planted = False
-                for call in calls:
-                    drop = rng.random()
-                    call.tool_use_id = f"toolu_01{bits(88):022x}"
+                else:
+                    shared: dict[str, str] = {}
+                    calls = [make(rng, sess, shared) for make in makers]
+                    after_planted = True
+            else:
+                calls = _noise_burst(rng, sess)
+                if after_planted:  # keep the planted workflow's last step distinct
+                    for _ in range(3):
+                        if calls[0].signature != prev_sig:
+                            break
+                        calls = _noise_burst(rng, sess)
+                after_planted = False
+                in_run = True
+            for i, call in enumerate(calls):
+                if i and in_run:
+                    t += max(50 * MS, int(RUN_GAP_MEDIAN_US * math.exp(0.8 * rng.gauss(0.0, 1.0))))
+                elif done or i:
+                    t += max(
+                        150 * MS, int(GAP_MEDIAN_US * math.exp(GAP_SIGMA * rng.gauss(0.0, 1.0)))
+                    )
+                    if rng.random() < PAUSE_PER_CALL:
+                        t += rng.randint(*PAUSE_US)
+                drop = rng.random()
+                call.tool_use_id = f"toolu_01{bits(88):022x}"
+                if t >= end_us:
+                    return
+                if drop >= DROP_PRE:
+                    yield (t, "PreToolUse", sess, call, None, bits(64))
+                if call.tool == "Bash" and rng.random() < 0.03:
+                    t += rng.randint(20, 400) * MS
                     if t >= end_us:
                         return
-                    if drop >= DROP_PRE:
-                        yield (t, "PreToolUse", sess, call, None, bits(64))
-                    if call.tool == "Bash" and rng.random() < 0.03:
-                        t += rng.randint(20, 400) * MS
-                        if t >= end_us:
-                            return
-                        yield (
-                            t,
-                            "Notification",
-                            sess,
-                            None,
-                            {"message": "Claude needs your permission to use Bash"},
-                            bits(64),
-                        )
-                        t += int(rng.uniform(2, 90) * SECOND)
-                    t += call.duration_ms * MS
-                    if call.tool == "Task":
-                        if t >= end_us:
-                            return
-                        yield (t, "SubagentStop", sess, None, {"stop_hook_active": False}, bits(64))
-                        t += rng.randint(5, 300) * MS
+                    yield (
+                        t,
+                        "Notification",
+                        sess,
+                        None,
+                        {"message": "Claude needs your permission to use Bash"},
+                        bits(64),
+                    )
+                    t += int(rng.uniform(2, 90) * SECOND)
+                t += call.duration_ms * MS
+                if call.tool == "Task":
                     if t >= end_us:
                         return
-                    if drop < DROP_PRE or drop >= DROP_PRE + DROP_POST:
-                        yield (t, "PostToolUse", sess, call, None, bits(64))
-                    made_total += 1
-                    stats.tool_calls += 1
-                    t += max(200 * MS, int(2.5 * SECOND * math.exp(0.8 * rng.gauss(0.0, 1.0))))
-                    prev_sig = call.signature
-                done += len(calls)
-            remaining -= done
-            since_compact += done
-            t += rng.randint(300, 4000) * MS
+                    yield (t, "SubagentStop", sess, None, {"stop_hook_active": False}, bits(64))
+                    t += rng.randint(5, 300) * MS
+                if t >= end_us:
+                    return
+                if drop < DROP_PRE or drop >= DROP_PRE + DROP_POST:
+                    yield (t, "PostToolUse", sess, call, None, bits(64))
+                prev_sig = call.signature
+            done += len(calls)
+        remaining -= done
+        since_compact += done
+        t += rng.randint(300, 4000) * MS
+        if t >= end_us:
+            return
+        yield (t, "Stop", sess, None, {"stop_hook_active": False, "prompt": prompt}, bits(64))
+        if rng.random() < 0.1:
+            t += 60 * SECOND
             if t >= end_us:
                 return
-            yield (t, "Stop", sess, None, {"stop_hook_active": False, "prompt": prompt}, bits(64))
-            if rng.random() < 0.1:
-                t += 60 * SECOND
-                if t >= end_us:
-                    return
-                yield (
-                    t,
-                    "Notification",
-                    sess,
-                    None,
-                    {"message": "Claude is waiting for your input"},
-                    bits(64),
-                )
-            if since_compact >= compact_at:
-                t += rng.randint(1, 5) * SECOND
-                if t >= end_us:
-                    return
-                yield (
-                    t,
-                    "PreCompact",
-                    sess,
-                    None,
-                    {"trigger": "auto", "custom_instructions": ""},
-                    bits(64),
-                )
-                t += rng.randint(20, 90) * SECOND
-                if t >= end_us:
-                    return
-                yield (t, "SessionStart", sess, None, {"source": "compact"}, bits(64))
-                since_compact, compact_at = 0, rng.randint(150, 400)
-            turn += 1
-        if rng.random() < 0.85:
-            t += rng.randint(2, 600) * SECOND
-            if t < end_us:
-                yield (
-                    t,
-                    "SessionEnd",
-                    sess,
-                    None,
-                    {"reason": rng.choice(("prompt_input_exit", "clear", "logout", "other"))},
-                    bits(64),
-                )
+            yield (
+                t,
+                "Notification",
+                sess,
+                None,
+                {"message": "Claude is waiting for your input"},
+                bits(64),
+            )
+        if since_compact >= compact_at:
+            t += rng.randint(1, 5) * SECOND
+            if t >= end_us:
+                return
+            yield (
+                t,
+                "PreCompact",
+                sess,
+                None,
+                {"trigger": "auto", "custom_instructions": ""},
+                bits(64),
+            )
+            t += rng.randint(20, 90) * SECOND
+            if t >= end_us:
+                return
+            yield (t, "SessionStart", sess, None, {"source": "compact"}, bits(64))
+            since_compact, compact_at = 0, rng.randint(150, 400)
+        turn += 1
+    if rng.random() < 0.85:
+        t += rng.randint(2, 600) * SECOND
+        if t < end_us:
+            yield (
+                t,
+                "SessionEnd",
+                sess,
+                None,
+                {"reason": rng.choice(("prompt_input_exit", "clear", "logout", "other"))},
+                bits(64),
+            )
+
+
+def _destroy_order(events: list[_Event], seed: int) -> None:
+    """Permute the tool calls of one session's events in place (see ``destroy_order``).
+
+    A call's content (tool, input, result, tool_use_id) moves into another call's time
+    slot; both halves of a call move together, so pairs stay pairs. Calls are permuted
+    among slots of their own kind (both halves, Pre only, Post only), so every
+    timestamp stays where it was. Other events are not touched.
+    """
+    halves: dict[int, list[int]] = {}
+    for i, ev in enumerate(events):
+        if ev[3] is not None:
+            halves.setdefault(id(ev[3]), []).append(i)
+    kinds: dict[tuple[str, ...], list[list[int]]] = {}
+    for positions in halves.values():
+        kinds.setdefault(tuple(events[i][1] for i in positions), []).append(positions)
+    rng = random.Random(seed)
+    for slots in kinds.values():
+        contents = [events[positions[0]][3] for positions in slots]
+        rng.shuffle(contents)
+        for positions, call in zip(slots, contents, strict=True):
+            for i in positions:
+                ts, etype, sess, _old, extra, bits = events[i]
+                events[i] = (ts, etype, sess, call, extra, bits)
+
+
+def _counted_session(
+    plan: _Plan, end_us: int, options: SampleOptions, stats: _Stats
+) -> Iterator[_Event]:
+    """A session's events, order destroyed if asked, counted as the models will count.
+
+    Counts the tool calls and, per planted workflow, its contiguous occurrences in the
+    session's steps as ``int_tool_steps_sequenced`` cuts them (segments split after
+    ``SEGMENT_GAP_US`` of inactivity, consecutive equal signatures collapsed): planted
+    ones and those that noise or a shuffle happens to form. Those are the exact counts a
+    build with the default vars finds.
+    """
+    events: Iterator[_Event] = _session_events(plan, end_us, options)
+    if options.noise_only or options.destroy_order:
+        # noise_only: the session's composition without its order (no runs, no
+        # alternations, no workflow but by chance). The session is held in memory.
+        buffered = list(events)
+        _destroy_order(buffered, plan.seed ^ 0x5EED_0F_0DE7)
+        events = iter(buffered)
+    watched = [] if options.noise_only else [wf.steps for wf in PLANTED_WORKFLOWS]
+    post_has_input = options.shape == "claude"  # Claude Code's Post repeats tool_input
+    steps: list[str] = []
+    last_active = -1
+    last_pre: _Call | None = None
+    calls = 0
+    try:
+        for ev in events:
+            call = ev[3]
+            if call is not None:
+                ts = ev[0]
+                if ev[1] == "PreToolUse" or call is not last_pre:  # a new call starts
+                    calls += 1
+                    if last_active >= 0 and ts > last_active + SEGMENT_GAP_US:
+                        steps.clear()
+                    sig = call.signature
+                    if ev[1] == "PostToolUse" and not post_has_input:
+                        sig = call.tool  # a Post alone: no command to name (``Bash``)
+                    if not steps or steps[-1] != sig:
+                        steps.append(sig)
+                        if len(steps) > 8:
+                            del steps[:-5]
+                        for wf_steps in watched:
+                            n = len(wf_steps)
+                            if len(steps) >= n and tuple(steps[-n:]) == wf_steps:
+                                stats.planted["→".join(wf_steps)] += 1
+                last_pre = call if ev[1] == "PreToolUse" else None
+                last_active = max(last_active, ts)
+            yield ev
     finally:
-        stats.longest = max(stats.longest, made_total)
+        stats.tool_calls += calls
+        stats.longest = max(stats.longest, calls)
 
 
 def _merged_events(
-    plans: list[_Plan], end_us: int, noise_only: bool, stats: _Stats
+    plans: list[_Plan], end_us: int, options: SampleOptions, stats: _Stats
 ) -> Iterator[_Event]:
     """All sessions' events in time order: a heap over the sessions in progress."""
     heap: list[tuple[int, int, _Event, Iterator[_Event]]] = []
@@ -1600,7 +2160,7 @@ def _merged_events(
         if i < n and (not heap or plans[i].start_us <= heap[0][0]):
             plan = plans[i]
             i += 1
-            gen = _session_events(plan, end_us, noise_only, stats)
+            gen = _counted_session(plan, end_us, options, stats)
             first = next(gen, None)
             if first is not None:
                 heapq.heappush(heap, (first[0], plan.order, first, gen))
@@ -1864,7 +2424,7 @@ class _JsonlSink:
         self.lines: list[bytes] = []
 
     def write(self, row: dict[str, Any]) -> None:
-        self.write_line(_encode(row))
+        self.write_line(_escape_surrogates(_encode(row)))
 
     def write_line(self, text: str) -> bool:
         self.lines.append(text.encode())
@@ -1912,7 +2472,10 @@ class _ParquetSink:
         for column in self.schema:
             name, rows = column.name, self.pending
             if name in self.json_columns:
-                values = [None if r.get(name) is None else _encode(r[name]) for r in rows]
+                values = [
+                    None if r.get(name) is None else _escape_surrogates(_encode(r[name]))
+                    for r in rows
+                ]
             else:
                 values = [r.get(name) for r in rows]
             arrays.append(self.pa.array(values, type=column.type))
@@ -1975,7 +2538,7 @@ def generate_sample(out_file: Path, options: SampleOptions) -> SampleSummary:
     first_us = last_us = None
     try:
         jsonl = fmt == ".jsonl"
-        for ev in _merged_events(plans, end_us, options.noise_only, stats):
+        for ev in _merged_events(plans, end_us, options, stats):
             row_id += 1
             if jsonl:
                 sink.write_line(rows.line(ev, row_id))
@@ -2026,4 +2589,177 @@ def generate_sample(out_file: Path, options: SampleOptions) -> SampleSummary:
         first_event_at=moment(first_us),
         last_event_at=moment(last_us),
         seconds=time.perf_counter() - started,
+        order_destroyed=options.destroy_order,
     )
+
+
+# --- destroying the order of an existing file -------------------------------------
+@dataclass
+class ShuffleSummary:
+    path: Path
+    records: int
+    sessions: int
+    calls_moved: int  # calls that took part in the permutation
+    calls_kept: int  # tool events left where they were (unreadable, duplicate, …)
+
+    def describe(self) -> str:
+        return (
+            f"[bold]wrote {self.records:,} records[/] to {escape(str(self.path))}: the tool "
+            f"calls of {self.sessions:,} sessions permuted ({self.calls_moved:,} calls; "
+            f"{self.calls_kept:,} unreadable or duplicate tool events left in place)"
+        )
+
+
+def _read_records(path: Path) -> tuple[list[Any], list[bytes]]:
+    """The file's records (dicts; a JSONL line that is not a JSON object stays a str),
+    and for JSONL the lines as they were written (without their newline)."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(str(path)).to_pylist(), []
+    records: list[Any] = []
+    lines = path.read_bytes().split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    for line in lines:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            value = None
+        records.append(value if isinstance(value, dict) else None)
+    return records, lines
+
+
+def shuffle_within_sessions(in_path: Path, out_path: Path, seed: int = 0) -> ShuffleSummary:
+    """Destroy the order of the tool calls inside every session of a hook-events file.
+
+    ``in_path`` is a .jsonl or .parquet file of either shape (hook_events rows or Claude
+    Code hook JSON), generated or real; ``out_path`` gets the same format. What moves
+    is a call's content: for rows, ``tool_name`` and ``payload``; for Claude Code JSON,
+    ``tool_name``, ``tool_input``, ``tool_response`` and ``tool_use_id``. Everything
+    else (ids, timestamps, other events, the order of the records) stays. A Pre is
+    paired with the next Post of its session and tool (by ``tool_use_id`` when the
+    records have it), and the calls of a session are permuted among slots of the same
+    kind (both halves, Pre only, Post only): per session the same calls, the same
+    timestamps, the same pairs, in another order. Records that staging would not read
+    (not JSON, no session, no tool name, a bad or future timestamp, an event id seen
+    before in the file) stay as they are. Deterministic per seed; the whole file is
+    held in memory (a few million events are fine).
+    """
+    suffix = in_path.suffix.lower()
+    if suffix not in FORMATS or out_path.suffix.lower() != suffix:
+        raise RunnerError(
+            f"cannot shuffle {in_path} into {out_path}",
+            "give a .jsonl or .parquet input and an output of the same format",
+        )
+    try:
+        records, lines = _read_records(in_path)
+    except (OSError, ValueError) as exc:
+        raise RunnerError(f"cannot read {in_path}: {exc}") from exc
+    dicts = [r for r in records if isinstance(r, dict)]
+    claude = bool(dicts) and "hook_event_name" in dicts[0]
+    etype_key = "hook_event_name" if claude else "event_type"
+    content = (
+        ("tool_name", "tool_input", "tool_response", "tool_use_id")
+        if claude
+        else ("tool_name", "payload")
+    )
+
+    def key(record: dict[str, Any]) -> Any:
+        if claude:
+            return (record.get("tool_use_id"), record.get(etype_key))
+        return record.get("event_id")
+
+    seen: set[Any] = set()  # a repeated event id: the first record takes part, not the rest
+    # Staging quarantines a timestamp in the future: such a record must not take part.
+    latest = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)
+    sessions: dict[str, list[tuple[dt.datetime, int]]] = {}
+    kept = 0
+    for i, record in enumerate(records):
+        if not isinstance(record, dict) or record.get(etype_key) not in (
+            "PreToolUse",
+            "PostToolUse",
+        ):
+            continue
+        session, tool = record.get("session_id"), record.get("tool_name")
+        try:
+            moment = dt.datetime.fromisoformat(str(record.get("timestamp")).removesuffix("Z"))
+            if not claude:
+                json.loads(record["payload"])
+        except (TypeError, ValueError):
+            moment = None
+        if (
+            not session
+            or not tool
+            or moment is None
+            or moment.replace(tzinfo=None) > latest
+            or key(record) in (None, (None, record.get(etype_key)))
+            or key(record) in seen
+        ):
+            kept += 1
+            continue
+        seen.add(key(record))
+        sessions.setdefault(str(session), []).append((moment.replace(tzinfo=None), i))
+
+    moved = 0
+    changed: set[int] = set()
+    for session_id in sorted(sessions):
+        events = sorted(sessions[session_id])
+        slots: dict[str, list[list[int]]] = {"both": [], "pre": [], "post": []}
+        # As int_tool_calls_paired: by tool_use_id when there is one, else a Pre and
+        # the event right after it among the session's events of that tool, if a Post.
+        open_pre: dict[Any, int] = {}  # the slot of the last event per key, if an open Pre
+        halves: list[list[int]] = []
+        for _, i in events:
+            record = records[i]
+            match = record.get("tool_use_id") if claude else None
+            match = match or ("tool", record["tool_name"])
+            slot_of_pre = open_pre.pop(match, None)
+            if record[etype_key] == "PreToolUse":
+                halves.append([i])
+                open_pre[match] = len(halves) - 1
+            elif slot_of_pre is not None:
+                halves[slot_of_pre].append(i)
+            else:
+                halves.append([i])
+        for slot in halves:
+            kind = (
+                "both"
+                if len(slot) == 2
+                else "pre"
+                if records[slot[0]][etype_key] == "PreToolUse"
+                else "post"
+            )
+            slots[kind].append(slot)
+        rng = random.Random(f"shuffle:{seed}:{session_id}")
+        for group in slots.values():
+            contents = [[{c: records[i].get(c) for c in content} for i in slot] for slot in group]
+            rng.shuffle(contents)
+            for slot, values in zip(group, contents, strict=True):
+                for i, value in zip(slot, values, strict=True):
+                    records[i] = {**records[i], **value}
+                    changed.add(i)
+                moved += 1
+
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(str(in_path))
+            pq.write_table(
+                pa.Table.from_pylist(records, schema=schema), str(partial), compression="zstd"
+            )
+        else:
+            with partial.open("wb") as handle:
+                for i, line in enumerate(lines):  # untouched lines: byte for byte
+                    if i in changed:
+                        line = _escape_surrogates(_encode(records[i])).encode()
+                    handle.write(line + b"\n")
+        os.replace(partial, out_path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise RunnerError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    return ShuffleSummary(out_path, len(records), len(sessions), moved, kept)

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import itertools
 import json
+import math
 import random
 import re
 import statistics
@@ -240,13 +241,27 @@ def test_tool_calls_pair_up_with_a_few_halves_missing(small: Sample) -> None:
 
 
 # --- tools and commands ---------------------------------------------------------------
-def test_tool_mix_is_realistic(small: Sample) -> None:
-    tools = Counter(r["tool_name"] for r in small.valid if r["event_type"] == "PreToolUse")
+def test_tool_mix_is_realistic(default: DefaultSample) -> None:
+    """The shares of real weeks (REAL_SESSIONS.md), over a sample of 200 sessions: a
+    handful of sessions is dominated by its own habits (the long one above all)."""
+    tools = Counter(r["tool_name"] for r in default.calls)
     total = sum(tools.values())
-    assert 0.4 < (tools["Bash"] + tools["Read"]) / total < 0.65
-    for tool in ("Edit", "Write", "Grep", "Glob", "Task", "TodoWrite", "WebFetch"):
+    shares = {tool: n / total for tool, n in tools.items()}
+    ranges = {
+        "Bash": (0.26, 0.36),
+        "Read": (0.22, 0.30),
+        "Edit": (0.08, 0.20),
+        "Grep": (0.06, 0.15),
+        "TodoWrite": (0.04, 0.08),
+        "Glob": (0.015, 0.06),
+        "Write": (0.015, 0.05),
+        "Task": (0.007, 0.03),
+    }
+    for tool, (low, high) in ranges.items():
+        assert low <= shares.get(tool, 0.0) <= high, (tool, shares.get(tool))
+    for tool in ("BashOutput", "SlashCommand", "TaskCreate", "TaskUpdate", "WebFetch"):
         assert tools[tool] > 0, tool
-    assert any(re.fullmatch(r"mcp__[a-z0-9]+__[a-z_]+", t) for t in tools)
+    assert any(re.fullmatch(r"mcp__[a-z0-9]+__[a-z0-9_-]+", t) for t in tools)
 
 
 def bash_commands(rows: list[dict[str, Any]]) -> list[str]:
@@ -257,8 +272,8 @@ def bash_commands(rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def test_bash_commands_are_compound(small: Sample) -> None:
-    commands = bash_commands(small.valid)
+def test_bash_commands_are_compound(default: DefaultSample) -> None:
+    commands = bash_commands(default.calls)
     text = "\n".join(commands)
     for form in (
         "cd ",
@@ -272,6 +287,12 @@ def test_bash_commands_are_compound(small: Sample) -> None:
         "npm test",
         "docker compose up",
         "git commit -m \"$(cat <<'EOF'",
+        "for f in ",
+        "(cd ",
+        "kill -9 ",
+        "rm -rf ",
+        "DELETE FROM",  # in commit messages, not only in destructive commands
+        "UPDATE users SET",
     ):
         assert form in text, form
     assert any(c.count("\n") >= 5 for c in commands if c.startswith("git commit")), (
@@ -408,7 +429,8 @@ def test_planted_workflows_recur_and_noise_only_has_none(
         assert "→".join(workflow.steps) == workflow.signature
         found = occurrences(planted, workflow.steps)
         assert len(found) >= 20, workflow.signature
-        assert len({session for session, _ in found}) >= 6, workflow.signature
+        # 24 sessions of very uneven sizes: the long one holds about half the calls.
+        assert len({session for session, _ in found}) >= 4, workflow.signature
         # By chance only: a few for the 3-step loops, none for the longer ones.
         assert len(occurrences(noise, workflow.steps)) <= len(found) / 4, workflow.signature
         assert workflow.signature in small.output.replace("\n", "")
@@ -434,7 +456,7 @@ def default(tmp_path_factory: pytest.TempPathFactory) -> DefaultSample:
     return DefaultSample(path, summary, lines, valid_table_rows(calls))
 
 
-def test_default_sample_plants_each_workflow_30_times_a_day(default: DefaultSample) -> None:
+def test_default_sample_plants_each_workflow_20_times_a_day(default: DefaultSample) -> None:
     summary = default.summary
     assert summary.path == default.path
     assert summary.events == len(default.lines)
@@ -446,7 +468,10 @@ def test_default_sample_plants_each_workflow_30_times_a_day(default: DefaultSamp
     for workflow in PLANTED_WORKFLOWS:
         per_day = Counter(day for _, day in occurrences(sequences, workflow.steps))
         assert len(per_day) == 3, workflow.signature
-        assert min(per_day.values()) >= 30, (workflow.signature, per_day)
+        # Days are uneven (as real ones are): the quietest still holds 20 of each.
+        assert min(per_day.values()) >= 20, (workflow.signature, per_day)
+        sessions = {session for session, _ in occurrences(sequences, workflow.steps)}
+        assert len(sessions) >= 30, workflow.signature
     assert "events/s" in summary.describe()
 
 
@@ -537,7 +562,8 @@ def test_table_rows_follow_the_hook_events_contract(small: Sample) -> None:
 
 def test_claude_shape_has_claude_codes_fields(cli: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "claude.jsonl"
-    run(cli, path, "--sessions", "12", "--days", "2", "--end-date", END_DATE, "--shape", "claude")
+    # 24 sessions: one is long enough to be compacted (PreCompact)
+    run(cli, path, "--sessions", "24", "--days", "2", "--end-date", END_DATE, "--shape", "claude")
     rows, broken = read_jsonl(path)
     assert broken, "bad rows include unparseable lines"
     tool_rows = [
@@ -649,3 +675,400 @@ def test_bad_arguments_fail_with_a_message(
     assert result.exit_code == exit_code
     assert message in result.output
     assert not any(workdir.iterdir())
+
+
+# --- realism: the shapes of real sessions (/work/shared/REAL_SESSIONS.md) ---------------
+# Real weeks are heterogeneous: each session has its project, its habits, its own rare
+# commands, runs of one tool and long Grep/Read alternations. A null model that draws
+# from global frequencies is fooled by such data; the sample must show it too.
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def collapsed(signatures: list[str]) -> list[str]:
+    return [s for i, s in enumerate(signatures) if i == 0 or signatures[i - 1] != s]
+
+
+@dataclass
+class Realism:
+    sessions: dict[str, list[dict[str, Any]]]  # valid rows of a session, in time order
+    signatures: dict[str, list[str]]  # per session, the signature of every call
+
+    @classmethod
+    def of(cls, path: Path) -> Realism:
+        sessions = by_session(valid_table_rows(read_jsonl(path)[0]))
+        signatures = {
+            sid: [
+                tool_signature(e["tool_name"], e["payload"]["tool_input"])
+                for e in events
+                if e["event_type"] == "PreToolUse"
+            ]
+            for sid, events in sessions.items()
+        }
+        return cls(sessions, {sid: sigs for sid, sigs in signatures.items() if sigs})
+
+
+@pytest.fixture(scope="module")
+def realism(default: DefaultSample) -> Realism:
+    return Realism.of(default.path)
+
+
+def test_sessions_are_many_tiny_and_a_few_very_long(realism: Realism) -> None:
+    """Real: p10 3, median 20-43, p90 97-203, longest 560-1,544 calls."""
+    calls = [len(sigs) for sigs in realism.signatures.values()]
+    assert quantile(calls, 0.1) <= 5
+    assert 20 <= statistics.median(calls) <= 50
+    assert 90 <= quantile(calls, 0.9) <= 260
+    assert 500 <= max(calls) <= 2_000
+
+
+def test_each_session_has_its_own_habits(realism: Realism) -> None:
+    """Real: the median session spends 28-36 % of its calls on its top signature, and
+    25-49 % of all signatures occur in one session only."""
+    top_shares = [Counter(s).most_common(1)[0][1] / len(s) for s in realism.signatures.values()]
+    assert 0.24 <= statistics.median(top_shares) <= 0.45
+    sessions_of: dict[str, set[str]] = defaultdict(set)
+    for sid, sigs in realism.signatures.items():
+        for sig in sigs:
+            sessions_of[sig].add(sid)
+    single = sum(len(s) == 1 for s in sessions_of.values()) / len(sessions_of)
+    assert 0.2 <= single <= 0.6, single
+
+
+def test_sessions_share_projects_with_their_own_vocabulary(realism: Realism) -> None:
+    cwd_of = {
+        sid: events[0]["payload"]["context"]["cwd"] for sid, events in realism.sessions.items()
+    }
+    per_project = Counter(cwd_of.values())
+    assert len(per_project) < len(cwd_of) / 2, "projects have several sessions"
+    assert max(per_project.values()) >= 5
+    assert any(cwd.startswith("C:\\") for cwd in per_project), "a Windows user"
+    # A project's own scripts: signatures that only one project's sessions use,
+    # in several of its sessions.
+    projects_of: dict[str, set[str]] = defaultdict(set)
+    sessions_of: dict[str, set[str]] = defaultdict(set)
+    for sid, sigs in realism.signatures.items():
+        for sig in sigs:
+            projects_of[sig].add(cwd_of[sid])
+            sessions_of[sig].add(sid)
+    own = [s for s in projects_of if len(projects_of[s]) == 1 and len(sessions_of[s]) >= 2]
+    assert len(own) >= 10, own
+
+
+def test_runs_and_long_grep_read_alternations(realism: Realism) -> None:
+    """Real: about 1.5 calls per step once consecutive repeats collapse; long
+    Grep/Read alternations."""
+    calls = sum(len(s) for s in realism.signatures.values())
+    steps = [collapsed(s) for s in realism.signatures.values()]
+    assert 1.3 <= calls / sum(len(s) for s in steps) <= 1.8
+    longest = 0
+    for seq in steps:
+        run = 0
+        for sig in seq:
+            run = run + 1 if sig in ("Grep", "Read") else 0
+            longest = max(longest, run)
+    assert longest >= 8, "Grep, Read, Grep, Read … for 8 steps or more"
+    assert any(sig == "Read" for seq in realism.signatures.values() for sig in seq[:1])
+
+
+def test_bash_has_a_long_tail_of_programs(realism: Realism) -> None:
+    """Real: 58-115 distinct programs (git, ls, grep, python, find, pytest, npm, node,
+    cat, gh, curl, …); about 8 % of Bash calls start with a loop, subshell or assignment."""
+    commands = [
+        e["payload"]["tool_input"]["command"]
+        for events in realism.sessions.values()
+        for e in events
+        if e["event_type"] == "PreToolUse" and e["tool_name"] == "Bash"
+    ]
+    programs = Counter(bash_signature(c)[5:-1].split(" ")[0] for c in commands)
+    assert 50 <= len(programs) <= 200, len(programs)
+    frequent = {p for p, _ in programs.most_common(25)}
+    assert {"git", "ls", "grep", "find", "pytest", "npm", "cat", "gh"} <= frequent, frequent
+    not_a_program = re.compile(r"\s*(\(|for\s|while\s|if\s|[A-Za-z_][A-Za-z0-9_]*=)")
+    share = sum(bool(not_a_program.match(c)) for c in commands) / len(commands)
+    assert 0.04 <= share <= 0.15, share
+
+
+def test_gaps_and_durations_are_those_of_real_sessions(realism: Realism) -> None:
+    """Real: gaps between calls median 2.7 s, p90 15 s, p99 about 9 min; Bash takes
+    0.8 s (median), Read 0.1 s, Task (a sub-agent) 2 min."""
+    gaps: list[float] = []
+    durations: dict[str, list[float]] = defaultdict(list)
+    for events in realism.sessions.values():
+        tool_events = [e for e in events if e["event_type"] in TOOL_EVENTS]
+        starts = [e["at"] for e in tool_events if e["event_type"] == "PreToolUse"]
+        gaps += [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
+        for pre, post in itertools.pairwise(tool_events):
+            if (pre["event_type"], post["event_type"]) == TOOL_EVENTS:
+                durations[pre["tool_name"]].append((post["at"] - pre["at"]).total_seconds())
+    gaps = [g for g in gaps if g < 3_600]  # not the pauses of hours
+    assert 1.5 <= statistics.median(gaps) <= 4.5
+    assert 8 <= quantile(gaps, 0.9) <= 30
+    assert 180 <= quantile(gaps, 0.99) <= 1_200
+    assert 0.3 <= statistics.median(durations["Bash"]) <= 2.5
+    assert 0.05 <= statistics.median(durations["Read"]) <= 0.3
+    assert 0.05 <= statistics.median(durations["Edit"]) <= 0.4
+    assert 40 <= statistics.median(durations["Task"]) <= 300
+
+
+def test_sessions_per_day_are_uneven() -> None:
+    """Real: 3, 11, 45, 18, 7, 18 sessions over six days of one team."""
+    options = SampleOptions(sessions=600, days=7, seed=42, end_date=dt.date(2025, 3, 10))
+    plans = sample._plan_sessions(options, 0)
+    per_day = Counter(plan.start_us // sample.DAY for plan in plans)
+    assert len(per_day) == 7
+    assert max(per_day.values()) >= 2 * min(per_day.values()), per_day
+
+
+def test_windows_mojibake_is_valid_json_in_good_events(default: DefaultSample) -> None:
+    """A lone surrogate escape (\\udc9d) in a Windows user's file content or command
+    output: the line and its payload are valid JSON, the event is a good one."""
+    lines = [line for line in default.lines if "\\\\udc9d" in line]
+    assert lines
+    for line in lines:
+        row = json.loads(line)
+        payload = json.loads(row["payload"])
+        assert row["event_type"] == "PostToolUse" and row["tool_name"] in ("Read", "Bash")
+        assert payload["context"]["cwd"].startswith("C:\\")
+        assert "\udc9d" in json.dumps(payload["tool_result"], ensure_ascii=False)
+
+
+def segment_steps(sessions: dict[str, list[dict[str, Any]]]) -> dict[str, list[Step]]:
+    """Steps as int_tool_steps_sequenced cuts them with the default vars: a call starts
+    at its Pre (at its Post when the Pre is missing), a segment ends after 30 minutes
+    without activity, consecutive equal signatures collapse inside a segment."""
+    sequences: dict[str, list[Step]] = {}
+    for session_id, events in sessions.items():
+        steps: list[Step] = []
+        open_pre: dict[str, Any] | None = None
+        active: dt.datetime | None = None
+        for event in events:
+            if event["event_type"] not in TOOL_EVENTS:
+                continue
+            is_post = event["event_type"] == "PostToolUse"
+            if not (is_post and open_pre and open_pre["tool_name"] == event["tool_name"]):
+                # A Post alone has no tool_input: a Bash call is plain ``Bash`` then.
+                sig = (
+                    event["tool_name"]
+                    if is_post
+                    else tool_signature(event["tool_name"], event["payload"]["tool_input"])
+                )
+                if active is not None and event["at"] > active + dt.timedelta(minutes=30):
+                    steps.append(("#", event["at"].date()))  # segment break
+                if not steps or steps[-1][0] != sig:
+                    steps.append((sig, event["at"].date()))
+            open_pre = None if is_post else event
+            active = event["at"] if active is None else max(active, event["at"])
+        sequences[session_id] = steps
+    return sequences
+
+
+def test_summary_counts_each_workflow_exactly(default: DefaultSample, realism: Realism) -> None:
+    """The summary's counts are the contiguous occurrences a build with the default
+    vars finds: planted ones plus those noise forms by chance, never more, never less."""
+    sequences = segment_steps(realism.sessions)
+    for workflow in PLANTED_WORKFLOWS:
+        found = len(occurrences(sequences, workflow.steps))
+        assert found == default.summary.planted_occurrences[workflow.signature], workflow
+
+
+# --- destroying order -------------------------------------------------------------------
+def tool_calls(path: Path, shape: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Per session, its calls as (Pre time, Post time, tool, input, result) slots."""
+    rows = read_jsonl(path)[0]
+    calls: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    if shape == "claude":
+        halves: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for row in rows:
+            if row.get("hook_event_name") in TOOL_EVENTS:
+                halves[row["tool_use_id"]][row["hook_event_name"]] = row
+        for pair in halves.values():
+            pre, post = pair.get("PreToolUse"), pair.get("PostToolUse")
+            some = pre or post
+            assert some is not None
+            calls[some["session_id"]].append(
+                (
+                    pre and pre["timestamp"],
+                    post and post["timestamp"],
+                    some["tool_name"],
+                    json.dumps(some["tool_input"], sort_keys=True),
+                    json.dumps(post and post["tool_response"], sort_keys=True),
+                    some["tool_use_id"],
+                )
+            )
+    else:
+        for events in by_session(valid_table_rows(rows)).values():
+            tool_events = [e for e in events if e["event_type"] in TOOL_EVENTS]
+            i = 0
+            while i < len(tool_events):
+                first = tool_events[i]
+                second = tool_events[i + 1] if i + 1 < len(tool_events) else None
+                # Calls never overlap in the sample: a Pre and the Post right after it
+                # (same tool) are one call. (A Pre that lost its Post followed by a
+                # Post that lost its Pre, same tool, would be read as one: rare.)
+                paired = (
+                    first["event_type"] == "PreToolUse"
+                    and second is not None
+                    and second["event_type"] == "PostToolUse"
+                    and second["tool_name"] == first["tool_name"]
+                )
+                pre = first if first["event_type"] == "PreToolUse" else None
+                post = second if paired else (None if pre else first)
+                calls[first["session_id"]].append(
+                    (
+                        pre and pre["timestamp"],
+                        post and post["timestamp"],
+                        first["tool_name"],
+                        json.dumps(pre and pre["payload"]["tool_input"], sort_keys=True),
+                        json.dumps(post and post["payload"]["tool_result"], sort_keys=True),
+                    )
+                )
+                i += 2 if paired else 1
+    return {sid: sorted(c, key=lambda call: call[0] or call[1] or "") for sid, c in calls.items()}
+
+
+@pytest.mark.parametrize(("shape", "name"), [("table", "events.jsonl"), ("claude", "events.jsonl")])
+def test_destroy_order_keeps_calls_times_and_pairs(
+    cli: CliRunner, tmp_path: Path, shape: str, name: str
+) -> None:
+    """--destroy-order: per session the same multiset of calls (tool, input, result:
+    each call keeps its Pre/Post pair), the same time slots, the other events as they
+    were; only which call sits in which slot changes, deterministically per seed."""
+    args = ["--sessions", "30", "--days", "2", "--seed", "4", "--end-date", END_DATE]
+    args += ["--shape", shape, "--no-bad-rows"]
+    intact, shuffled, again = tmp_path / "i" / name, tmp_path / "s" / name, tmp_path / "a" / name
+    run(cli, intact, *args)
+    output = run(cli, shuffled, *args, "--destroy-order")
+    run(cli, again, *args, "--destroy-order")
+    assert shuffled.read_bytes() == again.read_bytes()
+    assert "order destroyed" in output
+    before, after = tool_calls(intact, shape), tool_calls(shuffled, shape)
+    assert set(before) == set(after)
+    moved = changed = 0
+    for sid, calls in before.items():
+        slots = sorted((c[0] or "", c[1] or "") for c in calls)
+        assert slots == sorted((c[0] or "", c[1] or "") for c in after[sid]), "same time slots"
+        assert Counter(c[2:] for c in calls) == Counter(c[2:] for c in after[sid]), "same calls"
+        if len(calls) >= 5:
+            moved += 1
+            changed += [c[2:] for c in calls] != [c[2:] for c in after[sid]]
+    assert changed >= 0.9 * moved
+
+    # Other events: the same rows, untouched.
+    def others(path: Path) -> list[str]:
+        rows = read_jsonl(path)[0]
+        key = "hook_event_name" if shape == "claude" else "event_type"
+        return [json.dumps(r, sort_keys=True) for r in rows if r.get(key) not in TOOL_EVENTS]
+
+    assert others(intact) == others(shuffled)
+
+
+def test_destroy_order_breaks_runs_and_workflows(cli: CliRunner, tmp_path: Path) -> None:
+    args = ["--sessions", "60", "--days", "2", "--seed", "8", "--end-date", END_DATE]
+    run(cli, tmp_path / "intact.jsonl", *args)
+    run(cli, tmp_path / "shuffled.jsonl", *args, "--destroy-order")
+    intact = Realism.of(tmp_path / "intact.jsonl").signatures
+    shuffled = Realism.of(tmp_path / "shuffled.jsonl").signatures
+
+    def calls_per_step(signatures: dict[str, list[str]]) -> float:
+        return sum(map(len, signatures.values())) / sum(
+            len(collapsed(s)) for s in signatures.values()
+        )
+
+    assert calls_per_step(shuffled) < calls_per_step(intact) - 0.15
+    steps = {
+        sid: [(sig, dt.date(2025, 3, 10)) for sig in collapsed(s)] for sid, s in shuffled.items()
+    }
+    planted = {
+        sid: [(sig, dt.date(2025, 3, 10)) for sig in collapsed(s)] for sid, s in intact.items()
+    }
+    for workflow in PLANTED_WORKFLOWS:
+        assert (
+            len(occurrences(steps, workflow.steps)) < len(occurrences(planted, workflow.steps)) / 4
+        )
+
+
+def test_noise_only_is_composition_without_order(cli: CliRunner, tmp_path: Path) -> None:
+    """--noise-only: sessions still differ in make-up, but their calls come in random
+    order: runs no longer than chance gives (no alternation, no workflow planted)."""
+    run(cli, tmp_path / "noise.jsonl", *SMALL, "--noise-only")
+    signatures = Realism.of(tmp_path / "noise.jsonl").signatures
+    tops = [Counter(s).most_common(1)[0][1] / len(s) for s in signatures.values()]
+    assert statistics.median(tops) >= 0.24, "heterogeneous sessions"
+    # Under random order a session repeats its last signature with chance sum(p_i^2).
+    expected = observed = 0.0
+    for sigs in signatures.values():
+        counts = Counter(sigs)
+        n = len(sigs)
+        if n > 1:
+            expected += (n - 1) * sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))
+            observed += sum(a == b for a, b in itertools.pairwise(sigs))
+    assert abs(observed - expected) <= 4 * math.sqrt(expected) + 5, (observed, expected)
+
+
+def as_jsonl(path: Path, tmp_path: Path) -> Path:
+    """A Parquet file's rows as JSONL (the table shape is flat: the same records)."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / f"{path.parent.name}-{path.stem}.jsonl"
+    rows = pq.read_table(str(path)).to_pylist()
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "name", "extra"),
+    [
+        ("table", "events.jsonl", []),  # with bad rows: they stay where they are
+        ("claude", "events.jsonl", ["--no-bad-rows"]),
+        ("table", "events.parquet", ["--no-bad-rows"]),
+    ],
+)
+def test_shuffle_sessions_destroys_order_of_a_file(
+    cli: CliRunner, tmp_path: Path, shape: str, name: str, extra: list[str]
+) -> None:
+    """`runner shuffle-sessions` (shuffle_within_sessions) on an existing file, as on a
+    real export: per session the same calls, slots and pairs; only the order changes;
+    every other record is written back byte for byte (JSONL)."""
+    args = ["--sessions", "30", "--days", "2", "--seed", "6", "--end-date", END_DATE]
+    source = tmp_path / "in" / name
+    run(cli, source, *args, "--shape", shape, *extra)
+    shuffled, again = tmp_path / "out" / name, tmp_path / "again" / name
+    for target in (shuffled, again):
+        result = cli.invoke(
+            app, ["shuffle-sessions", "--in", str(source), "--out", str(target), "--seed", "2"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "permuted" in result.output
+    assert shuffled.read_bytes() == again.read_bytes()
+    assert shuffled.read_bytes() != source.read_bytes()
+    if name.endswith(".parquet"):
+        source, shuffled = as_jsonl(source, tmp_path), as_jsonl(shuffled, tmp_path)
+    else:
+        before_lines = source.read_bytes().split(b"\n")
+        after_lines = shuffled.read_bytes().split(b"\n")
+        assert len(before_lines) == len(after_lines)
+        key = b'"hook_event_name"' if shape == "claude" else b'"event_type"'
+        for a, b in zip(before_lines, after_lines, strict=True):
+            if not (key + b':"PreToolUse"' in a or key + b':"PostToolUse"' in a):
+                assert a == b
+    before, after = tool_calls(source, shape), tool_calls(shuffled, shape)
+    assert set(before) == set(after)
+    changed = 0
+    for sid, calls in before.items():
+        slots = sorted((c[0] or "", c[1] or "") for c in calls)
+        assert slots == sorted((c[0] or "", c[1] or "") for c in after[sid])
+        assert Counter(c[2:] for c in calls) == Counter(c[2:] for c in after[sid])
+        changed += [c[2:] for c in calls] != [c[2:] for c in after[sid]]
+    assert changed >= 0.6 * len(before)
+
+
+def test_shuffle_sessions_refuses_mixed_formats(cli: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "events.jsonl"
+    run(cli, source, "--sessions", "2", "--days", "1", "--end-date", END_DATE)
+    result = cli.invoke(
+        app, ["shuffle-sessions", "--in", str(source), "--out", str(tmp_path / "x.parquet")]
+    )
+    assert result.exit_code == 1
+    assert "same format" in result.output
