@@ -777,11 +777,14 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
      ("pytest", "pytest -q", "pytest {test_file} -q", "cd {cwd} && pytest -x -q",
       "PYTHONPATH=src pytest -q {test_file}", "timeout 900 pytest -q -x", "pytest -k {kw} -vv",
       "uv run pytest -q", "uv run --frozen pytest {test_file}", "python -m pytest -q")),
-    (2.0, "default", "Run Python",
-     ('python -c "import sys; print(sys.version)"', "python scripts/seed.py --dry-run",
-      "python - <<'EOF'\nimport json, pathlib\n"
-      "print(json.loads(pathlib.Path('package.json').read_text())['version'])\nEOF",
-      "DEBUG=1 python manage.py migrate", "uv run python scripts/seed.py")),
+    # one entry per signature: an interpreter's signature names what it runs
+    (0.5, "default", "Run a Python one-liner", ('python -c "import sys; print(sys.version)"',)),
+    (0.6, "default", "Run the seed script",
+     ("python scripts/seed.py --dry-run", "uv run python scripts/seed.py")),
+    (0.4, "default", "Run Python from stdin",
+     ("python - <<'EOF'\nimport json, pathlib\n"
+      "print(json.loads(pathlib.Path('package.json').read_text())['version'])\nEOF",)),
+    (0.5, "default", "Run Django migrations", ("DEBUG=1 python manage.py migrate",)),
     (1.0, "install", "Sync dependencies", ("uv sync", "uv sync --frozen")),
     (0.5, "install", "Add dependency", ("uv add {pypkg}", "uv add --dev {pypkg}")),
     (3.0, "test", "Run JS tests",
@@ -846,8 +849,9 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
     (1.5, "default", "Run bun script",
      ("bun run dev", "bun run build", "bun run {m}:{verb}", "bun run test --watch=false")),
     (1.0, "test", "Bun test", ("bun test", "bun test {test_file}")),
-    (1.5, "fast", "Run node", ("node -e \"console.log(process.version)\"", "node scripts/build.js",
-                               "node --inspect dist/server.js")),
+    (0.5, "fast", "Run node one-liner", ("node -e \"console.log(process.version)\"",)),
+    (0.5, "fast", "Run node build", ("node scripts/build.js",)),
+    (0.5, "fast", "Start node server", ("node --inspect dist/server.js",)),
     (1.5, "net", "GitHub CLI PR", ("gh pr view", "gh pr checks", "gh pr diff | head -200",
                                    "gh pr create --fill")),
     (0.6, "net", "GitHub CLI API", ("gh api repos/acme/{pkg}/pulls --jq '.[].title'",)),
@@ -907,11 +911,14 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
 #: Pool entries that belong to a stack (by description); the others suit every project.
 # fmt: off
 _STACK_ENTRIES: dict[str, tuple[str, ...]] = {
-    "python": ("Run tests", "Run Python", "Sync dependencies", "Add dependency", "Lint",
+    "python": ("Run tests", "Run a Python one-liner", "Run the seed script",
+               "Run Python from stdin", "Run Django migrations", "Sync dependencies",
+               "Add dependency", "Lint",
                "Type check", "pip install", "Make test", "Run tests in a subshell"),
     "js": ("Run JS tests", "Run npm script", "Install packages", "pnpm install", "yarn test",
            "Format", "Type check TypeScript", "Run node script", "Run bun script", "Bun test",
-           "Run node", "Run JS tests in a subshell", "Start the dev server"),
+           "Run node one-liner", "Run node build", "Start node server",
+           "Run JS tests in a subshell", "Start the dev server"),
     "rust": ("Cargo build", "Cargo test"),
     "go": ("Make test", "Make build", "Make lint"),
     "infra": ("Pods", "Pod logs", "Docker compose", "Build image", "Deploy", "Delete namespace",
