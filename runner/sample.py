@@ -812,7 +812,7 @@ _BASH_POOL: tuple[tuple[float, str, str, tuple[str, ...]], ...] = (
     (0.4, "test", "yarn test", ("yarn test", "yarn test --coverage")),
     (2.0, "fast", "Search code",
      ('rg -n "{kw}" {dir}', "rg --files | rg {kw}", 'rg -n "{kw}" | head -20')),
-    (2.5, "fast", "Search code",
+    (3.5, "fast", "Search code",
      ('grep -rn "{kw}" {dir} | head -20', "grep -c {kw} {file}", "grep -n {m} {file}")),
     (1.5, "fast", "Find files",
      ("find . -name '*.py' | wc -l", "find {dir} -type f -newer README.md")),
