@@ -43,8 +43,8 @@
     {%- set dq -%}"([^"\\]*(?:\\[\s\S][^"\\]*)*)"{%- endset -%}
     {%- set esc_dq -%}\\"([^"\\]*(?:\\[^"][^"\\]*)*)\\"{%- endset -%}
     {%- set heredoc_open -%}<<-?[ \t]*['"]?[A-Za-z_][A-Za-z0-9_]*['"]?{%- endset -%}
-    {%- set heredoc_close -%}\n[ \t]*[A-Z_][A-Z0-9_]*[ \t]*(?:\n|\z){%- endset -%}
-    {%- set heredoc_close_kept -%}\n[ \t]*[A-Z_][A-Z0-9_]*[ \t]*(\n|\z){%- endset -%}
+    {%- set heredoc_close -%}\r?\n[ \t]*[A-Z_][A-Z0-9_]*[ \t\r]*(?:\n|\z){%- endset -%}
+    {%- set heredoc_close_kept -%}\r?\n[ \t]*[A-Z_][A-Z0-9_]*[ \t\r]*(\n|\z){%- endset -%}
     {%- set heredoc_body -%}((?:\n[\s\S]*?)?){%- endset -%}
     {%- set heredoc_body_skipped -%}(?:\n[\s\S]*?)?{%- endset -%}
     {%- set code_runner -%}(?:bash|sh|zsh|dash|ksh|python[0-9.]*|node|ruby|perl){%- endset -%}
