@@ -127,7 +127,10 @@
     the text it only carries blanked (passes 1-5 above). -#}
 {% macro shell_marked_text(expr) -%}
     {%- set ns = namespace(sql=expr) -%}
-    {%- for name in ['heredoc_code', 'code_string', 'code_string', 'heredoc_sql', 'sql_string', 'blank', 'blank'] -%}
+    {%- set passes = [
+        'heredoc_code', 'code_string', 'code_string', 'heredoc_sql', 'sql_string', 'blank', 'blank'
+    ] -%}
+    {%- for name in passes -%}
         {%- set ns.sql = hook_patterns.shell_reading_pass(ns.sql, name) -%}
         {#- The SQL passes leave an empty ⟦⟧ before every token they step over; it must go
             before the next pass, which would read it as a token of its own. -#}

@@ -93,9 +93,9 @@ commands_distinct as (
 
 ),
 
-{#- What each command runs (macros/shell_reading.sql): the marked text holds the code it
+{# What each command runs (macros/shell_reading.sql): the marked text holds the code it
     executes with the SQL it sends between ⟦ and ⟧; the text it only carries (messages,
-    comments, search patterns, heredocs written to files) is blanked. -#}
+    comments, search patterns, heredocs written to files) is blanked. #}
 commands_marked as (
 
     select
@@ -304,8 +304,8 @@ texts_read as (
 
 ),
 
-{#- SQL rules judge one statement at a time (a DELETE's WHERE must be in that DELETE):
-    the SQL text is split on `;`, up to sql_statements_read statements per text. -#}
+{# SQL rules judge one statement at a time (a DELETE's WHERE must be in that DELETE):
+    the SQL text is split on `;`, up to sql_statements_read statements per text. #}
 statement_positions as (
 
     {{ integer_rows('statement_position', 1, sql_statements_read + 1) }}
