@@ -5,6 +5,9 @@ into a DuckDB warehouse and written to a Parquet lake, then built on both engine
 `runner build`: `--target duckdb` (the default) and `--target spark` (a local
 SparkSession through dbt-spark's session method). The classification marts must match
 in pattern ids, counts, statuses and destructive flags, and in confidence within 1e-9.
+The labelled shell commands of tests/data/destructive_commands.csv ride along in the
+first test's events (one session each), so Spark's regular expressions (Java) are held to
+the same destructive flags as DuckDB's (RE2) and to the labels.
 A second test builds on Spark in two batches, so its incremental models (insert_overwrite
 of load-date partitions) are proven against DuckDB's full build too.
 
@@ -27,6 +30,12 @@ import pytest
 
 from runner.sample import SampleOptions, generate_sample
 from tests.batches import split_in_two_batches, write_lines
+from tests.test_destructive_commands import (
+    case_event_lines,
+    case_failures,
+    load_cases,
+    signed_flags,
+)
 
 RUN_DATE = "2026-11-22"
 EXACT_COLUMNS = (
@@ -107,6 +116,9 @@ def test_spark_and_duckdb_classify_the_sample_identically(
     spark_ready: None, tmp_path: Path
 ) -> None:
     events = _sample(tmp_path / "events.jsonl", sessions=200, days=3, seed=42)
+    cases = load_cases()
+    with events.open("a") as handle:
+        handle.write("\n".join(case_event_lines(cases, "2026-11-21")) + "\n")
     warehouse, lake, spark_dir = tmp_path / "wh.duckdb", tmp_path / "lake", tmp_path / "spark"
 
     _runner("ingest", "--source", str(events), "--warehouse", str(warehouse), "--lake", str(lake))
@@ -133,6 +145,13 @@ def test_spark_and_duckdb_classify_the_sample_identically(
         ).fetchone()
         assert destructive and destructive[0] > 0, "the sample must hold destructive patterns"
         _assert_same_classifications(duck, spark)
+
+        duck_flags = signed_flags(con, "duck.intermediate.int_tool_calls_signed")
+        spark_flags = signed_flags(
+            con, _spark_relation(spark_dir, "intermediate", "int_tool_calls_signed")
+        )
+        assert spark_flags == duck_flags
+        assert not case_failures(cases, spark_flags), case_failures(cases, spark_flags)
 
         quarantined = "select quarantine_reason, count(*) from {} group by 1 order by 1"
         assert (

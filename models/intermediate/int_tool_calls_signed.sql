@@ -4,6 +4,8 @@
     in the seed `destructive_rules`. -#}
 
 {%- set unwrap_passes = 2 -%}
+{#- SQL statements read per command (or tool input); later ones are not checked. -#}
+{%- set sql_statements_read = 50 -%}
 
 {{ config(**session_incremental_config()) }}
 
@@ -37,6 +39,7 @@ destructive_rules as (
         cast(priority as integer) as priority,
         category,
         tool_pattern,
+        reads,
         match_regex,
         nullif(unless_regex, '') as unless_regex,
         reason
@@ -88,6 +91,28 @@ commands_distinct as (
     select distinct raw_command
     from inputs_extracted
     where raw_command is not null
+
+),
+
+{# What each command runs (macros/shell_reading.sql): the marked text holds the code it
+    executes with the SQL it sends between ⟦ and ⟧; the text it only carries (messages,
+    comments, search patterns, heredocs written to files) is blanked. #}
+commands_marked as (
+
+    select
+        raw_command,
+        {{ shell_marked_text('raw_command') }} as marked_command
+    from commands_distinct
+
+),
+
+commands_read as (
+
+    select
+        raw_command,
+        {{ shell_executed_text('marked_command') }} as executed_text,
+        {{ shell_sql_text('marked_command') }} as sql_text
+    from commands_marked
 
 ),
 
@@ -212,7 +237,12 @@ inputs_signed as (
             when inputs_extracted.tool_name = 'Bash' then inputs_extracted.raw_command
             when inputs_extracted.raw_file_path is not null then inputs_extracted.raw_file_path
             else cast(inputs_extracted.tool_input as {{ dbt.type_string() }})
-        end as match_text
+        end as match_text,
+        case
+            when inputs_extracted.tool_name = 'Bash' then 'command'
+            when inputs_extracted.raw_file_path is not null then 'file_path'
+            else 'input'
+        end as match_kind
     from inputs_extracted
     left join commands_signed
         on inputs_extracted.raw_command = commands_signed.raw_command
@@ -223,14 +253,106 @@ inputs_signed as (
 
 {# Regex patterns that come from a table are compiled per row, so the rules run once
     per distinct (tool, text) rather than once per call, and only the rules whose
-    tool_pattern fits the tool are tried. #}
+    tool_pattern fits the tool and whose `reads` fits the text are tried. A call is read
+    as up to three kinds of text: `shell` (what a Bash command executes), `sql` (each
+    statement it sends to a database client; for tools other than Bash with no file
+    path, such as an MCP database tool, the tool input split on `;`) and `file_path`
+    (the file a Write/Edit/NotebookEdit call touches). #}
 texts_to_match as (
 
     select distinct
         tool_name,
-        match_text
+        match_text,
+        match_kind
     from inputs_signed
     where match_text is not null
+
+),
+
+texts_read as (
+
+    select
+        texts_to_match.tool_name,
+        texts_to_match.match_text,
+        'shell' as text_kind,
+        commands_read.executed_text as read_text
+    from texts_to_match
+    inner join commands_read
+        on texts_to_match.match_text = commands_read.raw_command
+    where texts_to_match.match_kind = 'command'
+
+    union all
+
+    select
+        texts_to_match.tool_name,
+        texts_to_match.match_text,
+        'sql_text' as text_kind,
+        commands_read.sql_text as read_text
+    from texts_to_match
+    inner join commands_read
+        on texts_to_match.match_text = commands_read.raw_command
+    where texts_to_match.match_kind = 'command'
+
+    union all
+
+    select
+        tool_name,
+        match_text,
+        'sql_text' as text_kind,
+        {{ sql_text_without_literals('match_text') }} as read_text
+    from texts_to_match
+    where match_kind = 'input'
+
+    union all
+
+    select
+        tool_name,
+        match_text,
+        'file_path' as text_kind,
+        match_text as read_text
+    from texts_to_match
+    where match_kind = 'file_path'
+
+),
+
+{# SQL rules judge one statement at a time (a DELETE's WHERE must be in that DELETE):
+    the SQL text is split on `;`, up to sql_statements_read statements per text. #}
+statement_positions as (
+
+    {{ integer_rows('statement_position', 1, sql_statements_read + 1) }}
+
+),
+
+texts_split as (
+
+    select
+        tool_name,
+        match_text,
+        text_kind,
+        read_text
+    from texts_read
+    where text_kind <> 'sql_text'
+
+    union all
+
+    select
+        texts_read.tool_name,
+        texts_read.match_text,
+        'sql' as text_kind,
+        {{ sql_statement('texts_read.read_text', 'statement_positions.statement_position') }} as read_text
+    from texts_read
+    cross join statement_positions
+    where
+        texts_read.text_kind = 'sql_text'
+        and {{ regex_matches('texts_read.read_text', "'[^;\s]'") }}
+
+),
+
+texts_checked as (
+
+    select *
+    from texts_split
+    where {{ regex_matches('read_text', "'[^;\s]'") }}
 
 ),
 
@@ -241,10 +363,11 @@ rules_by_tool as (
         destructive_rules.rule_id,
         destructive_rules.priority,
         destructive_rules.category,
+        destructive_rules.reads,
         destructive_rules.match_regex,
         destructive_rules.unless_regex,
         destructive_rules.reason
-    from (select distinct tool_name from texts_to_match) as tools
+    from (select distinct tool_name from texts_checked) as tools
     inner join destructive_rules
         on {{ regex_matches('tools.tool_name', 'destructive_rules.tool_pattern') }}
 
@@ -253,21 +376,22 @@ rules_by_tool as (
 destructive_matches as (
 
     select
-        texts_to_match.tool_name,
-        texts_to_match.match_text,
+        texts_checked.tool_name,
+        texts_checked.match_text,
         rules_by_tool.rule_id,
         rules_by_tool.category,
         rules_by_tool.reason,
         row_number() over (
-            partition by texts_to_match.tool_name, texts_to_match.match_text
+            partition by texts_checked.tool_name, texts_checked.match_text
             order by rules_by_tool.priority, rules_by_tool.rule_id
         ) as match_rank
-    from texts_to_match
+    from texts_checked
     inner join rules_by_tool
-        on texts_to_match.tool_name = rules_by_tool.tool_name
-        and {{ regex_matches('texts_to_match.match_text', 'rules_by_tool.match_regex') }}
+        on texts_checked.tool_name = rules_by_tool.tool_name
+        and texts_checked.text_kind = rules_by_tool.reads
+        and {{ regex_matches('texts_checked.read_text', 'rules_by_tool.match_regex') }}
         and not coalesce(
-            {{ regex_matches('texts_to_match.match_text', 'rules_by_tool.unless_regex') }},
+            {{ regex_matches('texts_checked.read_text', 'rules_by_tool.unless_regex') }},
             false
         )
 
