@@ -8,4 +8,3 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
-

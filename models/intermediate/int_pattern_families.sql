@@ -168,7 +168,7 @@ cycle_representatives_ranked as (
         cycles_keyed.pattern_id,
         row_number() over (
             partition by cycles_keyed.cycle_key
-            order by cycles_keyed.window_occurrence_count desc, cycles_keyed.pattern_id
+            order by cycles_keyed.window_occurrence_count desc, cycles_keyed.pattern_id asc
         ) as representative_rank
     from cycles_keyed
     where not cycles_keyed.is_periodic
@@ -251,7 +251,7 @@ coverage_explainers_ranked as (
                 occurrences_covered.covered_occurrence_count desc,
                 covering.pattern_length desc,
                 covering.window_occurrence_count desc,
-                occurrences_covered.covering_pattern_id
+                occurrences_covered.covering_pattern_id asc
         ) as explainer_rank
     from occurrences_covered
     inner join cycles_keyed as explained
@@ -315,7 +315,9 @@ sub_patterns_listed as (
         concat_ws(
             '→',
             {%- for position in range(1, max_length + 1) %}
-            case when {{ position }} < cycles_keyed.pattern_length then cycles_keyed.signature_{{ position }} end
+            case
+                when {{ position }} < cycles_keyed.pattern_length then cycles_keyed.signature_{{ position }}
+            end
             {{- ',' if not loop.last }}
             {%- endfor %}
         ) as prefix_sequence,
@@ -342,7 +344,7 @@ extensions_ranked as (
         habit_heads.family_head_pattern_id as explained_by_pattern_id,
         row_number() over (
             partition by sub_patterns_listed.pattern_id
-            order by habits.window_occurrence_count desc, habits.pattern_id
+            order by habits.window_occurrence_count desc, habits.pattern_id asc
         ) as extension_rank
     from sub_patterns_listed
     inner join cycle_coverage_heads as own_heads

@@ -171,11 +171,17 @@ session_factors_computed as (
         pattern_steps_numbered.step_position,
         session_signatures_counted.session_id,
         {%- set draw_share -%}
-            cast(session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count as double)
+            cast(
+                session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count
+                as double
+            )
             / (sessions_counted.session_call_count - pattern_steps_numbered.step_position + 1)
         {%- endset %}
         {%- set repeat_share -%}
-            cast(session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count - 1 as double)
+            cast(
+                session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count - 1
+                as double
+            )
             / (sessions_counted.session_call_count - pattern_steps_numbered.step_position)
         {%- endset %}
         case

@@ -1,5 +1,6 @@
 -- Every pattern that occurs at least var hook_patterns_min_window_occurrences times, in
--- at least var hook_patterns_min_sessions sessions, in the analysis window is classified (nothing is lost between the fact table and the mart).
+-- at least var hook_patterns_min_sessions sessions, in the analysis window is classified
+-- (nothing is lost between the fact table and the mart).
 with
 
 pattern_occurrences as (
