@@ -27,10 +27,9 @@ pattern_occurrences as (
 
 ),
 
-tool_steps as (
+pattern_signatures as (
 
-    select * from {{ ref('int_tool_steps_sequenced') }}
-    where started_at >= {{ analysis_window_start_at() }}
+    select * from {{ ref('int_pattern_window_signatures') }}
 
 ),
 
@@ -46,9 +45,7 @@ candidates as (
         window_patterns.pattern_id,
         window_patterns.tool_sequence,
         window_patterns.pattern_length,
-        window_patterns.window_occurrence_count,
-        window_patterns.example_segment_id,
-        window_patterns.example_start_step_index
+        window_patterns.window_occurrence_count
     from window_patterns
     where window_patterns.is_candidate
 
@@ -66,22 +63,6 @@ pattern_lengths as (
 
 ),
 
-candidate_steps_resolved as (
-
-    -- the signature at each position, read from one window occurrence (as the null models)
-    select
-        candidates.pattern_id,
-        step_offsets.step_offset + 1 as step_position,
-        tool_steps.tool_signature
-    from candidates
-    inner join step_offsets
-        on step_offsets.step_offset < candidates.pattern_length
-    inner join tool_steps
-        on candidates.example_segment_id = tool_steps.segment_id
-        and candidates.example_start_step_index + step_offsets.step_offset = tool_steps.step_index
-
-),
-
 candidate_signatures_pivoted as (
 
     select
@@ -90,13 +71,13 @@ candidate_signatures_pivoted as (
         candidates.pattern_length,
         candidates.window_occurrence_count,
         {%- for position in range(1, max_length + 1) %}
-        max(case when candidate_steps_resolved.step_position = {{ position }}
-            then candidate_steps_resolved.tool_signature end) as signature_{{ position }}
+        max(case when pattern_signatures.step_position = {{ position }}
+            then pattern_signatures.tool_signature end) as signature_{{ position }}
         {{- ',' if not loop.last }}
         {%- endfor %}
     from candidates
-    inner join candidate_steps_resolved
-        on candidates.pattern_id = candidate_steps_resolved.pattern_id
+    inner join pattern_signatures
+        on candidates.pattern_id = pattern_signatures.pattern_id
     group by
         candidates.pattern_id,
         candidates.tool_sequence,

@@ -25,14 +25,18 @@ tool_steps as (
 
 ),
 
+pattern_signatures as (
+
+    select * from {{ ref('int_pattern_window_signatures') }}
+
+),
+
 candidates as (
 
     select
         window_patterns.pattern_id,
         window_patterns.pattern_length,
-        window_patterns.window_occurrence_count,
-        window_patterns.example_segment_id,
-        window_patterns.example_start_step_index
+        window_patterns.window_occurrence_count
     from window_patterns
     where window_patterns.is_candidate
 
@@ -108,52 +112,17 @@ session_start_positions_counted as (
 
 ),
 
-step_offsets as (
-
-    {{ integer_rows('step_offset', 0, max_length) }}
-
-),
-
-pattern_positions_listed as (
-
-    select
-        candidates.pattern_id,
-        candidates.pattern_length,
-        candidates.example_segment_id,
-        candidates.example_start_step_index + step_offsets.step_offset as step_index,
-        step_offsets.step_offset + 1 as step_position
-    from candidates
-    inner join step_offsets
-        on step_offsets.step_offset < candidates.pattern_length
-
-),
-
-pattern_steps_resolved as (
-
-    -- the pattern's signature at each position, read from one of its window occurrences
-    select
-        pattern_positions_listed.pattern_id,
-        pattern_positions_listed.pattern_length,
-        pattern_positions_listed.step_position,
-        tool_steps.tool_signature
-    from pattern_positions_listed
-    inner join tool_steps
-        on pattern_positions_listed.example_segment_id = tool_steps.segment_id
-        and pattern_positions_listed.step_index = tool_steps.step_index
-
-),
-
 pattern_steps_numbered as (
 
     -- earlier_use_count: how many earlier positions of the pattern have the same
     -- signature (A→B→A draws its second A from one call fewer)
     select
-        pattern_steps_resolved.*,
+        pattern_signatures.*,
         row_number() over (
-            partition by pattern_steps_resolved.pattern_id, pattern_steps_resolved.tool_signature
-            order by pattern_steps_resolved.step_position
+            partition by pattern_signatures.pattern_id, pattern_signatures.tool_signature
+            order by pattern_signatures.step_position
         ) - 1 as earlier_use_count
-    from pattern_steps_resolved
+    from pattern_signatures
 
 ),
 
