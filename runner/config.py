@@ -7,26 +7,91 @@ module adds the config file and the defaults, so every command sees one ``Settin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
 from runner import paths
 from runner.errors import RunnerError
 
+#: A dbt var's value in the config file's [vars] table.
+VarValue = StrictBool | StrictInt | StrictFloat | StrictStr
+
+
+class ConfigFile(BaseModel):
+    """What runner.toml may hold: the options of `runner daily`, and [vars] for dbt.
+
+    Strict: a key it does not declare, or a value of the wrong type, is an error that
+    names the key (``window_hours = "abc"``, ``channels = "slack://x"``), never a
+    traceback or a silent conversion.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    warehouse: StrictStr | None = None
+    source: StrictStr | None = None
+    target: StrictStr | None = None
+    window_hours: StrictInt | None = Field(default=None, gt=0)
+    channels: list[StrictStr] | None = None
+    review_url: StrictStr | None = None
+    report_dir: StrictStr | None = None
+    lake: StrictStr | None = None
+    vars: dict[str, VarValue] = Field(default_factory=dict)
+
+    @field_validator("vars")
+    @classmethod
+    def _known_vars(cls, value: dict[str, VarValue]) -> dict[str, VarValue]:
+        unknown = sorted(set(value) - dbt_project_vars())
+        if unknown:
+            raise ValueError(
+                f"unknown dbt var(s) {', '.join(unknown)}; dbt_project.yml declares "
+                + ", ".join(sorted(dbt_project_vars()))
+            )
+        return value
+
+
 #: Keys a config file may set at its top level (the options of `runner daily`).
-CONFIG_KEYS = {
-    "warehouse",
-    "source",
-    "target",
-    "window_hours",
-    "channels",
-    "review_url",
-    "report_dir",
-    "lake",
-}
+CONFIG_KEYS = set(ConfigFile.model_fields) - {"vars"}
+
+
+@functools.cache
+def dbt_project_vars() -> frozenset[str]:
+    """The vars dbt_project.yml declares: the only ones a config file may set."""
+    project = yaml.safe_load((paths.PROJECT_DIR / "dbt_project.yml").read_text())
+    return frozenset(project.get("vars") or {})
+
+
+def _validation_error(path: Path, exc: ValidationError) -> RunnerError:
+    """One line that names each offending key and says what it should be."""
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(file)"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{key}: unknown key")
+            continue
+        given = error.get("input")
+        problems.append(f"{key}: {error['msg'].removeprefix('Value error, ')} (got {given!r})")
+    return RunnerError(
+        f"config file {path}: {'; '.join(problems)}",
+        "see runner.example.toml for every key and its type; allowed top-level keys: "
+        + ", ".join(sorted(CONFIG_KEYS | {"vars"})),
+    )
 
 
 def default_run_date() -> dt.date:
@@ -75,13 +140,11 @@ def load_config_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
         data = tomllib.loads(candidate.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RunnerError(f"config file {candidate} is not valid TOML: {exc}") from exc
-    unknown = set(data) - CONFIG_KEYS - {"vars"}
-    if unknown:
-        raise RunnerError(
-            f"config file {candidate} has unknown keys: {', '.join(sorted(unknown))}",
-            f"allowed: {', '.join(sorted(CONFIG_KEYS | {'vars'}))}",
-        )
-    return data, candidate
+    try:
+        checked = ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(candidate, exc) from None
+    return checked.model_dump(exclude_none=True), candidate
 
 
 def resolve(

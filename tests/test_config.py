@@ -63,11 +63,43 @@ def test_named_config_file_must_exist(workdir: Path) -> None:
 
 def test_unknown_keys_and_bad_toml_are_clear_errors(workdir: Path) -> None:
     bad_key = write_config(workdir / "a.toml", 'warehose = "typo.duckdb"\n')
-    with pytest.raises(RunnerError, match="unknown keys: warehose"):
+    with pytest.raises(RunnerError, match="warehose: unknown key"):
         config.resolve(config=bad_key)
     bad_toml = write_config(workdir / "b.toml", "warehouse = \n")
     with pytest.raises(RunnerError, match="not valid TOML"):
         config.resolve(config=bad_toml)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('window_hours = "abc"\n', "window_hours: Input should be a valid integer (got 'abc')"),
+        ("window_hours = 0\n", "window_hours: Input should be greater than 0 (got 0)"),
+        ('channels = "slack://x"\n', "channels: Input should be a valid list (got 'slack://x')"),
+        ("channels = [1]\n", "channels.0: Input should be a valid string (got 1)"),
+        (
+            "[vars]\nhook_patterns_cost_per_hour = 150\n",
+            "unknown dbt var(s) hook_patterns_cost_per_hour",
+        ),
+        ("[vars]\nhook_patterns_min_sessions = [3]\n", "vars.hook_patterns_min_sessions"),
+    ],
+)
+def test_wrong_values_are_one_line_naming_the_key(workdir: Path, text: str, message: str) -> None:
+    path = write_config(workdir / "runner.toml", text)
+    with pytest.raises(RunnerError) as caught:
+        config.resolve(config=path)
+    assert message in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_a_config_mistake_is_one_line_on_the_cli(workdir: Path, cli) -> None:
+    from runner.cli import app
+
+    write_config(workdir / "runner.toml", 'window_hours = "abc"\n')
+    result = cli.invoke(app, ["build"])
+    assert result.exit_code == 1
+    assert "window_hours" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_example_config_is_valid(workdir: Path) -> None:
