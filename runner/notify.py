@@ -99,7 +99,8 @@ def compose_message(patterns: Sequence[PendingPattern], review_url: str) -> Mess
     """One message for one channel: a summary line, the patterns, and the review UI link."""
     base = review_url.rstrip("/")
     total = sum(p.estimated_savings_usd for p in patterns)
-    noun = "pattern" if len(patterns) == 1 else "patterns"
+    # each synced row heads a family (its sub-patterns and repetitions are not synced)
+    noun = "pattern family" if len(patterns) == 1 else "pattern families"
     summary = (
         f"{len(patterns)} new pending {noun} to review, estimated savings {_usd(total)} in total."
     )

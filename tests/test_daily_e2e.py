@@ -142,7 +142,7 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     assert len(smtp_server.messages) == 1
     # The message lists the top patterns (capped) and every pending one is logged as told.
     assert announced_ids([smtp_server.messages[0].raw], set(day_1)) <= pending_1
-    assert f"{len(pending_1)} new pending patterns" in smtp_server.messages[0].raw
+    assert f"{len(pending_1)} new pending pattern families" in smtp_server.messages[0].raw
     assert notified(workdir / "wh.duckdb") == dict.fromkeys(pending_1, 2)
     assert f"{REVIEW_URL}/" in smtp_server.messages[0].raw
     assert len(http_receiver.requests) == 1
@@ -191,7 +191,7 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     pending_2 = {pid for pid, row in day_2.items() if row["status"] == "pending"}
     new_pending = pending_2 - pending_1
     assert announced_ids([smtp_server.messages[1].raw], set(day_2)) <= new_pending
-    assert f"{len(new_pending)} new pending patterns" in smtp_server.messages[1].raw
+    assert f"{len(new_pending)} new pending pattern families" in smtp_server.messages[1].raw
     assert notified(workdir / "wh.duckdb") == dict.fromkeys(pending_1 | new_pending, 2)
     assert len(http_receiver.requests) == 2
     report = json.loads((workdir / "reports" / DAY_2.isoformat() / "report.json").read_text())
@@ -372,5 +372,5 @@ def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
     assert retried.exit_code == 0, retried.output
     assert len(smtp_server.messages) == 1
     pending = sum(1 for row in synced.values() if row["status"] == "pending")
-    assert f"{pending} new pending patterns" in smtp_server.messages[0].raw
+    assert f"{pending} new pending pattern families" in smtp_server.messages[0].raw
     assert approvals(target) == synced

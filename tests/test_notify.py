@@ -164,13 +164,13 @@ def test_email_lists_the_pending_patterns_with_links_and_no_secret(
     assert len(smtp_server.messages) == 1
     mail = smtp_server.messages[0]
     assert mail.rcpt_tos == ("reviewers@example.com",)
-    assert "2 new pending patterns" in mail.subject
+    assert "2 new pending pattern families" in mail.subject
     text = mail.text
     for pattern in (PENDING_TESTS, PENDING_DEPLOY):
         assert f"{REVIEW_URL}/{pattern[0]}" in text
     assert "Read→Edit→Bash(pytest)" in text
     assert "occurrences 42 · confidence 0.973 · savings $1,234.50" in text
-    assert "2 new pending patterns to review, estimated savings $1,544.75 in total." in text
+    assert "2 new pending pattern families to review, estimated savings $1,544.75 in total." in text
     assert f"Review them: {REVIEW_URL}" in text
     # reviewer decisions and auto decisions are not announced
     assert APPROVED[0] not in mail.raw and AUTO_REJECTED[0] not in mail.raw
@@ -214,7 +214,7 @@ def test_webhook_gets_a_json_body(
     [request] = http_receiver.requests
     assert (request.method, request.path) == ("POST", "/hook")
     body = request.json()
-    assert body["title"].startswith("2 new pending patterns")
+    assert body["title"].startswith("2 new pending pattern families")
     assert body["type"] == "info"
     assert f"{REVIEW_URL}/{PENDING_TESTS[0]}" in body["message"]
     assert f"{REVIEW_URL}/{PENDING_DEPLOY[0]}" in body["message"]
@@ -292,7 +292,7 @@ def test_a_rerun_sends_nothing_and_a_later_pending_pattern_is_announced_alone(
     message = http_receiver.requests[-1].json()["message"]
     assert LATER[0] in message
     assert PENDING_TESTS[0] not in message and PENDING_DEPLOY[0] not in message
-    assert message.startswith("1 new pending pattern to review")
+    assert message.startswith("1 new pending pattern family to review")
 
 
 def test_a_pattern_decided_before_any_notice_is_never_announced(
@@ -431,7 +431,7 @@ def test_long_lists_are_cut_with_a_count(monkeypatch: pytest.MonkeyPatch) -> Non
 
     message = notify.compose_message(patterns, REVIEW_URL + "/")
 
-    assert "5 new pending patterns to review, estimated savings $500.00" in message.body
+    assert "5 new pending pattern families to review, estimated savings $500.00" in message.body
     assert f"{REVIEW_URL}/{patterns[1].pattern_id}" in message.body
     assert patterns[2].pattern_id not in message.body
     assert "… and 3 more in the review UI." in message.body
