@@ -267,7 +267,7 @@ def test_noise_gives_no_confident_patterns(work: Path) -> None:
     is auto-approved. BH controls the false discovery rate among the window's patterns."""
     day = "2026-11-22"
     warehouse = build_whole_project(
-        work, "noise", day, seed=5, sessions=50, days=2, noise_only=True
+        work, "noise", day, seed=5, sessions=150, days=2, noise_only=True
     )
     rows = fetch(warehouse, "select status, confidence_score from marts.pattern_classifications")
     assert len(rows) > 100
