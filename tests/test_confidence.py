@@ -264,7 +264,8 @@ def test_confidence_of_the_day_matches_scipy(generated_day: tuple[Path, list]) -
 def test_noise_gives_no_confident_patterns(work: Path) -> None:
     """Calibration on the whole pipeline: with `--noise-only` sample data (heterogeneous
     sessions with the order of their calls destroyed, no planted workflow) almost no
-    pattern reaches confidence 0.99 and none is auto-approved. BH controls the false discovery rate among the window's patterns."""
+    pattern reaches confidence 0.99 and none is auto-approved. BH controls the false
+    discovery rate among the window's patterns."""
     day = "2026-11-22"
     warehouse = build_whole_project(
         work, "noise", day, seed=5, sessions=150, days=2, noise_only=True

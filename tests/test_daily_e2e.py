@@ -26,6 +26,11 @@ REVIEW_URL = "http://review.test/patterns"
 ALLOWED = {"pending", "approved", "rejected", "auto-approved", "auto-rejected"}
 
 
+def families(count: int) -> str:
+    """The notification's summary: one synced row is one pattern family."""
+    return f"{count} new pending pattern {'family' if count == 1 else 'families'}"
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def target(request: pytest.FixtureRequest, workdir: Path) -> str:
     if request.param == "sqlite":
@@ -142,7 +147,7 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     assert len(smtp_server.messages) == 1
     # The message lists the top patterns (capped) and every pending one is logged as told.
     assert announced_ids([smtp_server.messages[0].raw], set(day_1)) <= pending_1
-    assert f"{len(pending_1)} new pending pattern families" in smtp_server.messages[0].raw
+    assert families(len(pending_1)) in smtp_server.messages[0].raw
     assert notified(workdir / "wh.duckdb") == dict.fromkeys(pending_1, 2)
     assert f"{REVIEW_URL}/" in smtp_server.messages[0].raw
     assert len(http_receiver.requests) == 1
@@ -174,7 +179,10 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     facts = all_time_counts(workdir / "wh.duckdb", window_end)
     with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
         synced_today = {
-            r[0] for r in con.sql("select pattern_id from marts.pattern_classifications").fetchall()
+            r[0]
+            for r in con.sql(
+                "select pattern_id from marts.pattern_classifications where is_family_head"
+            ).fetchall()
         }
     assert synced_today
     for pattern_id in synced_today:
@@ -191,7 +199,7 @@ def test_daily_twice_over_two_days(cli, workdir: Path, target: str, smtp_server,
     pending_2 = {pid for pid, row in day_2.items() if row["status"] == "pending"}
     new_pending = pending_2 - pending_1
     assert announced_ids([smtp_server.messages[1].raw], set(day_2)) <= new_pending
-    assert f"{len(new_pending)} new pending pattern families" in smtp_server.messages[1].raw
+    assert families(len(new_pending)) in smtp_server.messages[1].raw
     assert notified(workdir / "wh.duckdb") == dict.fromkeys(pending_1 | new_pending, 2)
     assert len(http_receiver.requests) == 2
     report = json.loads((workdir / "reports" / DAY_2.isoformat() / "report.json").read_text())
@@ -329,7 +337,10 @@ def test_a_missed_day_is_caught_up_by_the_next_run(cli, workdir: Path) -> None:
     synced = approvals(target)
     with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
         today = [
-            r[0] for r in con.sql("select pattern_id from marts.pattern_classifications").fetchall()
+            r[0]
+            for r in con.sql(
+                "select pattern_id from marts.pattern_classifications where is_family_head"
+            ).fetchall()
         ]
     assert today
     for pattern_id in today:
@@ -372,5 +383,5 @@ def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
     assert retried.exit_code == 0, retried.output
     assert len(smtp_server.messages) == 1
     pending = sum(1 for row in synced.values() if row["status"] == "pending")
-    assert f"{pending} new pending pattern families" in smtp_server.messages[0].raw
+    assert families(pending) in smtp_server.messages[0].raw
     assert approvals(target) == synced
