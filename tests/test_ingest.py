@@ -402,9 +402,16 @@ def test_invalid_utf8_deep_in_a_file_is_kept_as_one_unreadable_line(
     summary = ingest_source(str(workdir / "*.jsonl"), warehouse)
 
     assert (summary.rows_read, summary.rows_inserted, summary.rows_unreadable) == (40, 40, 1)
-    bad = raw_rows(warehouse, "_source, _source_line, payload, _load_error", "_load_error is not null")
+    bad = raw_rows(
+        warehouse, "_source, _source_line, payload, _load_error", "_load_error is not null"
+    )
     assert bad == [
-        (str(late_garbage.resolve()), 39, '{"event_id": "\ufffd\ufffd"}', "unreadable line: invalid UTF-8")
+        (
+            str(late_garbage.resolve()),
+            39,
+            '{"event_id": "\ufffd\ufffd"}',
+            "unreadable line: invalid UTF-8",
+        )
     ]
     assert good.exists()
 

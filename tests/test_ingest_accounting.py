@@ -152,9 +152,7 @@ def test_damaged_lines_give_the_marts_of_the_good_lines_alone(tmp_path: Path) ->
         assert error in load_error, (number, load_error)
 
 
-def test_good_but_unusual_lines_are_kept_and_their_repairs_counted(
-    cli: Any, workdir: Path
-) -> None:
+def test_good_but_unusual_lines_are_kept_and_their_repairs_counted(cli: Any, workdir: Path) -> None:
     windows_read = json.dumps(
         {
             "tool_name": "Read",
@@ -212,7 +210,8 @@ def test_lines_over_the_limit_are_kept_even_when_longer_than_a_piece(
         line(record(1, "{}"))
         + line(record(2, json.dumps({"x": "y" * 5000})))
         + line(record(3, json.dumps({"x": "y" * 1500})))
-        + b"{" + b"z" * 9000  # no newline at the end of the file
+        + b"{"
+        + b"z" * 9000  # no newline at the end of the file
     )
 
     summary = ingest_source(str(source), workdir / "w.duckdb")
@@ -250,7 +249,12 @@ def test_database_sources_account_for_every_row(
 
     assert result.exit_code == 0, result.output
     counts = accounting(result.output)
-    assert (counts["read"], counts["events"], counts["unreadable"], counts["already"]) == (6, 4, 0, 2)
+    assert (counts["read"], counts["events"], counts["unreadable"], counts["already"]) == (
+        6,
+        4,
+        0,
+        2,
+    )
     assert "repaired 1 event " in " ".join(result.output.split())
     rows = query(workdir / "w.duckdb", "select bool_and(json_valid(payload)) from raw.hook_events")
     assert rows == [(True,)]

@@ -110,7 +110,9 @@ class DatabaseSource(Source):
         read = self._scalar(con, f"select count(*) from {TABLE} where {in_range}")
         insert_records(con, self._records(types, in_range), batch_id)
         self._save_high_water(con, int(high))
-        return ReadCounts(rows_read=int(read or 0), rows_repaired=self._repairs(con, types, in_range))
+        return ReadCounts(
+            rows_read=int(read or 0), rows_repaired=self._repairs(con, types, in_range)
+        )
 
     def _repairs(self, con: duckdb.DuckDBPyConnection, types: dict[str, str], in_range: str) -> int:
         """Rows of the range whose payload the repair changes (conform.REPAIR_MACRO).

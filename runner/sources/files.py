@@ -108,8 +108,9 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
                 src.line_no,
                 src.read_error,
                 coalesce(src.maybe_broken, false) as maybe_broken,
-                coalesce(src.maybe_broken and ingest_repair_json(src.line) <> src.line, false)
-                    as line_repaired
+                -- case, not and: DuckDB evaluates both sides of an and on every row
+                case when src.maybe_broken then ingest_repair_json(src.line) <> src.line
+                     else false end as line_repaired
             from ({lines_sql}) as src
         ),
         checked as (
@@ -251,27 +252,36 @@ def _piece_table(data: bytes, cut: int, first: int) -> pa.Table:
     for index in np.flatnonzero(content > MAX_LINE_BYTES):
         errors[int(index)] = f"unreadable line: longer than {MAX_LINE_BYTES} bytes"
     if data.find(b"\x00", 0, cut) >= 0:
-        nul_lines = np.searchsorted(offsets, np.flatnonzero(np.frombuffer(piece, np.uint8) == 0), "right") - 1
+        nul_lines = (
+            np.searchsorted(offsets, np.flatnonzero(np.frombuffer(piece, np.uint8) == 0), "right")
+            - 1
+        )
         for index in np.unique(nul_lines):
             errors.setdefault(int(index), "unreadable line: NUL byte (binary data)")
     lines = _string_array(piece, offsets, count)
     try:
         lines.validate(full=True)
     except pa.ArrowInvalid:
-        for index in _invalid_utf8_lines(piece, offsets):
-            errors.setdefault(index, "unreadable line: invalid UTF-8")
+        for bad_line in _invalid_utf8_lines(piece, offsets):
+            errors.setdefault(bad_line, "unreadable line: invalid UTF-8")
     read_error = pa.nulls(count, pa.string())
     if errors:
-        piece, offsets = _shown_instead(piece, offsets, errors)
-        lines = _string_array(piece, offsets, count)
-        read_error = pa.array([errors.get(index) for index in range(count)], pa.string())
-    if data.find(b"\\ud", 0, cut) >= 0 or data.find(b"\\uD", 0, cut) >= 0:
-        maybe_broken = pc.or_(pc.match_substring(lines, "\\ud"), pc.match_substring(lines, "\\uD"))
-    else:
-        maybe_broken = pa.array(np.zeros(count, dtype=bool))
+        shown, shown_offsets = _shown_instead(piece, offsets, errors)
+        lines = _string_array(shown, shown_offsets, count)
+        read_error = pa.array([errors.get(n) for n in range(count)], pa.string())
+    # lines holding a \\ud or \\uD escape may need the surrogate repair (conform.REPAIR_MACRO)
+    maybe_broken = np.zeros(count, dtype=bool)
+    for needle in (b"\\ud", b"\\uD"):  # rare: one bytes.find per occurrence, no pass per line
+        found = []
+        position = data.find(needle, 0, cut)
+        while position >= 0:
+            found.append(position)
+            position = data.find(needle, position + 1, cut)
+        maybe_broken[np.searchsorted(offsets, np.array(found, dtype=np.int64), "right") - 1] = True
+    maybe_broken[list(errors)] = False  # an unreadable line is kept as read, not repaired
     numbers = pa.array(np.arange(first + 1, first + count + 1, dtype=np.int64))
     batch = pa.RecordBatch.from_arrays(
-        [lines, numbers, read_error, maybe_broken], schema=LINES_SCHEMA
+        [lines, numbers, read_error, pa.array(maybe_broken)], schema=LINES_SCHEMA
     )
     step = PIECE_BATCH_LINES
     return pa.Table.from_batches(
