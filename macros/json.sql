@@ -168,3 +168,20 @@
 {% macro spark__json_item_exists(items, position) -%}
     (element_at({{ items }}, {{ position }}) is not null)
 {%- endmacro %}
+
+
+{#- True when `expr`, already known to be valid JSON, is an object (not an array, string,
+    number, boolean or null). Valid JSON starting with a brace is an object, so no second
+    parse is needed. -#}
+{% macro json_is_object(expr) -%}
+    {{ return(adapter.dispatch('json_is_object', 'hook_patterns')(expr)) }}
+{%- endmacro %}
+
+{% macro default__json_is_object(expr) -%}
+    coalesce(left(ltrim({{ expr }}), 1) = '{', false)
+{%- endmacro %}
+
+{#- DuckDB: starts_with first, so the usual payload is not copied by ltrim. -#}
+{% macro duckdb__json_is_object(expr) -%}
+    coalesce(starts_with({{ expr }}, '{') or left(ltrim({{ expr }}), 1) = '{', false)
+{%- endmacro %}

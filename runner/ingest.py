@@ -31,7 +31,15 @@ MEMORY_LIMIT = "1GB"
 
 @dataclass(frozen=True)
 class IngestSummary:
-    """What one `runner ingest` run did."""
+    """What one `runner ingest` run did; every line or row read is accounted for.
+
+    ``rows_read`` (lines of a file, blank ones included; rows of a database) =
+    ``rows_inserted`` (new events and new unreadable records, all stored) +
+    ``rows_skipped_duplicates`` (already loaded) + ``rows_blank`` (not stored).
+    ``rows_unreadable`` of the inserted records are kept with ``_load_error`` (staging
+    quarantines them); ``rows_repaired`` records were kept after their broken text was
+    repaired (lone surrogate escapes written as U+FFFD).
+    """
 
     source: str
     batch_id: str
@@ -39,16 +47,35 @@ class IngestSummary:
     rows_inserted: int
     rows_skipped_duplicates: int
     rows_unreadable: int
+    rows_blank: int = 0
+    rows_repaired: int = 0
+    unit: str = "rows"
     lake: LakeExport | None = None
 
-    def describe(self) -> str:
-        counts = (
-            f"read {self.rows_read}, inserted {self.rows_inserted}, "
+    @property
+    def events_inserted(self) -> int:
+        """New readable records stored (the unreadable ones are counted apart)."""
+        return self.rows_inserted - self.rows_unreadable
+
+    def accounting(self) -> str:
+        """One line that adds up: read = inserted + unreadable + already loaded + blank."""
+        text = (
+            f"read {self.rows_read} {self.unit}: inserted {self.events_inserted} events + "
+            f"{self.rows_unreadable} unreadable (kept with _load_error), "
             f"skipped {self.rows_skipped_duplicates} already loaded"
         )
-        if self.rows_unreadable:
-            counts += f", {self.rows_unreadable} unreadable (kept with _load_error)"
-        text = f"ingested {self.source} (batch {self.batch_id})\n{counts}"
+        if self.rows_blank:
+            text += f", {self.rows_blank} blank (not stored)"
+        return text
+
+    def describe(self) -> str:
+        text = f"ingested {self.source} (batch {self.batch_id})\n{self.accounting()}"
+        if self.rows_repaired:
+            plural = "" if self.rows_repaired == 1 else "s"
+            text += (
+                f"\nrepaired {self.rows_repaired} event{plural} (broken text kept as U+FFFD: "
+                "lone surrogate escapes)"
+            )
         if self.lake is not None:
             text += f"\n{self.lake.describe()}"
         return text
@@ -91,19 +118,28 @@ def _finish_batch(
 ) -> IngestSummary:
     """Count what landed and log the batch (inside the ingest transaction)."""
     row = con.execute(
-        "select count(*) from raw.hook_events where _batch_id = ?", [batch_id]
+        "select count(*), count(_load_error) from raw.hook_events where _batch_id = ?",
+        [batch_id],
     ).fetchone()
-    inserted = int(row[0]) if row else 0
+    inserted, unreadable = (int(row[0]), int(row[1])) if row else (0, 0)
     summary = IngestSummary(
         source=reader.name,
         batch_id=batch_id,
-        rows_read=counts.rows_read,
+        rows_read=counts.rows_read + counts.lines_blank,
         rows_inserted=inserted,
         rows_skipped_duplicates=counts.rows_read - inserted,
-        rows_unreadable=counts.rows_unreadable,
+        rows_unreadable=unreadable,
+        rows_blank=counts.lines_blank,
+        rows_repaired=counts.rows_repaired,
+        unit=reader.unit,
     )
     con.execute(
-        "insert into runner.ingest_batches values (?, ?, ?, ?, ?, ?, ?, ?)",
+        """
+        insert into runner.ingest_batches (
+            batch_id, source, started_at, finished_at, rows_read, rows_inserted,
+            rows_skipped, rows_unreadable, rows_blank, rows_repaired
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
         [
             batch_id,
             reader.name,
@@ -113,6 +149,8 @@ def _finish_batch(
             summary.rows_inserted,
             summary.rows_skipped_duplicates,
             summary.rows_unreadable,
+            summary.rows_blank,
+            summary.rows_repaired,
         ],
     )
     return summary

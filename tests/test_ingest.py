@@ -93,9 +93,10 @@ def test_reingesting_the_same_file_adds_nothing(cli: Any, workdir: Path, warehou
     second = run_cli(cli, str(source), warehouse)
 
     assert first.exit_code == 0, first.output
-    assert "read 5, inserted 5, skipped 0" in first.output
+    assert "read 5 lines: inserted 5 events + 0 unreadable" in first.output
     assert second.exit_code == 0, second.output
-    assert "read 5, inserted 0, skipped 5 already loaded" in second.output
+    assert "skipped 5 already loaded" in " ".join(second.output.split())
+    assert "read 5 lines: inserted 0 events" in second.output
     assert count_rows(warehouse) == 5
     assert [row[1:4] for row in batch_log(warehouse)] == [(5, 5, 0), (5, 0, 5)]
 
@@ -125,13 +126,13 @@ def test_dedup_is_on_event_id_plus_content(workdir: Path, warehouse: Path) -> No
     assert rows[0][2] != rows[2][2]
 
 
-@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf-pieces", "crlf-read-csv"])
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
 def test_a_file_on_stored_records_skips_them_and_its_own_repeats(
     workdir: Path, warehouse: Path, line_end: str
 ) -> None:
     """Dedup after inserting: stored records and the file's later copies go, others stay.
 
-    LF files are read in pieces, CRLF files through read_csv: both end the same.
+    LF and CRLF files end the same.
     """
     ingest_source(str(write_jsonl(workdir / "first.jsonl", [event(1), event(2)])), warehouse)
     lines = [json.dumps(e) for e in (event(2), event(3), event(3), event(1), event(4))]
@@ -157,7 +158,8 @@ def test_unparseable_lines_are_kept_with_their_exact_line_numbers(
 
     summary = ingest_source(str(source), warehouse)
 
-    assert (summary.rows_read, summary.rows_inserted, summary.rows_unreadable) == (6, 6, 3)
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_unreadable) == (8, 6, 3)
+    assert summary.rows_blank == 2
     rows = raw_rows(warehouse, "_source_line, event_id, payload, _load_error, _source")
     assert [(r[0], r[1]) for r in rows] == [
         (1, "evt-0001"),
@@ -174,7 +176,7 @@ def test_unparseable_lines_are_kept_with_their_exact_line_numbers(
     assert {r[4] for r in rows} == {str(source.resolve())}
 
     again = ingest_source(str(source), warehouse)
-    assert (again.rows_inserted, again.rows_unreadable) == (0, 3)
+    assert (again.rows_inserted, again.rows_unreadable, again.rows_skipped_duplicates) == (0, 0, 6)
 
 
 def test_identical_bad_lines_at_different_places_are_both_kept(
@@ -269,7 +271,8 @@ def test_glob_loads_several_files_in_one_batch(cli: Any, workdir: Path, warehous
     result = run_cli(cli, str(folder / "*.jsonl"), warehouse)
 
     assert result.exit_code == 0, result.output
-    assert "read 4, inserted 3, skipped 1" in result.output
+    assert "read 4 lines: inserted 3 events + 0 unreadable" in result.output
+    assert "skipped 1 already loaded" in " ".join(result.output.split())
     rows = raw_rows(warehouse, "event_id, _source, _source_line, _batch_id")
     assert [(r[0], Path(r[1]).name, r[2]) for r in rows] == [
         ("evt-0001", "day1.jsonl", 1),
@@ -289,7 +292,7 @@ def test_a_file_a_glob_reaches_twice_is_read_once(cli: Any, workdir: Path, wareh
     result = run_cli(cli, str(folder / "*.jsonl"), warehouse)
 
     assert result.exit_code == 0, result.output
-    assert "read 4, inserted 4, skipped 0 already loaded, 1 unreadable" in result.output
+    assert "read 4 lines: inserted 3 events + 1 unreadable" in result.output
     assert batch_log(warehouse) == [(str(folder / "*.jsonl"), 4, 4, 0, 1)]
     rows = raw_rows(warehouse, "event_id, _source, _source_line")
     assert [(r[0], Path(r[1]).name, r[2]) for r in rows] == [
@@ -381,10 +384,10 @@ def test_binary_file_in_a_glob_fails_and_keeps_the_prior_state(
 
 
 @pytest.mark.parametrize("piece_bytes", [None, 1024], ids=["one-piece", "many-pieces"])
-def test_invalid_utf8_deep_in_a_file_rolls_back_the_whole_batch(
+def test_invalid_utf8_deep_in_a_file_is_kept_as_one_unreadable_line(
     workdir: Path, warehouse: Path, piece_bytes: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The sniff only sees the first KB; an error further in must still undo everything.
+    """The sniff only sees the first KB; a bad line further in costs only itself.
 
     With small pieces the bad line comes after pieces the insert has already taken.
     """
@@ -396,18 +399,27 @@ def test_invalid_utf8_deep_in_a_file_rolls_back_the_whole_batch(
     with late_garbage.open("ab") as handle:
         handle.write(b'{"event_id": "\xff\xfe"}\n')
 
-    with pytest.raises(RunnerError, match=r"^cannot read source file [^ ]*b\.jsonl: invalid UTF-8"):
-        ingest_source(str(workdir / "*.jsonl"), warehouse)
+    summary = ingest_source(str(workdir / "*.jsonl"), warehouse)
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from raw.hook_events").fetchone() == (0,)
+    assert (summary.rows_read, summary.rows_inserted, summary.rows_unreadable) == (40, 40, 1)
+    bad = raw_rows(
+        warehouse, "_source, _source_line, payload, _load_error", "_load_error is not null"
+    )
+    assert bad == [
+        (
+            str(late_garbage.resolve()),
+            39,
+            '{"event_id": "\ufffd\ufffd"}',
+            "unreadable line: invalid UTF-8",
+        )
+    ]
     assert good.exists()
 
 
-def test_a_carriage_return_in_a_later_piece_reads_the_file_again_with_read_csv(
+def test_a_carriage_return_in_a_later_piece_is_a_line_end_like_any_other(
     workdir: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pieces already inserted are taken back, and the file is read whole by read_csv."""
+    """A CRLF line in a later piece: the CR is whitespace, every line keeps its number."""
     monkeypatch.setattr(files, "PIECE_BYTES", 1024)  # about three lines a piece
     first = write_jsonl(workdir / "a.jsonl", [event(1)])
     second = workdir / "b.jsonl"
@@ -469,7 +481,7 @@ def test_an_empty_file_is_a_normal_run(cli: Any, workdir: Path, warehouse: Path)
     result = run_cli(cli, str(workdir / "empty.jsonl"), warehouse)
 
     assert result.exit_code == 0, result.output
-    assert "read 0, inserted 0" in result.output
+    assert "read 0 lines: inserted 0 events" in result.output
     assert count_rows(warehouse) == 0
     assert batch_log(warehouse)[0][1:] == (0, 0, 0, 0)
 

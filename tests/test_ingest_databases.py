@@ -121,7 +121,7 @@ def test_sqlite_reads_only_rows_above_the_high_water_mark(
     third = ingest_source(url, warehouse)
 
     assert first.exit_code == 0, first.output
-    assert "read 5, inserted 5" in first.output
+    assert "read 5 rows: inserted 5 events" in first.output
     assert (second.rows_read, second.rows_inserted) == (3, 3)
     assert (third.rows_read, third.rows_inserted) == (0, 0)
     assert high_water(warehouse) == [(f"sqlite:///{db.resolve()}", 8)]
@@ -143,7 +143,7 @@ def test_postgres_reads_only_rows_above_the_high_water_mark(
     third = ingest_source(pg_url, warehouse)
 
     assert first.exit_code == 0, first.output
-    assert "read 5, inserted 5" in first.output
+    assert "read 5 rows: inserted 5 events" in first.output
     assert (second.rows_read, second.rows_inserted) == (4, 4)
     assert (third.rows_read, third.rows_inserted) == (0, 0)
     assert high_water(warehouse) == [(pg_url, 9)]
@@ -196,7 +196,7 @@ def test_an_empty_sqlite_table_is_a_normal_run(cli: Any, workdir: Path, warehous
     result = run_cli(cli, sqlite_db(workdir / "app.db"), warehouse)
 
     assert result.exit_code == 0, result.output
-    assert "read 0, inserted 0" in result.output
+    assert "read 0 rows: inserted 0 events" in result.output
     assert raw_row_count(warehouse) == 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from runner.ingest_batches").fetchone() == (1,)

@@ -69,14 +69,23 @@ payloads_checked as (
 
 ),
 
+payloads_shaped as (
+
+    select
+        *,
+        is_valid_json and {{ json_is_object('payload') }} as is_object_payload
+    from payloads_checked
+
+),
+
 payloads_parsed as (
 
     select
         *,
         case
-            when is_valid_json then {{ json_get_paths(to_json('payload'), payload_paths) }}
+            when is_object_payload then {{ json_get_paths(to_json('payload'), payload_paths) }}
         end as payload_values
-    from payloads_checked
+    from payloads_shaped
 
 ),
 
@@ -111,6 +120,7 @@ fields_extracted as (
         try_cast({{ json_item_text('payload_values', p['$.duration_ms']) }} as double)
             as reported_duration_ms,
         is_valid_json,
+        is_object_payload,
         payload as raw_payload,
         _load_error as load_error,
         _source as source,
@@ -161,6 +171,7 @@ quarantine_decided as (
         *,
         case
             when not is_valid_json then 'invalid_json'
+            when not is_object_payload then 'payload_not_object'
             when event_id is null then 'missing_event_id'
             when event_id_rank > 1 then 'duplicate_event_id'
             when event_type is null

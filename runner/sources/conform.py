@@ -20,8 +20,11 @@ import duckdb
 from runner.contracts import HOOK_EVENTS_COLUMNS
 
 #: Columns every source's select must produce, in this order (all varchar except the
-#: line number). ``_hash_extra`` only feeds the hash: unreadable lines have no identity,
-#: so their line number is hashed with them (two equal bad lines are two records).
+#: line number and the two booleans). ``_hash_extra`` only feeds the hash: unreadable
+#: lines have no identity, so their line number is hashed with them (two equal bad lines
+#: are two records). ``_check_repair`` says whether the payload may hold a lone surrogate
+#: escape (null: look for ``\ud`` here); ``_line_repaired`` that the source already
+#: repaired the record's line. Neither is stored.
 RECORD_COLUMNS = (
     "event_id",
     "event_type",
@@ -40,6 +43,8 @@ RECORD_COLUMNS = (
     "_source_line",
     "_load_error",
     "_hash_extra",
+    "_check_repair",
+    "_line_repaired",
 )
 
 #: The event's content: what makes two records "the same event, delivered twice".
@@ -89,6 +94,9 @@ create table if not exists runner.ingest_batches (
     rows_skipped bigint not null,
     rows_unreadable bigint not null
 );
+-- added with the line accounting (issue 19); older warehouses gain them here
+alter table runner.ingest_batches add column if not exists rows_blank bigint default 0;
+alter table runner.ingest_batches add column if not exists rows_repaired bigint default 0;
 """
 
 #: A timestamp already in the canonical form (UTC ``YYYY-MM-DD HH:MM:SS.ffffff``): the
@@ -98,6 +106,26 @@ CANONICAL_TS = (
     r"[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     r" ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}"
 )
+
+#: JSON text with every lone surrogate escape (a \ud800-\udfff escape that is not a high
+#: one followed by a low one) written as \ufffd (U+FFFD): DuckDB's JSON reader refuses
+#: them, Python's json and most writers do not (Windows tools write them for mojibake).
+#: Escaped backslashes are set aside first (chr(1) pairs), so the text ``C:\\ud800`` (a
+#: backslash, then letters) is left alone; valid pairs next (chr(2) for their
+#: backslashes); the \ud800-\udfff escapes left are lone. Text holding chr(1) or chr(2) is
+#: not valid JSON anyway and is left as it is. The only definition of the repair: files
+#: apply it to lines, every source to the payload (in :func:`_canonical_select`).
+REPAIR_MACRO = r"""
+create or replace temp macro ingest_repair_json(v) as case
+    when contains(v, chr(1)) or contains(v, chr(2)) then v
+    else replace(replace(regexp_replace(regexp_replace(
+        replace(v, '\\', chr(1) || chr(1)),
+        '\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})',
+        chr(2) || 'u\1' || chr(2) || 'u\2', 'g'),
+        '\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\ufffd', 'g'),
+        chr(2), '\'), chr(1) || chr(1), '\\')
+end;
+"""
 
 # Temporary macros: the canonical forms, defined once per connection.
 MACROS = f"""
@@ -136,6 +164,7 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
     con.execute(RAW_TABLE_DDL)
     con.execute(MACROS)
+    con.execute(REPAIR_MACRO)
 
 
 def _quote(column: str) -> str:
@@ -143,10 +172,15 @@ def _quote(column: str) -> str:
 
 
 def _canonical_select(records_sql: str) -> str:
-    """Canonicalise the text columns and compute the content hash."""
+    """Repair the payload, canonicalise the text columns and compute the content hash.
+
+    A payload that may hold a lone surrogate escape (the source's ``_check_repair``, or
+    ``\\ud`` / ``\\uD`` in it) is repaired (:data:`REPAIR_MACRO`); ``_repaired`` marks the
+    records whose line or payload changed (not stored; :func:`count_repaired` counts it).
+    """
     ts_columns = {"timestamp", "processed_at", "created_at"}
     canonical = []
-    for column in RECORD_COLUMNS:
+    for column in RECORD_COLUMNS[: RECORD_COLUMNS.index("_check_repair")]:
         ref = f"r.{_quote(column)}"
         if column in ts_columns:
             canonical.append(f"ingest_canonical_ts({ref}) as {_quote(column)}")
@@ -154,13 +188,37 @@ def _canonical_select(records_sql: str) -> str:
             canonical.append(f"try_cast({ref} as bigint) as source_row_id")
         elif column == "processed":
             canonical.append(f"ingest_flag({ref}) as processed")
+        elif column == "payload":
+            canonical.append("coalesce(r._fixed_payload, r.payload) as payload")
         else:
             canonical.append(f"{ref} as {_quote(column)}")
+    canonical.append(
+        "coalesce(r._line_repaired, false) or coalesce(r._fixed_payload <> r.payload, false)"
+        " as _repaired"
+    )
+    may_need_repair = (
+        "coalesce(s._check_repair, contains(s.payload, '\\ud') or contains(s.payload, '\\uD'))"
+    )
     content = ", ".join(f"c.{_quote(column)}" for column in CONTENT_COLUMNS)
     return f"""
         select c.*, md5(to_json([{content}, c._hash_extra])::varchar) as _row_hash
-        from (select {", ".join(canonical)} from ({records_sql}) as r) as c
+        from (
+            select {", ".join(canonical)}
+            from (
+                select s.*, case when s._load_error is null and {may_need_repair}
+                                 then ingest_repair_json(s.payload) end as _fixed_payload
+                from ({records_sql}) as s
+            ) as r
+        ) as c
     """
+
+
+def count_repaired(con: duckdb.DuckDBPyConnection, records_sql: str) -> int:
+    """How many records of ``records_sql`` the repair changes (line or payload)."""
+    row = con.execute(
+        f"select count(*) from ({_canonical_select(records_sql)}) where _repaired"
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def insert_records(con: duckdb.DuckDBPyConnection, records_sql: str, batch_id: str) -> int:

@@ -20,7 +20,7 @@ from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 from runner.sources import redact_url
 from runner.sources.base import ReadCounts, Source
-from runner.sources.conform import insert_records
+from runner.sources.conform import count_repaired, insert_records
 
 ALIAS = "ingest_source_db"
 TABLE = "hook_events"
@@ -110,7 +110,27 @@ class DatabaseSource(Source):
         read = self._scalar(con, f"select count(*) from {TABLE} where {in_range}")
         insert_records(con, self._records(types, in_range), batch_id)
         self._save_high_water(con, int(high))
-        return ReadCounts(rows_read=int(read or 0))
+        return ReadCounts(
+            rows_read=int(read or 0), rows_repaired=self._repairs(con, types, in_range)
+        )
+
+    def _repairs(self, con: duckdb.DuckDBPyConnection, types: dict[str, str], in_range: str) -> int:
+        """Rows of the range whose payload the repair changes (conform.REPAIR_MACRO).
+
+        Only the rows holding a ``\\ud`` escape (filtered in the source database) are
+        read again, and mapped as the insert mapped them.
+        """
+        if "payload" not in types:
+            return 0
+        may_need_repair = " or ".join(
+            self.contains_text(self.text_expression("payload", types["payload"]), escape)
+            for escape in ("\\ud", "\\uD")
+        )
+        return count_repaired(con, self._records(types, f"{in_range} and ({may_need_repair})"))
+
+    def contains_text(self, expression: str, text: str) -> str:
+        """Source-side SQL: true when ``expression`` contains ``text`` (no pattern syntax)."""
+        raise NotImplementedError
 
     def _scalar(self, con: duckdb.DuckDBPyConnection, sql: str) -> int | None:
         row = con.execute(f"select * from {self.native_query(sql)}").fetchone()
@@ -135,7 +155,9 @@ class DatabaseSource(Source):
                 {_sql_string(self.name)} as _source,
                 try_cast(id as bigint) as _source_line,
                 null::varchar as _load_error,
-                null::varchar as _hash_extra
+                null::varchar as _hash_extra,
+                null::boolean as _check_repair,
+                false as _line_repaired
             from {self.native_query(native)}
         """
 
@@ -207,6 +229,9 @@ class SqliteSource(DatabaseSource):
     def text_expression(self, column: str, declared_type: str) -> str:
         return _ident(column)
 
+    def contains_text(self, expression: str, text: str) -> str:
+        return f"instr({expression}, {_sql_string(text)}) > 0"
+
 
 @dataclass
 class PostgresSource(DatabaseSource):
@@ -255,3 +280,7 @@ class PostgresSource(DatabaseSource):
         if declared_type == "timestamp with time zone":
             return f"to_char({_ident(column)} at time zone 'UTC', {iso})"
         return f"{_ident(column)}::text"
+
+    def contains_text(self, expression: str, text: str) -> str:
+        # strpos, not LIKE: a backslash is LIKE's escape character in PostgreSQL
+        return f"strpos({expression}, {_sql_string(text)}) > 0"

@@ -1,9 +1,12 @@
 """JSON-lines and Parquet files (a path or a glob), read by DuckDB's parallel readers.
 
-A JSONL file is read as text lines (``read_csv`` with one varchar column, a NUL
-delimiter, no quoting) ``with ordinality``, so every line keeps its exact 1-based number,
-blank lines included; DuckDB then parses them with its JSON functions. A line that is
-not a JSON object is still stored, with ``_load_error`` set and the raw line as payload.
+A JSONL file is read as LF-terminated lines in pieces (:func:`_line_pieces`), so every
+line keeps its exact 1-based number, blank lines included; DuckDB then parses them with
+its JSON functions. Every line is accounted for: a line that cannot be decoded (NUL
+bytes, invalid UTF-8, longer than :data:`MAX_LINE_BYTES`) or is not a JSON object is still
+stored, with ``_load_error`` set and the line's text (decoded with U+FFFD) as payload;
+blank lines are counted, not stored. A lone surrogate escape, which DuckDB's JSON reader
+refuses, is repaired to ``\ufffd`` (conform.REPAIR_MACRO) and the event kept.
 A Parquet row is turned into the same JSON text (``to_json`` of the row), so both formats
 share one mapping — including Claude Code's own hook JSON, detected per record.
 """
@@ -12,21 +15,24 @@ from __future__ import annotations
 
 import codecs
 import glob
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 from runner.sources.base import ReadCounts, Source
 from runner.sources.conform import (
     count_and_drop_copies,
-    delete_file_rows,
+    count_repaired,
     insert_all,
     insert_all_sql,
 )
@@ -35,9 +41,11 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
 #: An unreadable line is stored as payload up to this many characters.
 MAX_UNREADABLE_CHARS = 65_536
-#: Longest JSONL line DuckDB accepts. It also sets the CSV reader's buffer size, and one
-#: buffer is one unit of parallel work: 1 GB made a 700 MB file single-threaded (2x slower).
-MAX_LINE_BYTES = 16 * 1024 * 1024
+#: Longest JSONL line read as an event (bytes, without its line end). A longer line is
+#: kept as unreadable (its first MAX_UNREADABLE_CHARS characters, ``_load_error`` set);
+#: the reader skips past its rest without holding it. Override with the environment
+#: variable RUNNER_MAX_LINE_BYTES.
+MAX_LINE_BYTES = int(os.environ.get("RUNNER_MAX_LINE_BYTES") or 16 * 1024 * 1024)
 #: How much of a file is sniffed for binary content before DuckDB reads it.
 SNIFF_BYTES = 1024
 PARQUET_MAGIC = b"PAR1"
@@ -47,15 +55,27 @@ UTF8_BOM = b"\xef\xbb\xbf"
 #: batches in parallel, where read_csv … with ordinality numbers lines on one thread.
 PIECE_BYTES = 64 * 1024 * 1024
 PIECE_BATCH_LINES = 8192
-LINES_SCHEMA = pa.schema([("line", pa.string()), ("line_no", pa.int64())])
+LINES_SCHEMA = pa.schema(
+    [
+        ("line", pa.string()),
+        ("line_no", pa.int64()),
+        # why the reader could not decode the line (its text is then shown with U+FFFD)
+        ("read_error", pa.string()),
+        # the line holds a \\ud / \\uD escape: the repair of lone surrogates is tried
+        ("maybe_broken", pa.bool_()),
+    ]
+)
+#: Lines that may need a repair are kept aside (up to this many bytes) to count the
+#: repairs after the insert; beyond it the file's candidate lines are read again.
+CANDIDATE_BYTES = 64 * 1024 * 1024
 
 # JSON paths extracted from every record, parsed once per line with json_extract_string.
 FIELDS = (*HOOK_EVENTS_COLUMNS, "hook_event_name", "tool_use_id")
 
 
-#: A line's text without the newline the piece reader leaves on it (JSON functions read
-#: it as whitespace, so only the places that use the text itself strip it, lazily).
-TEXT = "rtrim(line, chr(10))"
+#: A line's text without the LF (or CRLF) the piece reader leaves on it (JSON functions
+#: read them as whitespace, so only the places that use the text itself strip it, lazily).
+TEXT = "rtrim(line, chr(13) || chr(10))"
 
 
 def _sql_string(value: str) -> str:
@@ -80,10 +100,23 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
         f"'cc-' || md5({TEXT}))"
     )
     return f"""
-        with lines as ({lines_sql}),
+        with lines as (
+            -- a line with a \\ud escape gets lone surrogates repaired (conform.REPAIR_MACRO)
+            select
+                case when src.maybe_broken then ingest_repair_json(src.line)
+                     else src.line end as line,
+                src.line_no,
+                src.read_error,
+                coalesce(src.maybe_broken, false) as maybe_broken,
+                -- case, not and: DuckDB evaluates both sides of an and on every row
+                case when src.maybe_broken then ingest_repair_json(src.line) <> src.line
+                     else false end as line_repaired
+            from ({lines_sql}) as src
+        ),
         checked as (
-            select line, line_no,
+            select line, line_no, line_repaired, maybe_broken,
                 case
+                    when read_error is not null then read_error
                     when not json_valid(line) then
                         case when ltrim({TEXT}) like '{{%' and rtrim({TEXT}) not like '%}}'
                              then 'invalid JSON: unterminated object (truncated line?)'
@@ -98,10 +131,11 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
             -- blank lines are numbered, not stored; trim() is slow on long lines, so a
             -- line starting with a brace skips it (it cannot be blank)
             where case when starts_with(line, '{{') then true
+                       when read_error is not null then true
                        else trim(coalesce({TEXT}, '')) <> '' end
         ),
         extracted as (
-            select line, line_no, load_error,
+            select line, line_no, load_error, line_repaired, maybe_broken,
                 case when load_error is null then json_extract_string(line, {paths}) end as f
             from checked
         ),
@@ -130,34 +164,22 @@ def _records_from_lines(lines_sql: str, source_name: str) -> str:
             {_sql_string(source_name)} as _source,
             line_no as _source_line,
             load_error as _load_error,
-            case when load_error is not null then md5({TEXT}) || ':' || line_no end as _hash_extra
+            case when load_error is not null then md5({TEXT}) || ':' || line_no end as _hash_extra,
+            maybe_broken as _check_repair,
+            line_repaired as _line_repaired
         from shaped
     """
 
 
-def _jsonl_lines(path: str) -> str:
-    """Every physical line of ``path`` with its 1-based number (blank lines included)."""
-    return f"""
-        select line, ordinality as line_no
-        from read_csv({_sql_string(path)}, columns = {{'line': 'VARCHAR'}},
-                      delim = chr(0), quote = '', escape = '', header = false,
-                      auto_detect = false, strict_mode = false, max_line_size = {MAX_LINE_BYTES})
-             with ordinality
-    """
-
-
-class _NeedsCsvReader(Exception):
-    """The file has bytes whose line splitting only read_csv defines (CR, NUL)."""
-
-
 def _line_pieces(file: Path) -> Iterator[pa.Table]:
-    """The lines of ``file`` as Arrow tables ``(line, line_no)``, numbered from 1.
+    """The lines of ``file`` as Arrow tables of :data:`LINES_SCHEMA`, numbered from 1.
 
-    The same lines as :func:`_jsonl_lines` for a file without CR or NUL bytes (LF ends
-    a line, a leading BOM is dropped; blank lines are numbered and filtered later), which
-    is checked per piece: :class:`_NeedsCsvReader` otherwise. Each line keeps its
-    terminating LF (the last one may have none): the bytes are handed to Arrow as they
-    were read, without a copy per line. At most one piece is held at a time.
+    LF ends a line (a CR before it is whitespace to JSON and stripped from the text), a
+    leading BOM is dropped, blank lines are numbered and filtered later. Each line keeps
+    its terminating LF (the last one may have none): the bytes are handed to Arrow as they
+    were read, without a copy per line, unless a line of the piece cannot be decoded
+    (:func:`_piece_table`). A line longer than :data:`MAX_LINE_BYTES` is read past, not
+    held. At most one piece is held at a time.
     """
     line_no = 0
     with file.open("rb") as handle:
@@ -167,23 +189,32 @@ def _line_pieces(file: Path) -> Iterator[pa.Table]:
             cut = len(data)
             if len(data) == PIECE_BYTES:  # maybe more to come: end on a whole line
                 cut = data.rfind(b"\n") + 1
-                if cut == 0:  # one line longer than a piece: read it whole
-                    more = handle.readline(MAX_LINE_BYTES + 1)
-                    data, cut = data + more, len(data) + len(more)
-                    if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
-                        raise RunnerError(
-                            f"cannot read source file {file}: a line is longer than "
-                            f"{MAX_LINE_BYTES} bytes",
-                            "split the line or the file; nothing was loaded",
-                        )
+                if cut == 0:  # one line longer than a piece: its head, the rest skipped
+                    data = _rest_of_line(handle, data)
+                    cut = len(data)
                 else:
                     handle.seek(cut - len(data), 1)  # the partial line starts the next piece
-            piece = memoryview(data)[:cut]
-            if data.find(b"\r", 0, cut) >= 0 or data.find(b"\x00", 0, cut) >= 0:
-                raise _NeedsCsvReader
-            table = _piece_table(file, piece, line_no)
+            table = _piece_table(data, cut, line_no)
             line_no += table.num_rows
             yield table
+
+
+def _rest_of_line(handle: BinaryIO, head: bytes) -> bytes:
+    """``head`` (a line's start, no LF in it) up to its LF; over the limit, cut and skipped.
+
+    A line longer than :data:`MAX_LINE_BYTES` comes back as its first MAX_LINE_BYTES + 1
+    bytes and an LF (long enough to be flagged), and the file is read past its end in
+    pieces, so a line of any size costs no more memory than a piece.
+    """
+    line = head
+    if len(line) <= MAX_LINE_BYTES:
+        line += handle.readline(MAX_LINE_BYTES + 1 - len(line))
+    if line.endswith(b"\n") or len(line) <= MAX_LINE_BYTES:
+        return line
+    while chunk := handle.readline(PIECE_BYTES):
+        if chunk.endswith(b"\n"):
+            break
+    return line[: MAX_LINE_BYTES + 1] + b"\n"
 
 
 def _read_ahead(pieces: Iterator[pa.Table]) -> Iterator[pa.Table]:
@@ -200,34 +231,105 @@ def _read_ahead(pieces: Iterator[pa.Table]) -> Iterator[pa.Table]:
             yield piece
 
 
-def _piece_table(file: Path, piece: memoryview, first: int) -> pa.Table:
-    """Lines of ``piece`` (whole lines, LF kept) numbered from ``first + 1``."""
+def _piece_table(data: bytes, cut: int, first: int) -> pa.Table:
+    """Lines of ``data[:cut]`` (whole lines, LF kept) numbered from ``first + 1``.
+
+    The fast path hands the bytes to Arrow as they are. Lines that cannot be decoded —
+    longer than :data:`MAX_LINE_BYTES`, holding a NUL byte, or invalid UTF-8 — get a
+    ``read_error`` and are replaced by their text decoded with U+FFFD (at most
+    MAX_UNREADABLE_CHARS characters); only then is the piece copied. Found with numpy and
+    one Arrow validation per piece; only a piece that fails it is decoded again in Python
+    to find the line.
+    """
+    piece = memoryview(data)[:cut]
     ends = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10) + 1
     if not len(ends) or ends[-1] != len(piece):
         ends = np.append(ends, len(piece))
-    offsets = np.concatenate(([0], ends)).astype(np.int32)
-    if int(np.diff(offsets).max()) > MAX_LINE_BYTES + 1:
-        raise RunnerError(
-            f"cannot read source file {file}: a line is longer than {MAX_LINE_BYTES} bytes",
-            "split the line or the file; nothing was loaded",
-        )
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
     count = len(offsets) - 1
-    lines = pa.Array.from_buffers(
-        pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(piece)]
-    )
+    errors: dict[int, str] = {}
+    content = np.diff(offsets) - (np.frombuffer(piece, np.uint8)[offsets[1:] - 1] == 10)
+    for index in np.flatnonzero(content > MAX_LINE_BYTES):
+        errors[int(index)] = f"unreadable line: longer than {MAX_LINE_BYTES} bytes"
+    if data.find(b"\x00", 0, cut) >= 0:
+        nul_lines = (
+            np.searchsorted(offsets, np.flatnonzero(np.frombuffer(piece, np.uint8) == 0), "right")
+            - 1
+        )
+        for index in np.unique(nul_lines):
+            errors.setdefault(int(index), "unreadable line: NUL byte (binary data)")
+    lines = _string_array(piece, offsets, count)
     try:
         lines.validate(full=True)
-    except pa.ArrowInvalid as exc:
-        raise RunnerError(
-            f"cannot read source file {file}: invalid UTF-8 ({exc})",
-            "check that it is JSON lines (UTF-8 text); nothing was loaded",
-        ) from exc
+    except pa.ArrowInvalid:
+        for bad_line in _invalid_utf8_lines(piece, offsets):
+            errors.setdefault(bad_line, "unreadable line: invalid UTF-8")
+    read_error = pa.nulls(count, pa.string())
+    if errors:
+        shown, shown_offsets = _shown_instead(piece, offsets, errors)
+        lines = _string_array(shown, shown_offsets, count)
+        read_error = pa.array([errors.get(n) for n in range(count)], pa.string())
+    # lines holding a \\ud or \\uD escape may need the surrogate repair (conform.REPAIR_MACRO)
+    maybe_broken = np.zeros(count, dtype=bool)
+    for needle in (b"\\ud", b"\\uD"):  # rare: one bytes.find per occurrence, no pass per line
+        found = []
+        position = data.find(needle, 0, cut)
+        while position >= 0:
+            found.append(position)
+            position = data.find(needle, position + 1, cut)
+        maybe_broken[np.searchsorted(offsets, np.array(found, dtype=np.int64), "right") - 1] = True
+    maybe_broken[list(errors)] = False  # an unreadable line is kept as read, not repaired
     numbers = pa.array(np.arange(first + 1, first + count + 1, dtype=np.int64))
-    batch = pa.RecordBatch.from_arrays([lines, numbers], schema=LINES_SCHEMA)
+    batch = pa.RecordBatch.from_arrays(
+        [lines, numbers, read_error, pa.array(maybe_broken)], schema=LINES_SCHEMA
+    )
     step = PIECE_BATCH_LINES
     return pa.Table.from_batches(
         [batch.slice(start, step) for start in range(0, count, step)], schema=LINES_SCHEMA
     )
+
+
+def _string_array(piece: memoryview | bytes, offsets: np.ndarray, count: int) -> pa.Array:
+    """The lines as an Arrow string array over ``piece`` (no copy)."""
+    return pa.Array.from_buffers(
+        pa.string(),
+        count,
+        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(piece)],
+    )
+
+
+def _invalid_utf8_lines(piece: memoryview, offsets: np.ndarray) -> list[int]:
+    """The indexes of the lines of ``piece`` that are not valid UTF-8."""
+    bad = []
+    start = 0
+    while start < len(piece):
+        try:
+            codecs.utf_8_decode(piece[start:], "strict", True)
+            break
+        except UnicodeDecodeError as exc:
+            index = int(np.searchsorted(offsets, start + exc.start, "right")) - 1
+            bad.append(index)
+            start = int(offsets[index + 1])
+    return bad
+
+
+def _shown_instead(
+    piece: memoryview, offsets: np.ndarray, errors: dict[int, str]
+) -> tuple[bytes, np.ndarray]:
+    """``piece`` with each line of ``errors`` replaced by its text as shown to operators."""
+    parts: list[bytes | memoryview] = []
+    lengths = np.diff(offsets)
+    previous = 0
+    for index in sorted(errors):
+        start, end = int(offsets[index]), int(offsets[index + 1])
+        raw = bytes(piece[start : min(end, start + 4 * MAX_UNREADABLE_CHARS)])
+        text = raw.rstrip(b"\r\n").decode("utf-8", "replace").replace("\x00", "\ufffd")
+        shown = text[:MAX_UNREADABLE_CHARS].encode()
+        parts += [piece[previous:start], shown]
+        lengths[index] = len(shown)
+        previous = end
+    parts.append(piece[previous:])
+    return b"".join(parts), np.concatenate(([0], np.cumsum(lengths)))
 
 
 def _parquet_lines(con: duckdb.DuckDBPyConnection, path: str) -> str:
@@ -236,7 +338,8 @@ def _parquet_lines(con: duckdb.DuckDBPyConnection, path: str) -> str:
     names = [row[0] for row in described.fetchall()]
     packed = ", ".join(f'{_sql_string(n)}: "{n.replace(chr(34), chr(34) * 2)}"' for n in names)
     return f"""
-        select to_json({{{packed}}})::varchar as line, file_row_number + 1 as line_no
+        select to_json({{{packed}}})::varchar as line, file_row_number + 1 as line_no,
+            null::varchar as read_error, false as maybe_broken
         from read_parquet({_sql_string(path)}, file_row_number = true)
     """
 
@@ -289,6 +392,7 @@ class FileSource(Source):
 
     name: str
     files: list[Path]
+    unit: str = "lines"
 
     @classmethod
     def from_pattern(cls, pattern: str) -> FileSource:
@@ -320,19 +424,22 @@ class FileSource(Source):
     def _load_file(self, con: duckdb.DuckDBPyConnection, file: Path, batch_id: str) -> ReadCounts:
         """Insert every record of ``file``, count them, then drop the copies of stored ones.
 
-        A JSONL file is read in pieces by :func:`_line_pieces` (parallel in DuckDB); one
-        with CR or NUL bytes, and a Parquet file, through read_csv / read_parquet. Reading
-        once and deduplicating afterwards (conform.count_and_drop_copies) costs less than
-        counting the source and anti-joining it against every stored record while reading.
+        A JSONL file is read in pieces by :func:`_line_pieces` (parallel in DuckDB), a
+        Parquet file through read_parquet. Reading once and deduplicating afterwards
+        (conform.count_and_drop_copies) costs less than counting the source and
+        anti-joining it against every stored record while reading.
         """
         path = str(file.resolve())
         is_parquet = file.name.lower().endswith(PARQUET_SUFFIXES)
         self._check_format(file, is_parquet)
         try:
-            if is_parquet or not self._insert_pieces(con, file, path, batch_id):
-                lines = _parquet_lines(con, path) if is_parquet else _jsonl_lines(path)
-                insert_all(con, _records_from_lines(lines, path), batch_id)
-            return ReadCounts(*count_and_drop_copies(con, batch_id, path))
+            if is_parquet:
+                insert_all(con, _records_from_lines(_parquet_lines(con, path), path), batch_id)
+                records, unreadable = count_and_drop_copies(con, batch_id, path)
+                return ReadCounts(records, unreadable, rows_repaired=self._repairs(con, path))
+            lines, repaired = self._insert_pieces(con, file, path, batch_id)
+            records, unreadable = count_and_drop_copies(con, batch_id, path)
+            return ReadCounts(records, unreadable, lines - records, repaired)
         except duckdb.Error as exc:
             kind = "Parquet" if is_parquet else "JSON lines (UTF-8 text)"
             reason = str(exc).strip().splitlines()[0]
@@ -342,27 +449,43 @@ class FileSource(Source):
             ) from exc
 
     @staticmethod
+    def _repairs(con: duckdb.DuckDBPyConnection, path: str) -> int:
+        """Repairs in a Parquet file: its rows whose payload holds a \\ud escape, mapped again."""
+        lines = f"select * from ({_parquet_lines(con, path)}) where contains(lower(line), '\\ud')"
+        return count_repaired(con, _records_from_lines(lines, path))
+
+    @staticmethod
     def _insert_pieces(
         con: duckdb.DuckDBPyConnection, file: Path, path: str, batch_id: str
-    ) -> bool:
-        """Insert a JSONL file in one statement; False (nothing kept) when it needs read_csv.
+    ) -> tuple[int, int]:
+        """Insert a JSONL file in one statement; return (lines read, events repaired).
 
         DuckDB scans the pieces as one Arrow stream, its threads taking batches in turn.
         One statement over the whole file took 36 s for 10.6M events where one statement
-        per piece took 63 s (docs/ingest.md). A piece with CR or NUL bytes ends the stream
-        early instead of failing the statement, which would abort the transaction: the
-        rows already inserted are then deleted and the file is read again by read_csv.
+        per piece took 63 s (docs/ingest.md). The lines that may need a repair (a \\ud
+        escape: emoji pairs, and the rare lone surrogate) are kept aside, and mapped
+        again after the insert to count the repairs; past CANDIDATE_BYTES they are read
+        from the file again instead.
         """
-        needs_csv_reader = False
         failure: Exception | None = None
+        lines_read = 0
+        candidates: list[pa.Table] = []
+        candidate_bytes = 0
+        reread = False
 
         def batches() -> Iterator[pa.RecordBatch]:
-            nonlocal needs_csv_reader, failure
+            nonlocal failure, lines_read, candidate_bytes, reread
             try:
                 for piece in _read_ahead(_line_pieces(file)):
+                    lines_read += piece.num_rows
+                    if not reread and pc.any(piece["maybe_broken"]).as_py():
+                        kept = piece.filter(piece["maybe_broken"])
+                        candidates.append(kept)
+                        candidate_bytes += kept.nbytes
+                        if candidate_bytes > CANDIDATE_BYTES:
+                            reread = True
+                            candidates.clear()
                     yield from piece.to_batches()
-            except _NeedsCsvReader:
-                needs_csv_reader = True
             except Exception as exc:  # reaches DuckDB as text only: kept to raise as is
                 failure = exc
                 raise
@@ -378,10 +501,16 @@ class FileSource(Source):
             raise
         finally:
             del ingest_lines
-        if needs_csv_reader:
-            delete_file_rows(con, batch_id, path)
-            return False
-        return True
+        if reread:
+            candidates = [p.filter(p["maybe_broken"]) for p in _line_pieces(file)]
+        if not candidates:
+            return lines_read, 0
+        con.register("ingest_candidates", pa.concat_tables(candidates))
+        try:
+            lines = "select * from ingest_candidates"
+            return lines_read, count_repaired(con, _records_from_lines(lines, path))
+        finally:
+            con.unregister("ingest_candidates")
 
     @staticmethod
     def _check_format(file: Path, is_parquet: bool) -> None:
