@@ -236,7 +236,7 @@ def _ingest(settings: Settings, steps: _Steps) -> bool:
         from runner.ingest import ingest_source
 
         result = ingest_source(settings.source or "", settings.warehouse, lake=settings.lake)
-        detail = f"{result.rows_inserted} new events"
+        detail = result.accounting()
         if result.lake is not None:
             detail += f"; {result.lake.describe()}"
         return "ok", detail
