@@ -237,6 +237,8 @@ def _ingest(settings: Settings, steps: _Steps) -> bool:
 
         result = ingest_source(settings.source or "", settings.warehouse, lake=settings.lake)
         detail = result.accounting()
+        if result.rows_repaired:
+            detail += f"; repaired {result.rows_repaired} events (unpaired surrogate escapes)"
         if result.lake is not None:
             detail += f"; {result.lake.describe()}"
         return "ok", detail
