@@ -100,4 +100,6 @@ def activity(label: str, left_behind: str = WAREHOUSE_KEPT) -> Iterator[None]:
 def stop_message(stop: Stopped, command: str) -> str:
     """One line: which signal, during what, what is left, what to do."""
     label, left_behind = stop.during or (command, WAREHOUSE_KEPT)
-    return f"stopped by {stop.signal_name} during {label}; {left_behind}; run the same command again"
+    return (
+        f"stopped by {stop.signal_name} during {label}; {left_behind}; run the same command again"
+    )

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,11 +80,13 @@ def holds_open(pid: int, path: Path) -> bool:
     return False
 
 
-def wait_for(condition, timeout: float, what: str, process: subprocess.Popen[str]) -> None:  # type: ignore[no-untyped-def]
+def wait_for(
+    condition: Callable[[], bool], timeout: float, what: str, process: subprocess.Popen[str]
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if process.poll() is not None:
-            out, err = process.communicate()
+            _, err = process.communicate()
             raise AssertionError(f"the runner exited ({process.returncode}) before {what}: {err}")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
@@ -150,8 +152,17 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     sample = folder / "events.jsonl"
     warehouse = folder / "warehouse.duckdb"
     for args in (
-        ["generate-sample", "--out", str(sample), "--sessions", "20", "--days", "2"]
-        + ["--end-date", RUN_DATE],
+        [
+            "generate-sample",
+            "--out",
+            str(sample),
+            "--sessions",
+            "20",
+            "--days",
+            "2",
+            "--end-date",
+            RUN_DATE,
+        ],
         ["ingest", "--source", str(sample), "--warehouse", str(warehouse)],
     ):
         done = run_runner(folder, *args)
