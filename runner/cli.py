@@ -492,7 +492,9 @@ def daily(
     day, the next run catches up on every day since the last finished one (at most a
     week). A failed error-level check stops the sync; a failed notification channel is
     retried on the next run. Exit code 0 means every step succeeded, 1 that a step
-    failed (the message says which and what to do). With --lake (or `lake` in the
+    failed (the message says which and what to do), 143 or 130 that SIGTERM or SIGINT
+    stopped the run (the step it was in is logged as stopped in runner.daily_runs and
+    its day is redone by the next run). With --lake (or `lake` in the
     config) the ingest also brings the Parquet lake up to date, as `runner ingest --lake`
     does, for builds on Spark; the daily build itself runs on DuckDB.
 

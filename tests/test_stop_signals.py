@@ -187,6 +187,8 @@ def start_and_wait_for_dbt(ws: Workspace, *args: str) -> tuple[subprocess.Popen[
         return bool(found)
 
     wait_for(dbt_writes_the_warehouse, DBT_START_TIMEOUT, "dbt opened the warehouse", runner)
+    time.sleep(1.0)  # into the build (any moment must do; this one is the likeliest)
+    assert is_alive(found[0]), "dbt ended before the test could stop it"
     return runner, found[0]
 
 
@@ -201,9 +203,16 @@ def stopped_lines(stderr: str) -> list[str]:
 
 
 # --- dbt children -------------------------------------------------------------------
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "code", "rerun"),
+    [
+        (signal.SIGTERM, 143, []),  # the whole build again
+        (signal.SIGINT, 130, ["--select", "stg_raw__hook_events"]),  # dbt starts and writes
+    ],
+)
 def test_a_signal_stops_the_build_and_its_dbt_child(
-    workspace: Workspace, signum: signal.Signals, code: int
+    workspace: Workspace, signum: signal.Signals, code: int, rerun: list[str]
 ) -> None:
     runner, dbt = start_and_wait_for_dbt(workspace, *workspace.build_args())
     os.kill(runner.pid, signum)  # the runner alone, as `kill PID` or a supervisor does
@@ -218,10 +227,11 @@ def test_a_signal_stops_the_build_and_its_dbt_child(
     assert not is_alive(dbt), "the dbt child outlived the stopped runner"
     assert_free_at_once(workspace.warehouse)
 
-    rerun = run_runner(workspace.folder, *workspace.build_args())
-    assert rerun.returncode == 0, rerun.stderr
+    again = run_runner(workspace.folder, *workspace.build_args(), *rerun)
+    assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.slow
 def test_a_runner_killed_outright_takes_its_dbt_child_with_it(workspace: Workspace) -> None:
     runner, dbt = start_and_wait_for_dbt(workspace, *workspace.build_args())
     runner.kill()  # SIGKILL to the runner's pid: no handler runs
