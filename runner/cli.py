@@ -3,6 +3,8 @@
 Each command resolves its settings (CLI > RUNNER_* environment > runner.toml > defaults),
 calls one service function and prints its summary. Known failures raise RunnerError,
 which becomes a one-line message and exit code 1; usage errors exit 2 (typer's default).
+SIGTERM and SIGINT stop a command whole (runner/stopping.py): one line, and exit code
+128 + the signal number (143, 130).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from runner import config, paths
+from runner import config, paths, stopping
 from runner.errors import RunnerError
 
 app = typer.Typer(
@@ -29,7 +31,9 @@ app = typer.Typer(
     ),
     epilog=(
         "Settings: command line > RUNNER_* environment > runner.toml > defaults. "
-        "Exit codes: 0 success, 1 the run failed (the message says why), 2 usage error."
+        "Exit codes: 0 success, 1 the run failed (the message says why), 2 usage error, "
+        "143 or 130 stopped by SIGTERM or SIGINT (the dbt child is stopped too; run the same "
+        "command again)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -50,24 +54,44 @@ class Shape(StrEnum):
 
 
 def handles_errors(func: F) -> F:
-    """Turn RunnerError into one line on stderr and exit 1."""
+    """Turn RunnerError into one line on stderr and exit 1, a stop into one line and 128+N.
+
+    Once SIGTERM or SIGINT has come, whatever ends the command is the stop: a C call may
+    have turned it into its own error (DuckDB's "Query interrupted"), and a command that
+    finished anyway still exits as stopped, for the supervisor that asked.
+    """
+    command = func.__name__.removesuffix("_cmd").replace("_", "-")
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RunnerError as exc:
-            # escaped: messages quote paths and commands, whose brackets are not markup
-            console.print(
-                f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
-            )
-            if exc.hint:
-                console.print(
-                    f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True
-                )
-            raise typer.Exit(1) from None
+        with stopping.stop_on_signals():
+            try:
+                result = func(*args, **kwargs)
+            except BaseException as exc:
+                if (stop := stopping.requested()) is None:
+                    _fail(exc)
+                    raise
+                _stopped(stop, command)
+            if (stop := stopping.requested()) is not None:
+                _stopped(stop, command)
+            return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _stopped(stop: stopping.Stopped, command: str) -> None:
+    console.print(escape(stopping.stop_message(stop, command)), highlight=False, soft_wrap=True)
+    raise typer.Exit(stop.exit_code) from None
+
+
+def _fail(exc: BaseException) -> None:
+    """A RunnerError becomes its message, its hint and exit 1; anything else goes on."""
+    if isinstance(exc, RunnerError):
+        # escaped: messages quote paths and commands, whose brackets are not markup
+        console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+        if exc.hint:
+            console.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 # --- shared options ---------------------------------------------------------------
@@ -336,14 +360,15 @@ def build(
         window_hours=window_hours,
         lake=lake,
     )
-    result = build_warehouse(
-        settings,
-        select=select,
-        unit_tests=unit_tests,
-        full_refresh=full_refresh,
-        dbt_target=target.value,
-        console=console,
-    )
+    with stopping.activity(f"build {settings.run_date}"):
+        result = build_warehouse(
+            settings,
+            select=select,
+            unit_tests=unit_tests,
+            full_refresh=full_refresh,
+            dbt_target=target.value,
+            console=console,
+        )
     if not result.success:
         raise RunnerError(
             f"dbt build failed: {len(result.failures)} node(s) failed",
@@ -390,7 +415,8 @@ def sync_approvals_cmd(
     from runner.sync import sync_approvals
 
     settings = config.resolve(config=config_file, warehouse=warehouse, target=target)
-    summary = sync_approvals(settings.warehouse, settings.target, dry_run=dry_run)
+    with stopping.activity("sync-approvals", stopping.APPROVALS_KEPT):
+        summary = sync_approvals(settings.warehouse, settings.target, dry_run=dry_run)
     out.print(summary.describe())
 
 
@@ -466,7 +492,9 @@ def daily(
     day, the next run catches up on every day since the last finished one (at most a
     week). A failed error-level check stops the sync; a failed notification channel is
     retried on the next run. Exit code 0 means every step succeeded, 1 that a step
-    failed (the message says which and what to do). With --lake (or `lake` in the
+    failed (the message says which and what to do), 143 or 130 that SIGTERM or SIGINT
+    stopped the run (the step it was in is logged as stopped in runner.daily_runs and
+    its day is redone by the next run). With --lake (or `lake` in the
     config) the ingest also brings the Parquet lake up to date, as `runner ingest --lake`
     does, for builds on Spark; the daily build itself runs on DuckDB.
 

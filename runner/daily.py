@@ -5,10 +5,13 @@ the facts, the sync upserts, notifications are logged per pattern and channel), 
 job can always be re-run. On top of that the job remembers which days finished in
 ``runner.daily_runs``; a run after a failure or a missed day catches up on every day
 since the last finished one (up to ``MAX_CATCH_UP_DAYS``) before the requested day.
+A run stopped by SIGTERM or SIGINT logs the step it was in as ``stopped`` and runs no
+further step (runner/stopping.py); its day is not finished, so the next run redoes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
@@ -23,6 +26,7 @@ from typing import Any
 
 from rich.console import Console
 
+from runner import stopping
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
@@ -47,7 +51,7 @@ create table if not exists runner.daily_runs (
 @dataclass
 class StepResult:
     name: str
-    status: str  # ok | warning | failed | skipped
+    status: str  # ok | warning | failed | skipped | stopped (by SIGTERM or SIGINT)
     seconds: float
     detail: str = ""
     run_date: dt.date | None = None
@@ -61,10 +65,10 @@ class DailySummary:
 
     @property
     def success(self) -> bool:
-        return not any(step.status == "failed" for step in self.steps)
+        return not any(step.status in {"failed", "stopped"} for step in self.steps)
 
     def failed(self) -> list[StepResult]:
-        return [step for step in self.steps if step.status == "failed"]
+        return [step for step in self.steps if step.status in {"failed", "stopped"}]
 
     def failure_message(self) -> str:
         failed = self.failed()
@@ -178,13 +182,23 @@ class _Steps:
         started = time.monotonic()
         label = f"{name} {day}" if day else name
         self.console.print(f"[bold]→ {label}[/] …", highlight=False)
-        try:
-            status, detail = func()
-        except RunnerError as exc:
-            status, detail = "failed", str(exc)
-        except Exception as exc:  # a bug or an unforeseen failure: report it, keep the log
-            self.console.print_exception(max_frames=8)
-            status, detail = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        left_behind = stopping.APPROVALS_KEPT if name == "sync" else stopping.WAREHOUSE_KEPT
+        stop: stopping.Stopped | None = None
+        with stopping.activity(label, left_behind):
+            try:
+                status, detail = func()
+            except BaseException as exc:
+                # after SIGTERM/SIGINT any failure is the stop (DuckDB reports it as its own)
+                stop = stopping.requested()
+                if stop is not None:
+                    status, detail = "stopped", f"stopped by {stop.signal_name}"
+                elif isinstance(exc, RunnerError):
+                    status, detail = "failed", str(exc)
+                elif isinstance(exc, Exception):  # a bug or an unforeseen failure: keep the log
+                    self.console.print_exception(max_frames=8)
+                    status, detail = "failed", f"unexpected {type(exc).__name__}: {exc}"
+                else:
+                    raise
 
         step = StepResult(name, status, time.monotonic() - started, detail, day)
         self.summary.steps.append(step)
@@ -193,7 +207,13 @@ class _Steps:
             f"  [{colour}]{status}[/] {label} ({step.seconds:.1f} s) {detail}", highlight=False
         )
         if self.settings.warehouse.exists():
-            _record(self.settings.warehouse, self.summary.run_id, step, started_at)
+            if stop is None:
+                _record(self.settings.warehouse, self.summary.run_id, step, started_at)
+            else:  # the dbt child is gone already; a failure to log must not hide the stop
+                with contextlib.suppress(Exception):
+                    _record(self.settings.warehouse, self.summary.run_id, step, started_at)
+        # stopped during the step, or signalled as it finished: no further step runs
+        stopping.raise_if_requested()
         return step
 
     def finish_day(self, day: dt.date) -> None:
