@@ -73,6 +73,9 @@ from rich.markup import escape
 from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
 
+#: Changes whenever the same options would give other events (a cache of generated files,
+#: such as the benchmark's, keys on it).
+GENERATOR_VERSION = "2026-12-heterogeneous-sessions"
 SHAPES = ("table", "claude")
 FORMATS = (".jsonl", ".parquet")
 
