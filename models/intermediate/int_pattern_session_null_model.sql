@@ -126,73 +126,153 @@ pattern_steps_numbered as (
 
 ),
 
-session_factors_computed as (
+patterns_pivoted as (
 
-    -- One row per (pattern, position, session holding the position's signature): the
-    -- chance that the call drawn there has that signature, drawing the session's calls
-    -- without replacement. When repeated calls collapse into one step, a middle
-    -- position is a run of one or more calls of its signature (the pattern's next step
-    -- is the first different call): its factor is f / (1 − f'), f' being the chance
-    -- that the next call repeats the signature.
     select
         pattern_steps_numbered.pattern_id,
-        pattern_steps_numbered.pattern_length,
-        pattern_steps_numbered.step_position,
-        session_signatures_counted.session_id,
-        {%- set draw_share -%}
-            cast(
-                session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count
-                as double
-            )
-            / (sessions_counted.session_call_count - pattern_steps_numbered.step_position + 1)
-        {%- endset %}
-        {%- set repeat_share -%}
-            cast(
-                session_signatures_counted.signature_call_count - pattern_steps_numbered.earlier_use_count - 1
-                as double
-            )
-            / (sessions_counted.session_call_count - pattern_steps_numbered.step_position)
-        {%- endset %}
-        case
-            when session_signatures_counted.signature_call_count <= pattern_steps_numbered.earlier_use_count
-                or sessions_counted.session_call_count < pattern_steps_numbered.pattern_length
-                then 0.0
-            {%- if collapse %}
-            when pattern_steps_numbered.step_position > 1
-                and pattern_steps_numbered.step_position < pattern_steps_numbered.pattern_length
-                then case
-                    when {{ repeat_share }} >= 1.0 then 0.0
-                    else ({{ draw_share }}) / (1.0 - ({{ repeat_share }}))
-                end
-            {%- endif %}
-            else {{ draw_share }}
-        end as draw_factor
+        min(pattern_steps_numbered.pattern_length) as pattern_length,
+        {%- for position in range(1, max_length + 1) %}
+        max(case when pattern_steps_numbered.step_position = {{ position }}
+            then pattern_steps_numbered.tool_signature end) as signature_{{ position }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     from pattern_steps_numbered
+    group by pattern_steps_numbered.pattern_id
+
+),
+
+pattern_prefixes_keyed as (
+
+    -- Each position's prefix (the pattern's first j signatures) as a key: patterns that
+    -- start alike share the work of their common prefix below.
+    {%- for position in range(1, max_length + 1) %}
+    select
+        patterns_pivoted.pattern_id,
+        {{ position }} as step_position,
+        concat_ws(
+            '→'
+            {%- for prefix_position in range(1, position + 1) %},
+            patterns_pivoted.signature_{{ prefix_position }}
+            {%- endfor %}
+        ) as prefix_key,
+        {%- if position == 1 %}
+        cast(null as {{ dbt.type_string() }}) as parent_prefix_key
+        {%- else %}
+        concat_ws(
+            '→'
+            {%- for prefix_position in range(1, position) %},
+            patterns_pivoted.signature_{{ prefix_position }}
+            {%- endfor %}
+        ) as parent_prefix_key
+        {%- endif %}
+    from patterns_pivoted
+    where patterns_pivoted.pattern_length >= {{ position }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+pattern_steps_keyed as (
+
+    select
+        pattern_steps_numbered.*,
+        pattern_prefixes_keyed.prefix_key,
+        pattern_prefixes_keyed.parent_prefix_key
+    from pattern_steps_numbered
+    inner join pattern_prefixes_keyed
+        on pattern_steps_numbered.pattern_id = pattern_prefixes_keyed.pattern_id
+        and pattern_steps_numbered.step_position = pattern_prefixes_keyed.step_position
+
+),
+
+prefix_steps_listed as (
+
+    -- the prefixes that longer patterns continue: every position but a pattern's last
+    select distinct
+        pattern_steps_keyed.prefix_key,
+        pattern_steps_keyed.parent_prefix_key,
+        pattern_steps_keyed.step_position,
+        pattern_steps_keyed.tool_signature,
+        pattern_steps_keyed.earlier_use_count
+    from pattern_steps_keyed
+    where pattern_steps_keyed.step_position < pattern_steps_keyed.pattern_length
+
+),
+
+{#- Q_j(prefix, u): the chance that a call of session u starts the prefix's j steps, the
+    product of the factors in position order (so every run gives the same last bit),
+    prefix by prefix; a session lacking one of the signatures has no row: the pattern
+    cannot occur there by chance. -#}
+{%- for position in range(1, max_length) %}
+
+prefix_probabilities_{{ position }} as (
+
+    select
+        prefix_steps_listed.prefix_key,
+        session_signatures_counted.session_id,
+        {%- if position == 1 %}
+        {{ session_draw_share('prefix_steps_listed', 'session_signatures_counted', 'sessions_counted') }}
+        {%- else %}
+        parent_prefixes.prefix_probability
+        * ({{ session_middle_factor(
+            'prefix_steps_listed', 'session_signatures_counted', 'sessions_counted', collapse
+        ) }})
+        {%- endif %} as prefix_probability
+    from prefix_steps_listed
+    {%- if position > 1 %}
+    inner join prefix_probabilities_{{ position - 1 }} as parent_prefixes
+        on prefix_steps_listed.parent_prefix_key = parent_prefixes.prefix_key
     inner join session_signatures_counted
-        on pattern_steps_numbered.tool_signature = session_signatures_counted.tool_signature
+        on parent_prefixes.session_id = session_signatures_counted.session_id
+        and prefix_steps_listed.tool_signature = session_signatures_counted.tool_signature
+    {%- else %}
+    inner join session_signatures_counted
+        on prefix_steps_listed.tool_signature = session_signatures_counted.tool_signature
+    {%- endif %}
     inner join sessions_counted
         on session_signatures_counted.session_id = sessions_counted.session_id
+    where prefix_steps_listed.step_position = {{ position }}
+        and session_signatures_counted.signature_call_count > prefix_steps_listed.earlier_use_count
+        and sessions_counted.session_call_count > prefix_steps_listed.step_position
+
+),
+{%- endfor %}
+
+prefix_probabilities as (
+
+    {%- for position in range(1, max_length) %}
+    select
+        prefix_key,
+        session_id,
+        prefix_probability
+    from prefix_probabilities_{{ position }}
+    where prefix_probability > 0
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
 session_probabilities_multiplied as (
 
-    -- P_u(pattern): the product of the factors, in position order (so every run gives
-    -- the same last bit), for the sessions that hold every one of the pattern's
-    -- signatures; in any other session the pattern cannot occur by chance
+    -- P_u(pattern) = Q_(k−1)(prefix, u) · the draw of the last step
     select
-        session_factors_computed.pattern_id,
-        min(session_factors_computed.pattern_length) as pattern_length,
-        session_factors_computed.session_id,
-        {%- for position in range(1, max_length + 1) %}
-        coalesce(max(case when session_factors_computed.step_position = {{ position }}
-            then session_factors_computed.draw_factor end), 1.0)
-        {{- ' *' if not loop.last }}
-        {%- endfor %} as sequence_probability
-    from session_factors_computed
-    group by session_factors_computed.pattern_id, session_factors_computed.session_id
-    having count(*) = min(session_factors_computed.pattern_length)
-        and min(session_factors_computed.draw_factor) > 0
+        pattern_steps_keyed.pattern_id,
+        pattern_steps_keyed.pattern_length,
+        prefix_probabilities.session_id,
+        prefix_probabilities.prefix_probability
+        * ({{ session_draw_share('pattern_steps_keyed', 'session_signatures_counted', 'sessions_counted') }})
+            as sequence_probability
+    from pattern_steps_keyed
+    inner join prefix_probabilities
+        on pattern_steps_keyed.parent_prefix_key = prefix_probabilities.prefix_key
+    inner join session_signatures_counted
+        on prefix_probabilities.session_id = session_signatures_counted.session_id
+        and pattern_steps_keyed.tool_signature = session_signatures_counted.tool_signature
+    inner join sessions_counted
+        on prefix_probabilities.session_id = sessions_counted.session_id
+    where pattern_steps_keyed.step_position = pattern_steps_keyed.pattern_length
+        and session_signatures_counted.signature_call_count > pattern_steps_keyed.earlier_use_count
+        and sessions_counted.session_call_count >= pattern_steps_keyed.pattern_length
 
 ),
 
