@@ -288,7 +288,8 @@ explainers_chosen as (
 
 sub_patterns_listed as (
 
-    -- the prefix s1..s(k−1) and the suffix s2..sk of every candidate of 3+ steps
+    -- the prefix s1..s(k−1) and the suffix s2..sk of every candidate of 3+ steps, one
+    -- row each (so the habits below are found by an equi-join)
     select
         cycles_keyed.pattern_id,
         cycles_keyed.pattern_length,
@@ -301,13 +302,22 @@ sub_patterns_listed as (
             end
             {{- ',' if not loop.last }}
             {%- endfor %}
-        ) as prefix_sequence,
+        ) as sub_sequence
+    from cycles_keyed
+    where cycles_keyed.pattern_length >= 3
+
+    union all
+
+    select
+        cycles_keyed.pattern_id,
+        cycles_keyed.pattern_length,
+        cycles_keyed.window_occurrence_count,
         concat_ws(
             '→',
             {%- for position in range(2, max_length + 1) %}
             cycles_keyed.signature_{{ position }}{{ ',' if not loop.last }}
             {%- endfor %}
-        ) as suffix_sequence
+        ) as sub_sequence
     from cycles_keyed
     where cycles_keyed.pattern_length >= 3
 
@@ -334,7 +344,7 @@ extensions_ranked as (
     inner join null_model
         on sub_patterns_listed.pattern_id = null_model.pattern_id
     inner join candidates as habits
-        on habits.tool_sequence in (sub_patterns_listed.prefix_sequence, sub_patterns_listed.suffix_sequence)
+        on sub_patterns_listed.sub_sequence = habits.tool_sequence
     inner join cycle_coverage_heads as habit_heads
         on habits.pattern_id = habit_heads.pattern_id
     inner join candidates as habit_head_patterns
