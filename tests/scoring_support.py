@@ -31,6 +31,7 @@ SCORING_NODES = (
     "int_pattern_window_signatures",
     "int_pattern_session_null_model",
     "int_pattern_significance",
+    "int_pattern_family_explainers",
     "int_pattern_families",
     "int_pattern_all_time_stats",
     "pattern_classifications",
