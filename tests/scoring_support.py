@@ -29,6 +29,7 @@ SCORING_NODES = (
     "int_pattern_window_counts",
     "int_pattern_null_model",
     "int_pattern_window_signatures",
+    "int_session_signature_counts",
     "int_pattern_session_null_model",
     "int_pattern_significance",
     "int_pattern_family_explainers",

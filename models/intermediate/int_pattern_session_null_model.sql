@@ -31,6 +31,12 @@ pattern_signatures as (
 
 ),
 
+signature_counts as (
+
+    select * from {{ ref('int_session_signature_counts') }}
+
+),
+
 candidates as (
 
     select
@@ -57,24 +63,22 @@ steps_in_window as (
 
 session_signatures_counted as (
 
-    -- c(u, s): the calls of session u with signature s (a collapsed step counts its calls)
+    -- c(u, s): the calls of session u with signature s
     select
-        steps_in_window.session_id,
-        steps_in_window.tool_signature,
-        sum(steps_in_window.call_count) as signature_call_count
-    from steps_in_window
-    group by steps_in_window.session_id, steps_in_window.tool_signature
+        signature_counts.session_id,
+        signature_counts.tool_signature,
+        signature_counts.signature_call_count
+    from signature_counts
 
 ),
 
 sessions_counted as (
 
     -- n(u): the calls of session u in the window
-    select
-        session_signatures_counted.session_id,
-        sum(session_signatures_counted.signature_call_count) as session_call_count
-    from session_signatures_counted
-    group by session_signatures_counted.session_id
+    select distinct
+        signature_counts.session_id,
+        signature_counts.session_call_count
+    from signature_counts
 
 ),
 

@@ -1,0 +1,52 @@
+{#- One row per (session, signature) among the analysis window's steps: the calls with
+    that signature, and all the session's calls in the window (a collapsed step counts
+    its calls). The session null model reads these counts at every step of a pattern;
+    as a table they are computed once, on every engine. -#}
+
+with
+
+tool_steps as (
+
+    select * from {{ ref('int_tool_steps_sequenced') }}
+    where started_at >= {{ analysis_window_start_at() }}
+
+),
+
+steps_in_window as (
+
+    select
+        tool_steps.session_id,
+        tool_steps.tool_signature,
+        tool_steps.call_count
+    from tool_steps
+    where tool_steps.started_at < {{ analysis_window_end_at() }}
+        -- steps past the per-segment cap are not mined
+        and not tool_steps.is_beyond_step_cap
+
+),
+
+signatures_counted as (
+
+    select
+        steps_in_window.session_id,
+        steps_in_window.tool_signature,
+        sum(steps_in_window.call_count) as signature_call_count
+    from steps_in_window
+    group by steps_in_window.session_id, steps_in_window.tool_signature
+
+),
+
+final as (
+
+    select
+        signatures_counted.session_id,
+        signatures_counted.tool_signature,
+        cast(signatures_counted.signature_call_count as bigint) as signature_call_count,
+        cast(sum(signatures_counted.signature_call_count) over (
+            partition by signatures_counted.session_id
+        ) as bigint) as session_call_count
+    from signatures_counted
+
+)
+
+select * from final
