@@ -1,7 +1,7 @@
 """Bash signatures: the generator's Python mirror (runner.sample.bash_signature) names
 every command exactly as the dbt model int_tool_calls_signed does.
 
-The model's side is its `unit_tests:` (models/intermediate/int_tool_calls_signed.yml),
+The model's side is its `unit_tests:` (models/intermediate/tool_calls/int_tool_calls_signed.yml),
 which `dbt build` runs on the real model against the real seed (tests/test_models_core.py,
 tests/test_dbt_project.py, and on Spark tests/test_spark_equality.py builds the same
 models). Here the mirror, and the mirror's code fed the seed's rules, must give the
