@@ -3,7 +3,7 @@
     since the last fully tested build.
 
     An incremental run rewrites only the sessions that received new events
-    (macros/incremental.sql); every other row is exactly what an earlier build wrote and
+    (macros/incremental_sessions.sql); every other row is exactly what an earlier build wrote and
     tested. Their invariants (unique keys, relationships to the parent model, per-segment
     counts) are per session, so re-checking the old rows each day only costs time: at 3M
     events it was a third of an incremental build's test time.

@@ -1,7 +1,7 @@
 {#- One row per raw record: parsed, typed, and tagged with the first quarantine rule it
     fails (null when valid). Nothing is dropped here; downstream models filter on
     `quarantine_reason is null`.
-    Incremental by session (macros/incremental.sql): a run re-reads the raw rows of the
+    Incremental by session (macros/staging_scope.sql): a run re-reads the raw rows of the
     sessions that received new rows, and the rows that share an event id with them, so
     duplicates are still ranked against everything ever loaded. -#}
 
@@ -26,7 +26,7 @@ with
 rows_in_scope as (
 
     -- the raw rows read, with their trimmed session id and whether this run rebuilds
-    -- them (macros/incremental.sql): an incremental run also reads the other sessions'
+    -- them (macros/staging_scope.sql): an incremental run also reads the other sessions'
     -- rows with a rebuilt row's event id, only to rank duplicates against all history
     {%- if is_incremental() %}
     {{ staging_rows_in_scope(source('raw', 'hook_events')) | indent(4) }}

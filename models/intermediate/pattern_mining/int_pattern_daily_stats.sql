@@ -2,7 +2,7 @@
     The additive statistics of every pattern's occurrences, per first load of their
     sessions and per occurrence date: what int_pattern_all_time_stats sums instead of
     reading every occurrence ever mined. Incremental by first load
-    (macros/incremental.sql): a run rebuilds the loads that hold a changed session, so
+    (macros/incremental_rollups.sql): a run rebuilds the loads that hold a changed session, so
     its cost follows the new data.
 -#}
 

@@ -1,0 +1,64 @@
+
+{#-
+    The rollups (int_pattern_daily_stats, int_pattern_recent_sessions) sum many sessions
+    per row, so a changed session cannot be replaced on its own. Their rows group the
+    sessions by first load (int_sessions_loaded.session_first_loaded_at: one ingest
+    batch), which never changes, and an incremental run rebuilds every first load that
+    holds a changed session: usually the latest batches only.
+      DuckDB  delete+insert on session_first_loaded_at.
+      Spark   insert_overwrite of the session_load_date partitions, as its session models.
+    A row's session_loaded_at is the newest version among the sessions it sums, so
+    session_watermark() and the test scope work as for the session models.
+    Usage: `{{ config(**rollup_incremental_config()) }}`, and, on rows joined to
+    int_sessions_loaded, `where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}`.
+-#}
+{% macro rollup_rebuild_unit() -%}
+    {{ return(adapter.dispatch('rollup_rebuild_unit', 'hook_patterns')()) }}
+{%- endmacro %}
+
+{% macro default__rollup_rebuild_unit() -%}
+    {{ return('session_first_loaded_at') }}
+{%- endmacro %}
+
+{% macro spark__rollup_rebuild_unit() -%}
+    {{ return('session_load_date') }}
+{%- endmacro %}
+
+{% macro rollup_incremental_config() -%}
+    {{ return(adapter.dispatch('rollup_incremental_config', 'hook_patterns')()) }}
+{%- endmacro %}
+
+{% macro default__rollup_incremental_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': hook_patterns.rollup_rebuild_unit(),
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
+{% macro spark__rollup_incremental_config() -%}
+    {{ return(hook_patterns.spark__session_incremental_config()) }}
+{%- endmacro %}
+
+{#- The occurrences a rollup reads, with their session's first load: every one on a
+    full build, those of the rebuilt units on an incremental one. -#}
+{% macro rollup_occurrences_in_scope() -%}
+    select *
+    from (
+        select
+            fct_occurrences.*,
+            sessions_loaded.session_first_loaded_at
+        from {{ ref('fct_pattern_occurrences') }} as fct_occurrences
+        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
+            on fct_occurrences.session_id = sessions_loaded.session_id
+    ) as occurrences_loaded
+    {%- if is_incremental() %}
+    where {{ hook_patterns.rollup_rebuild_filter(ref('int_sessions_loaded')) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The rows to rebuild, by their session's unit: `sessions` is int_sessions_loaded. -#}
+{% macro rollup_rebuild_filter(sessions) -%}
+    {{ hook_patterns.session_rebuild_filter(sessions, hook_patterns.rollup_rebuild_unit()) }}
+{%- endmacro %}
