@@ -9,8 +9,11 @@
       Spark   insert_overwrite of the session_load_date partitions, as its session models.
     A row's session_loaded_at is the newest version among the sessions it sums, so
     session_watermark() and the test scope work as for the session models.
-    Usage: `{{ config(**rollup_incremental_config()) }}`, and, on rows joined to
-    int_sessions_loaded, `where {{ rollup_rebuild_filter(ref('int_sessions_loaded')) }}`.
+    Usage: `{{ config(**rollup_incremental_config()) }}`, and
+    `{{ rollup_occurrences_in_scope(<fct_pattern_occurrences>, <int_sessions_loaded>) }}`
+    for the occurrences to sum. The macros take the model's inputs as arguments (import
+    CTE names or ref() relations) and call no ref() themselves, so the model file shows
+    everything it reads (the dbt graph is the models' own refs).
 -#}
 {% macro rollup_rebuild_unit() -%}
     {{ return(adapter.dispatch('rollup_rebuild_unit', 'hook_patterns')()) }}
@@ -42,23 +45,26 @@
 {%- endmacro %}
 
 {#- The occurrences a rollup reads, with their session's first load: every one on a
-    full build, those of the rebuilt units on an incremental one. -#}
-{% macro rollup_occurrences_in_scope() -%}
+    full build, those of the rebuilt units on an incremental one. `occurrences` is
+    fct_pattern_occurrences and `sessions_loaded` int_sessions_loaded, each an import CTE
+    name or a relation. -#}
+{% macro rollup_occurrences_in_scope(occurrences, sessions_loaded) -%}
     select *
     from (
         select
             fct_occurrences.*,
             sessions_loaded.session_first_loaded_at
-        from {{ ref('fct_pattern_occurrences') }} as fct_occurrences
-        inner join {{ ref('int_sessions_loaded') }} as sessions_loaded
+        from {{ occurrences }} as fct_occurrences
+        inner join {{ sessions_loaded }} as sessions_loaded
             on fct_occurrences.session_id = sessions_loaded.session_id
     ) as occurrences_loaded
     {%- if is_incremental() %}
-    where {{ hook_patterns.rollup_rebuild_filter(ref('int_sessions_loaded')) }}
+    where {{ hook_patterns.rollup_rebuild_filter(sessions_loaded) }}
     {%- endif %}
 {%- endmacro %}
 
-{#- The rows to rebuild, by their session's unit: `sessions` is int_sessions_loaded. -#}
+{#- The rows to rebuild, by their session's unit: `sessions` is int_sessions_loaded (an
+    import CTE name or a relation). -#}
 {% macro rollup_rebuild_filter(sessions) -%}
     {{ hook_patterns.session_rebuild_filter(sessions, hook_patterns.rollup_rebuild_unit()) }}
 {%- endmacro %}

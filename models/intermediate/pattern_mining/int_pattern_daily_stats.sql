@@ -8,8 +8,13 @@
 
 {{ config(**rollup_incremental_config()) }}
 
-{#- read twice, each time with its own columns: a shared CTE would be materialised whole -#}
-{%- set occurrences_in_scope = rollup_occurrences_in_scope() %}
+{#- The inputs, passed to the macro as relations rather than import CTEs: the occurrences
+    are read twice, each time with its own columns, and DuckDB materialises a CTE that is
+    read twice (every row of fct_pattern_occurrences, held in memory). -#}
+{%- set occurrences_in_scope = rollup_occurrences_in_scope(
+    occurrences=ref('fct_pattern_occurrences'),
+    sessions_loaded=ref('int_sessions_loaded'),
+) %}
 
 with
 

@@ -11,9 +11,21 @@
 
 with
 
+fct_occurrences as (
+
+    select * from {{ ref('fct_pattern_occurrences') }}
+
+),
+
+sessions_loaded as (
+
+    select * from {{ ref('int_sessions_loaded') }}
+
+),
+
 pattern_occurrences as (
 
-    {{ rollup_occurrences_in_scope() | indent(4) }}
+    {{ rollup_occurrences_in_scope('fct_occurrences', 'sessions_loaded') | indent(4) }}
 
 ),
 
