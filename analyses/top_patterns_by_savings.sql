@@ -14,9 +14,9 @@ classifications as (
 
 ),
 
-null_model as (
+markov_surprise as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_markov_surprise') }}
 
 ),
 
@@ -35,13 +35,13 @@ patterns_ranked as (
         classifications.window_occurrence_count,
         classifications.expected_count,
         classifications.confidence_score,
-        null_model.markov_expected_count,
-        null_model.surprise_p_value,
+        markov_surprise.markov_expected_count,
+        markov_surprise.surprise_p_value,
         classifications.avg_duration_ms / 1000.0 as avg_duration_s,
         classifications.status_reason
     from classifications
-    left join null_model
-        on classifications.pattern_id = null_model.pattern_id
+    left join markov_surprise
+        on classifications.pattern_id = markov_surprise.pattern_id
 
 )
 

@@ -4,7 +4,7 @@
   DuckDB, against scipy.stats.poisson.sf over a grid of small and large expected counts.
 - The Benjamini-Hochberg step of int_pattern_significance against
   scipy.stats.false_discovery_control, on random p-values and on a generated day.
-- Expected counts of int_pattern_null_model against the null model computed in Python
+- Expected counts of int_pattern_global_null_model against the null model computed in Python
   from the same literal steps.
 """
 
@@ -129,11 +129,11 @@ def test_benjamini_hochberg_matches_scipy_on_random_p_values(work: Path) -> None
         # the default null model's p-values (the session model scores candidates only);
         # the global model's are different and must be ignored
         con.execute(
-            "create or replace table intermediate.int_pattern_null_model"
+            "create or replace table intermediate.int_pattern_global_null_model"
             " (pattern_id varchar, is_candidate boolean, expected_count double, p_value double)"
         )
         con.executemany(
-            "insert into intermediate.int_pattern_null_model values (?, ?, 1.0, 0.5)",
+            "insert into intermediate.int_pattern_global_null_model values (?, ?, 1.0, 0.5)",
             [(pattern_id, candidate) for pattern_id, candidate, _ in rows],
         )
         con.execute(
@@ -175,7 +175,7 @@ def test_null_model_matches_python(generated_day: tuple[Path, list]) -> None:
     rows = fetch(
         warehouse,
         "select window_counts.tool_sequence, null_model.*"
-        " from intermediate.int_pattern_null_model as null_model"
+        " from intermediate.int_pattern_global_null_model as null_model"
         " inner join intermediate.int_pattern_window_counts as window_counts"
         " on null_model.pattern_id = window_counts.pattern_id",
     )
@@ -197,16 +197,23 @@ def test_null_model_matches_python(generated_day: tuple[Path, list]) -> None:
 
 
 def test_markov_surprise_matches_python(generated_day: tuple[Path, list]) -> None:
-    """E_M = C(prefix) * C(suffix) / C(middle) from the window counts, and its Poisson tail."""
+    """E_M = C(prefix) * C(suffix) / C(middle) from the window counts of every window
+    pattern, and its Poisson tail, for every candidate."""
     warehouse, steps = generated_day
+    window_counts = fetch(
+        warehouse,
+        "select tool_sequence, window_occurrence_count, is_candidate"
+        " from intermediate.int_pattern_window_counts",
+    )
     rows = fetch(
         warehouse,
-        "select window_counts.tool_sequence, null_model.*"
-        " from intermediate.int_pattern_null_model as null_model"
+        "select window_counts.tool_sequence, markov_surprise.*"
+        " from intermediate.int_pattern_markov_surprise as markov_surprise"
         " inner join intermediate.int_pattern_window_counts as window_counts"
-        " on null_model.pattern_id = window_counts.pattern_id",
+        " on markov_surprise.pattern_id = window_counts.pattern_id",
     )
-    counts = {r["tool_sequence"]: r["window_occurrence_count"] for r in rows}
+    assert len(rows) == sum(1 for r in window_counts if r["is_candidate"])
+    counts = {r["tool_sequence"]: r["window_occurrence_count"] for r in window_counts}
     in_window = [s for s in steps if WINDOW_START <= str(s.started_at) < WINDOW_END]
     counts.update(Counter(s.tool_signature for s in in_window))
     longer = [r for r in rows if r["pattern_length"] >= 3]
@@ -214,6 +221,7 @@ def test_markov_surprise_matches_python(generated_day: tuple[Path, list]) -> Non
     for row in rows:
         if row["pattern_length"] < 3:
             assert row["markov_expected_count"] is None
+            assert row["surprise_p_value"] is None
             continue
         signatures = row["tool_sequence"].split("→")
         prefix, suffix, middle = (
@@ -223,9 +231,6 @@ def test_markov_surprise_matches_python(generated_day: tuple[Path, list]) -> Non
         )
         expected = counts.get(prefix, 0) * counts.get(suffix, 0) / counts[middle]
         assert row["markov_expected_count"] == pytest.approx(expected, rel=1e-12)
-        if not row["is_candidate"]:
-            assert row["surprise_p_value"] is None
-            continue
         assert row["surprise_p_value"] == pytest.approx(
             float(stats.poisson.sf(row["window_occurrence_count"] - 1, expected)),
             rel=1e-9,

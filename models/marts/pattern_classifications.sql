@@ -17,9 +17,15 @@ window_patterns as (
 
 ),
 
-null_model as (
+global_null_model as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_global_null_model') }}
+
+),
+
+markov_surprise as (
+
+    select * from {{ ref('int_pattern_markov_surprise') }}
 
 ),
 
@@ -67,9 +73,9 @@ candidates_joined as (
                 / sqrt(significance.expected_count)
         end as z_score,
         significance.p_value,
-        null_model.expected_count as global_expected_count,
-        null_model.p_value as global_p_value,
-        null_model.surprise_p_value,
+        global_null_model.expected_count as global_expected_count,
+        global_null_model.p_value as global_p_value,
+        markov_surprise.surprise_p_value,
         significance.adjusted_p_value,
         significance.confidence_score,
         all_time_stats.estimated_savings_usd,
@@ -87,8 +93,10 @@ candidates_joined as (
         families.explained_by_pattern_id,
         families.explained_reason
     from window_patterns
-    inner join null_model
-        on window_patterns.pattern_id = null_model.pattern_id
+    inner join global_null_model
+        on window_patterns.pattern_id = global_null_model.pattern_id
+    left join markov_surprise
+        on window_patterns.pattern_id = markov_surprise.pattern_id
     inner join significance
         on window_patterns.pattern_id = significance.pattern_id
     inner join all_time_stats

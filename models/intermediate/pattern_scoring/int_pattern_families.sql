@@ -18,9 +18,9 @@ explainers_chosen as (
 
 ),
 
-null_model as (
+markov_surprise as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_markov_surprise') }}
 
 ),
 
@@ -58,7 +58,7 @@ extensions_ranked as (
     -- A family head of k steps that only adds a step to a shorter habit (its prefix or
     -- suffix) is explained by that habit's family when it holds a small share of the
     -- habit's occurrences and its count is what the habit and its neighbour predict
-    -- (the Markov surprise of int_pattern_null_model is not significant): `W→Glob`,
+    -- (the surprise of int_pattern_markov_surprise is not significant): `W→Glob`,
     -- a planted workflow W followed by whatever came next, is W's, not a habit.
     select
         sub_patterns_listed.pattern_id,
@@ -71,8 +71,8 @@ extensions_ranked as (
     inner join cycle_coverage_heads as own_heads
         on sub_patterns_listed.pattern_id = own_heads.pattern_id
         and own_heads.family_head_pattern_id = sub_patterns_listed.pattern_id
-    inner join null_model
-        on sub_patterns_listed.pattern_id = null_model.pattern_id
+    inner join markov_surprise
+        on sub_patterns_listed.pattern_id = markov_surprise.pattern_id
     inner join explainers_chosen as habits
         on sub_patterns_listed.sub_sequence = habits.tool_sequence
     inner join cycle_coverage_heads as habit_heads
@@ -81,7 +81,7 @@ extensions_ranked as (
         on habit_heads.family_head_pattern_id = habit_head_patterns.pattern_id
     where sub_patterns_listed.window_occurrence_count
         < {{ max_extension_share }} * habits.window_occurrence_count
-        and null_model.surprise_p_value > {{ min_extension_surprise_p }}
+        and markov_surprise.surprise_p_value > {{ min_extension_surprise_p }}
         -- links only go to shorter heads, so they never loop
         and habit_head_patterns.pattern_length < sub_patterns_listed.pattern_length
 

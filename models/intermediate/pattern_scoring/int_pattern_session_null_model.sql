@@ -19,7 +19,7 @@ window_patterns as (
 
 tool_steps as (
 
-    -- the steps from the window start on (as int_pattern_null_model)
+    -- the steps from the window start on (as int_pattern_global_null_model)
     select * from {{ ref('int_tool_steps_sequenced') }}
     where started_at >= {{ analysis_window_start_at() }}
 

@@ -16,7 +16,7 @@ with
 
 global_null_model as (
 
-    select * from {{ ref('int_pattern_null_model') }}
+    select * from {{ ref('int_pattern_global_null_model') }}
 
 ),
 

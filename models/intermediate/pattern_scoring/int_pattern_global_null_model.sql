@@ -2,7 +2,8 @@
     Expected window count of every window pattern under the null model "each step is a
     tool call drawn independently at its observed frequency in the window", and the
     exact Poisson p-value of the observed window count. The rules are documented in
-    int_pattern_null_model.yml.
+    int_pattern_global_null_model.yml; the Markov surprise beyond a pattern's
+    sub-patterns is int_pattern_markov_surprise.
 -#}
 
 {#- the same reading of the var as int_tool_steps_sequenced (it may come as text) -#}
@@ -127,14 +128,12 @@ pattern_steps_resolved as (
 
 pattern_steps_pivoted as (
 
-    -- one row per pattern: its signatures and their window shares, one column per
-    -- position (null beyond the pattern's length)
+    -- one row per pattern: its signatures' window shares, one column per position
+    -- (null beyond the pattern's length)
     select
         pattern_steps_resolved.pattern_id,
         count(*) as resolved_step_count,
         {%- for position in range(1, max_length + 1) %}
-        max(case when pattern_steps_resolved.step_position = {{ position }}
-            then pattern_steps_resolved.tool_signature end) as signature_{{ position }},
         max(case when pattern_steps_resolved.step_position = {{ position }}
             then coalesce(signature_shares_computed.signature_share, 0.0) end) as share_{{ position }}
         {{- ',' if not loop.last }}
@@ -223,71 +222,6 @@ expected_counts_computed as (
 
 ),
 
-pattern_signatures_pivoted as (
-
-    -- the signatures by position of the patterns of 3+ steps
-    select
-        pattern_steps_pivoted.*,
-        window_patterns.pattern_length
-    from pattern_steps_pivoted
-    inner join window_patterns
-        on pattern_steps_pivoted.pattern_id = window_patterns.pattern_id
-    where window_patterns.pattern_length >= 3
-
-),
-
-sub_sequences_listed as (
-
-    -- prefix s1..s(k-1), suffix s2..sk and middle s2..s(k-1) of every pattern of 3+ steps
-    -- (concat_ws skips the nulls: the positions outside each part)
-    select
-        pattern_id,
-        concat_ws(
-            '→',
-            {%- for position in range(1, max_length + 1) %}
-            case when {{ position }} < pattern_length then signature_{{ position }} end
-            {{- ',' if not loop.last }}
-            {%- endfor %}
-        ) as prefix_sequence,
-        concat_ws(
-            '→',
-            {%- for position in range(2, max_length + 1) %}
-            signature_{{ position }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as suffix_sequence,
-        concat_ws(
-            '→',
-            {%- for position in range(2, max_length + 1) %}
-            case when {{ position }} < pattern_length then signature_{{ position }} end
-            {{- ',' if not loop.last }}
-            {%- endfor %}
-        ) as middle_sequence
-    from pattern_signatures_pivoted
-
-),
-
-markov_counts_estimated as (
-
-    -- Order-(k-2) Markov expectation from the window counts of the sub-patterns:
-    -- E_M = C(prefix) · C(suffix) / C(middle); a one-step middle is counted in steps.
-    select
-        sub_sequences_listed.pattern_id,
-        cast(coalesce(prefix_patterns.window_occurrence_count, 0) as double)
-            * coalesce(suffix_patterns.window_occurrence_count, 0)
-            / coalesce(middle_patterns.window_occurrence_count, signatures_counted.step_count)
-            as markov_expected_count
-    from sub_sequences_listed
-    left join window_patterns as prefix_patterns
-        on sub_sequences_listed.prefix_sequence = prefix_patterns.tool_sequence
-    left join window_patterns as suffix_patterns
-        on sub_sequences_listed.suffix_sequence = suffix_patterns.tool_sequence
-    left join window_patterns as middle_patterns
-        on sub_sequences_listed.middle_sequence = middle_patterns.tool_sequence
-    left join signatures_counted
-        on sub_sequences_listed.middle_sequence = signatures_counted.tool_signature
-
-),
-
 final as (
 
     select
@@ -308,20 +242,8 @@ final as (
         cast({{ poisson_upper_tail(
             'expected_counts_computed.window_occurrence_count',
             'expected_counts_computed.expected_count'
-        ) }} as double) as p_value,
-        cast(markov_counts_estimated.markov_expected_count as double) as markov_expected_count,
-        -- for candidates only: nothing reads it for the others, and it costs a sum per row
-        cast(case
-            when markov_counts_estimated.markov_expected_count is not null
-                and expected_counts_computed.is_candidate then
-                {{ poisson_upper_tail(
-                    'expected_counts_computed.window_occurrence_count',
-                    'markov_counts_estimated.markov_expected_count'
-                ) }}
-        end as double) as surprise_p_value
+        ) }} as double) as p_value
     from expected_counts_computed
-    left join markov_counts_estimated
-        on expected_counts_computed.pattern_id = markov_counts_estimated.pattern_id
 
 )
 
