@@ -12,8 +12,8 @@
     Usage: `{{ config(**rollup_incremental_config()) }}`, and
     `{{ rollup_occurrences_in_scope(<fct_pattern_occurrences>, <int_sessions_loaded>) }}`
     for the occurrences to sum. The macros take the model's inputs as arguments (import
-    CTE names or ref() relations) and call no ref() themselves, so the model file shows
-    everything it reads (the dbt graph is the models' own refs).
+    CTE names, or relations the model refs) and ref nothing themselves, so the model file
+    shows everything it reads.
 -#}
 {% macro rollup_rebuild_unit() -%}
     {{ return(adapter.dispatch('rollup_rebuild_unit', 'hook_patterns')()) }}
