@@ -4,8 +4,9 @@
   DuckDB, against scipy.stats.poisson.sf over a grid of small and large expected counts.
 - The Benjamini-Hochberg step of int_pattern_significance against
   scipy.stats.false_discovery_control, on random p-values and on a generated day.
-- Expected counts of int_pattern_global_null_model against the null model computed in Python
-  from the same literal steps.
+- Expected counts of int_pattern_global_null_model (candidates) and of
+  int_pattern_markov_surprise against the null models computed in Python from the same
+  literal steps.
 """
 
 from __future__ import annotations
@@ -180,13 +181,21 @@ def test_null_model_matches_python(generated_day: tuple[Path, list]) -> None:
         " on null_model.pattern_id = window_counts.pattern_id",
     )
     assert len(rows) > 100
+    candidates = [row for row in rows if row["is_candidate"]]
+    assert len(candidates) > 100
     for row in rows:
         signatures = row["tool_sequence"].split("→")
+        assert row["start_position_count"] == positions[len(signatures)]
+        if not row["is_candidate"]:
+            # the other window patterns are hypotheses with p = 1 in the significance
+            assert row["sequence_probability"] is None
+            assert row["expected_count"] is None
+            assert row["p_value"] is None
+            continue
         probability = shares.get(signatures[0], 0.0)
         for previous, current in itertools.pairwise(signatures):
             probability *= shares.get(current, 0.0) / (1.0 - shares.get(previous, 0.0))
         expected = positions[len(signatures)] * probability
-        assert row["start_position_count"] == positions[len(signatures)]
         assert row["expected_count"] == pytest.approx(expected, rel=1e-12, abs=1e-300)
         observed = row["window_occurrence_count"]
         assert row["p_value"] == pytest.approx(

@@ -1,7 +1,9 @@
 {#-
-    Expected window count of every window pattern under the null model "each step is a
-    tool call drawn independently at its observed frequency in the window", and the
-    exact Poisson p-value of the observed window count. The rules are documented in
+    Expected window count of every candidate under the null model "each step is a tool
+    call drawn independently at its observed frequency in the window", and the exact
+    Poisson p-value of the observed window count; a row, without them, for every other
+    pattern of the window (int_pattern_significance counts it as a hypothesis with
+    p = 1). The rules are documented in
     int_pattern_global_null_model.yml; the Markov surprise beyond a pattern's
     sub-patterns is int_pattern_markov_surprise.
 -#}
@@ -18,10 +20,14 @@ window_patterns as (
 
 ),
 
+pattern_signatures as (
+
+    select * from {{ ref('int_pattern_window_signatures') }}
+
+),
+
 tool_steps as (
 
-    -- the steps from the window start on: every step a window occurrence covers starts
-    -- at or after the occurrence, so older history is never joined
     select * from {{ ref('int_tool_steps_sequenced') }}
     where started_at >= {{ analysis_window_start_at() }}
 
@@ -91,57 +97,22 @@ start_positions_counted as (
 
 ),
 
-step_offsets as (
-
-    {{ integer_rows('step_offset', 0, max_length) }}
-
-),
-
-pattern_positions_listed as (
-
-    select
-        window_patterns.pattern_id,
-        window_patterns.example_segment_id,
-        window_patterns.example_start_step_index + step_offsets.step_offset as step_index,
-        step_offsets.step_offset + 1 as step_position
-    from window_patterns
-    inner join step_offsets
-        on step_offsets.step_offset < window_patterns.pattern_length
-
-),
-
-pattern_steps_resolved as (
-
-    -- The signatures of a pattern, position by position, read from the steps of one of
-    -- its window occurrences (robust to any character inside a signature). An equi-join
-    -- on (segment, step): a range join over long segments costs far more.
-    select
-        pattern_positions_listed.pattern_id,
-        pattern_positions_listed.step_position,
-        tool_steps.tool_signature
-    from pattern_positions_listed
-    inner join tool_steps
-        on pattern_positions_listed.example_segment_id = tool_steps.segment_id
-        and pattern_positions_listed.step_index = tool_steps.step_index
-
-),
-
 pattern_steps_pivoted as (
 
-    -- one row per pattern: its signatures' window shares, one column per position
+    -- one row per candidate: its signatures' window shares, one column per position
     -- (null beyond the pattern's length)
     select
-        pattern_steps_resolved.pattern_id,
+        pattern_signatures.pattern_id,
         count(*) as resolved_step_count,
         {%- for position in range(1, max_length + 1) %}
-        max(case when pattern_steps_resolved.step_position = {{ position }}
+        max(case when pattern_signatures.step_position = {{ position }}
             then coalesce(signature_shares_computed.signature_share, 0.0) end) as share_{{ position }}
         {{- ',' if not loop.last }}
         {%- endfor %}
-    from pattern_steps_resolved
+    from pattern_signatures
     left join signature_shares_computed
-        on pattern_steps_resolved.tool_signature = signature_shares_computed.tool_signature
-    group by pattern_steps_resolved.pattern_id
+        on pattern_signatures.tool_signature = signature_shares_computed.tool_signature
+    group by pattern_signatures.pattern_id
 
 ),
 
@@ -197,8 +168,10 @@ probabilities_resolved as (
         window_patterns.is_candidate,
         cast(coalesce(start_positions_counted.start_position_count, 0) as bigint)
             as start_position_count,
-        -- null when the pattern's steps could not be resolved: a not_null test catches it.
+        -- null for the other patterns, and for a candidate whose steps could not be
+        -- resolved: a not_null test on the candidates catches that.
         case
+            when not window_patterns.is_candidate then null
             when sequence_probabilities_multiplied.resolved_step_count < window_patterns.pattern_length
                 then null
             when sequence_probabilities_multiplied.min_step_factor <= 0 then 0.0
@@ -239,10 +212,13 @@ final as (
                 )
                     / sqrt(expected_counts_computed.expected_count)
         end as double) as z_score,
-        cast({{ poisson_upper_tail(
-            'expected_counts_computed.window_occurrence_count',
-            'expected_counts_computed.expected_count'
-        ) }} as double) as p_value
+        cast(case
+            when expected_counts_computed.expected_count is not null then
+                {{ poisson_upper_tail(
+                    'expected_counts_computed.window_occurrence_count',
+                    'expected_counts_computed.expected_count'
+                ) }}
+        end as double) as p_value
     from expected_counts_computed
 
 )
