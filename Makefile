@@ -49,7 +49,7 @@ lint: setup ## ruff, mypy and sqlfluff
 	$(RUN)/mypy runner
 	RUNNER_WAREHOUSE=:memory: $(RUN)/sqlfluff lint models analyses tests/dbt --processes 2
 	$(RUN)/sqlfluff lint macros --templater jinja
-	cd runner/queries && ../../$(RUN)/sqlfluff lint report
+	cd runner/queries && ../../$(RUN)/sqlfluff lint report daily
 
 bench: setup ## performance benchmarks (1M and 10M events); figures in bench-results/
 	$(RUN)/python -m benchmarks

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -40,8 +42,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console(stderr=True)
-out = Console()
+# Piped into a cron log, a line stays one line, however long: rich would otherwise wrap
+# every message at 80 columns (its width when the stream is not a terminal).
+console = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
+out = Console(soft_wrap=not sys.stdout.isatty())
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -243,6 +247,7 @@ def generate_sample_cmd(
     destroys the order of the noise as well (sessions differ in make-up, not in order).
 
     The file is streamed, so 10 million events need little memory.
+
     Example: runner generate-sample --out data/sample/events.parquet --sessions 2000 --days 7
     """
     from runner.sample import SampleOptions, generate_sample
@@ -533,6 +538,22 @@ def demo(
 
     settings = config.resolve(warehouse=warehouse)
     run_demo(settings, sample=sample, console=console, out=out)
+
+
+def _help_paragraphs(doc: str) -> str:
+    """A docstring as help text: each paragraph on one line, for rich to wrap.
+
+    typer (rich markup mode) keeps the line breaks inside a docstring's paragraphs, and
+    rich then wraps each source line again at the terminal's width: at 80 columns a
+    paragraph breaks mid-sentence ("well over" / "1,000"). Paragraphs stay apart.
+    """
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+for _command in app.registered_commands:
+    if _command.help is None and _command.callback is not None and _command.callback.__doc__:
+        _command.help = _help_paragraphs(_command.callback.__doc__)
 
 
 def main() -> None:  # pragma: no cover - console-script entry

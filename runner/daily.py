@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from runner import stopping
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
+from runner.findings import Findings, read_findings
 
 #: A run never replays more than this many missed days; older gaps need `--run-date`.
 MAX_CATCH_UP_DAYS = 7
@@ -55,6 +57,8 @@ class StepResult:
     seconds: float
     detail: str = ""
     run_date: dt.date | None = None
+    #: Each warning's own text (a warn-level check or dbt test), for the summary's end.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +66,10 @@ class DailySummary:
     run_id: str
     run_dates: list[dt.date]
     steps: list[StepResult] = field(default_factory=list)
+    #: The review queue as the last day built left it (None when no day was built).
+    findings: Findings | None = None
+    #: Why ``findings`` could not be read, if it could not.
+    findings_error: str = ""
 
     @property
     def success(self) -> bool:
@@ -82,7 +90,20 @@ class DailySummary:
     def failure_hint(self) -> str:
         return "fix the cause and run `runner daily` again: it resumes from the last finished day"
 
+    def warnings(self) -> list[str]:
+        """Every step's warnings, each prefixed with its step (and day, when catching up)."""
+        found = []
+        for step in self.steps:
+            day = f" {step.run_date}" if step.run_date and len(self.run_dates) > 1 else ""
+            found += [f"{step.name}{day}: {text}" for text in step.warnings]
+        return found
+
     def describe(self) -> str:
+        """The steps, the verdict, then what was found and each warning's text.
+
+        Rich markup: the texts from the data (tool sequences, check descriptions) are
+        escaped, as they may hold brackets.
+        """
         days = ", ".join(d.isoformat() for d in self.run_dates)
         lines = [f"[bold]runner daily[/] {self.run_id} for {days}:"]
         for step in self.steps:
@@ -90,9 +111,22 @@ class DailySummary:
             day = f" {step.run_date}" if step.run_date and len(self.run_dates) > 1 else ""
             lines.append(
                 f"  [{colour}]{step.status:>7}[/] {step.name}{day} ({step.seconds:.1f} s)"
-                + (f" — {step.detail}" if step.detail else "")
+                + (f" — {escape(step.detail)}" if step.detail else "")
             )
-        lines.append("[green]success[/]" if self.success else "[red]failed[/]")
+        warnings = self.warnings()
+        verdict = "[green]success[/]" if self.success else "[red]failed[/]"
+        if warnings:
+            verdict += f" with {len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
+        lines.append(verdict)
+        if self.findings is not None:
+            last = f" ({self.run_dates[-1]})" if len(self.run_dates) > 1 else ""
+            lines.append(f"[bold]review queue{last}[/]")
+            lines += [escape(line) for line in self.findings.describe_lines()]
+        elif self.findings_error:
+            lines.append(f"[yellow]review queue not read:[/] {escape(self.findings_error)}")
+        if warnings:
+            lines.append(f"[yellow]warnings ({len(warnings)}):[/]")
+            lines += [f"  {escape(text)}" for text in warnings]
         return "\n".join(lines)
 
 
@@ -175,18 +209,18 @@ class _Steps:
         self.summary = summary
         self.console = console
 
-    def run(
-        self, name: str, day: dt.date | None, func: Callable[[], tuple[str, str]]
-    ) -> StepResult:
+    def run(self, name: str, day: dt.date | None, func: Callable[[], StepOutcome]) -> StepResult:
         started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         started = time.monotonic()
         label = f"{name} {day}" if day else name
         self.console.print(f"[bold]→ {label}[/] …", highlight=False)
         left_behind = stopping.APPROVALS_KEPT if name == "sync" else stopping.WAREHOUSE_KEPT
         stop: stopping.Stopped | None = None
+        warnings: list[str] = []
         with stopping.activity(label, left_behind):
             try:
-                status, detail = func()
+                status, detail, *rest = func()
+                warnings = list(rest[0]) if rest else []
             except BaseException as exc:
                 # after SIGTERM/SIGINT any failure is the stop (DuckDB reports it as its own)
                 stop = stopping.requested()
@@ -200,7 +234,7 @@ class _Steps:
                 else:
                     raise
 
-        step = StepResult(name, status, time.monotonic() - started, detail, day)
+        step = StepResult(name, status, time.monotonic() - started, detail, day, warnings)
         self.summary.steps.append(step)
         colour = {"ok": "green", "warning": "yellow", "failed": "red"}.get(status, "dim")
         self.console.print(
@@ -229,6 +263,13 @@ class _Steps:
     def skip(self, name: str, day: dt.date | None, why: str) -> None:
         self.summary.steps.append(StepResult(name, "skipped", 0.0, why, day))
         self.console.print(f"  [dim]skipped {name}: {why}[/]", highlight=False)
+
+
+#: What a step's function returns: its status and one-line detail, and optionally the
+#: text of each of its warnings.
+StepOutcome = tuple[str, str] | tuple[str, str, list[str]]
+#: Step statuses after which the day goes on.
+PASSED = {"ok", "warning"}
 
 
 def run_daily(settings: Settings, *, console: Console | None = None) -> DailySummary:
@@ -271,22 +312,29 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
     day = settings.run_date
     extra: dict[str, Any] = {}
 
-    def build() -> tuple[str, str]:
+    def build() -> StepOutcome:
         from runner.pipeline import build_warehouse
 
         result = build_warehouse(settings, console=steps.console)
         if not result.success:
             names = ", ".join(f.name for f in result.failures[:5])
             return "failed", f"{len(result.failures)} dbt node(s) failed: {names}"
-        return "ok", f"{result.count('success', 'pass')} dbt nodes"
+        warned = [
+            f"dbt {o.resource_type} {o.name}: {' '.join((o.message or 'warned').split())}"
+            for o in result.outcomes
+            if o.status == "warn"
+        ]
+        detail = f"{result.count('success', 'pass')} dbt nodes"
+        return ("warning" if warned else "ok"), detail, warned
 
-    def check() -> tuple[str, str]:
+    def check() -> StepOutcome:
         from runner.checks import run_checks
 
         result = run_checks(settings)
         extra["checks"] = result
-        status = "ok" if result.success else "failed"
-        return status, f"{result.describe()}".splitlines()[0]
+        warned = [check.describe() for check in result.failed_warnings]
+        status = "failed" if not result.success else "warning" if warned else "ok"
+        return status, f"{result.describe()}".splitlines()[0], warned
 
     def sync() -> tuple[str, str]:
         from runner.sync import sync_approvals
@@ -313,8 +361,8 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
         written = write_report(settings, extra=extra)
         return "ok", f"{len(written)} files in {settings.report_dir}"
 
-    built = steps.run("build", day, build).status == "ok"
-    checked = built and steps.run("check", day, check).status == "ok"
+    built = steps.run("build", day, build).status in PASSED
+    checked = built and steps.run("check", day, check).status in PASSED
     if not built:
         steps.skip("check", day, "the build failed")
     synced = checked and steps.run("sync", day, sync).status == "ok"
@@ -327,6 +375,15 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
         steps.skip("notify", day, "nothing was synced")
     if built:
         steps.run("report", day, report)
+        _read_findings(settings, steps.summary)
     if synced:
         steps.finish_day(day)
     return synced
+
+
+def _read_findings(settings: Settings, summary: DailySummary) -> None:
+    """The review queue the day's build left, for the summary; unreadable is no failure."""
+    try:
+        summary.findings, summary.findings_error = read_findings(settings.warehouse), ""
+    except RunnerError as exc:
+        summary.findings, summary.findings_error = None, str(exc)

@@ -43,6 +43,11 @@ class CheckResult:
     observed_value: Any
     details: dict[str, Any]
 
+    def describe(self) -> str:
+        """One line: which check, what it expects, what it saw."""
+        expects = f" ({self.description.rstrip('.')})" if self.description else ""
+        return f"{self.suite}: {self.expectation}{expects}: observed {_short(self.observed_value)}"
+
 
 @dataclass
 class CheckSummary:
@@ -78,10 +83,7 @@ class CheckSummary:
             f"raw rows checked: {self.source_population}{sample_note}",
         ]
         for result in self.failed_errors + self.failed_warnings:
-            lines.append(
-                f"  {result.severity.upper():7} {result.suite}: {result.expectation}"
-                f" (observed {_short(result.observed_value)})"
-            )
+            lines.append(f"  {result.severity.upper():7} {result.describe()}")
         lines.append(f"results: {self.json_path}")
         lines.append(f"data docs: {self.data_docs_path}")
         return "\n".join(lines)
