@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from runner import config, paths, stopping
+from runner.consoles import LogConsole
 from runner.errors import RunnerError
 
 app = typer.Typer(
@@ -42,10 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-# Piped into a cron log, a line stays one line, however long: rich would otherwise wrap
-# every message at 80 columns (its width when the stream is not a terminal).
-console = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
-out = Console(soft_wrap=not sys.stdout.isatty())
+# Piped into a cron log, a line stays one line, however long (runner/consoles.py).
+console = LogConsole(stderr=True)
+out = LogConsole()
 
 F = TypeVar("F", bound=Callable[..., Any])
 

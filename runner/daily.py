@@ -30,6 +30,7 @@ from rich.markup import escape
 from runner import stopping
 from runner import warehouse as warehouse_db
 from runner.config import Settings
+from runner.consoles import LogConsole
 from runner.errors import RunnerError
 from runner.findings import Findings, read_findings
 
@@ -273,7 +274,7 @@ PASSED = {"ok", "warning"}
 
 
 def run_daily(settings: Settings, *, console: Console | None = None) -> DailySummary:
-    console = console or Console(stderr=True)
+    console = console or LogConsole(stderr=True)
     with exclusive_lock(settings.warehouse):
         days = days_to_run(settings.run_date, last_finished_day(settings.warehouse))
         summary = DailySummary(run_id=uuid.uuid4().hex[:12], run_dates=days)

@@ -385,3 +385,95 @@ def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
     pending = sum(1 for row in synced.values() if row["status"] == "pending")
     assert families(pending) in smtp_server.messages[0].raw
     assert approvals(target) == synced
+
+
+def test_the_summary_ends_with_the_review_queue_and_each_warning(cli, workdir: Path) -> None:
+    """The last lines say what was found and quote every warning, one line each.
+
+    A third of the PostToolUse events go missing (a hook that failed to fire), so the
+    Pre/Post balance check warns; the patterns are still found.
+    """
+    sample = workdir / "events" / "day.jsonl"
+    result = cli.invoke(
+        app,
+        [
+            "generate-sample",
+            "--out",
+            str(sample),
+            "--sessions",
+            "40",
+            "--days",
+            "1",
+            "--end-date",
+            DAY_1.isoformat(),
+            "--seed",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = sample.read_text().splitlines()
+    posts = [i for i, line in enumerate(lines) if '"event_type":"PostToolUse"' in line]
+    dropped = set(posts[::3])
+    sample.write_text("\n".join(line for i, line in enumerate(lines) if i not in dropped) + "\n")
+
+    run = run_daily(cli, DAY_1, f"sqlite:///{workdir / 'approvals.db'}", channels=[])
+    assert run.exit_code == 0, run.output
+    output = run.output.splitlines()
+
+    with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
+        counts = dict(
+            con.sql(
+                "select status, count(*) from marts.pattern_classifications "
+                "where is_family_head group by all"
+            ).fetchall()
+        )
+        new_pending = con.sql(
+            "select count(*) from marts.pattern_classifications where is_family_head "
+            "and status = 'pending' and first_seen_at >= window_start_at"
+        ).fetchone()
+        queue = con.sql(
+            "select pattern_id, tool_sequence, estimated_savings_usd * confidence_score "
+            "from marts.pattern_classifications where is_family_head and status = 'pending'"
+        ).fetchall()
+    assert queue, "the sample should produce patterns for review"
+    expected_value = {pattern_id: value for pattern_id, _, value in queue}
+    top_five = sorted(queue, key=lambda row: -row[2])[:5]
+
+    verdict = next(i for i, line in enumerate(output) if line.startswith("success"))
+    tail = output[verdict:]
+    assert (
+        f"patterns (families): {counts.get('auto-approved', 0)} auto-approved, "
+        f"{counts.get('pending', 0)} pending, {counts.get('auto-rejected', 0)} auto-rejected"
+    ) in tail
+    assert new_pending is not None
+    assert any(line.startswith(f"new for review: {new_pending[0]} pending") for line in tail)
+
+    # The top five by expected value, in order, each whole on one line (a piped run is
+    # not wrapped at 80 columns: these lines are longer than that).
+    ranked = [line.strip() for line in tail if line.strip()[:2] in {f"{n}." for n in range(1, 6)}]
+    assert len(ranked) == min(5, len(queue))
+    listed = [line.split()[1] for line in ranked]
+    assert [expected_value[p] for p in listed] == sorted(
+        (expected_value[p] for p in listed), reverse=True
+    )
+    assert [round(expected_value[p], 6) for p in listed] == [round(r[2], 6) for r in top_five]
+    for line, pattern_id in zip(ranked, listed, strict=True):
+        sequence = next(seq for pid, seq, _ in queue if pid == pattern_id)
+        assert f"{pattern_id} {sequence}: expected value $" in line
+    assert max(len(line) for line in ranked) > 80
+
+    # Each warning's own text, not a count: the check's name, its rule and what it saw.
+    results = json.loads(
+        (workdir / "reports" / "checks" / DAY_1.isoformat() / "results.json").read_text()
+    )
+    warned = [r for r in results["results"] if r["severity"] == "warning" and not r["success"]]
+    assert any(r["expectation"] == "pre_post_balanced" for r in warned)
+    assert f"warnings ({len(warned)}):" in tail
+    for entry in warned:
+        assert any(
+            f"check: {entry['suite']}: {entry['expectation']} ({entry['description'].rstrip('.')})"
+            in line
+            and "observed" in line
+            for line in tail
+        ), entry
+    assert tail[-len(warned) :] == [line for line in tail if line.startswith("  check: ")]
