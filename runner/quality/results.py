@@ -46,7 +46,8 @@ class CheckResult:
     def describe(self) -> str:
         """One line: which check, what it expects, what it saw."""
         expects = f" ({self.description.rstrip('.')})" if self.description else ""
-        return f"{self.suite}: {self.expectation}{expects}: observed {_short(self.observed_value)}"
+        observed = short_value(self.observed_value)
+        return f"{self.suite}: {self.expectation}{expects}: observed {observed}"
 
 
 @dataclass
@@ -156,7 +157,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
+    """An observed value in a few words."""
     if isinstance(value, dict) and "unexpected_count" in value:
         return f"{value['unexpected_count']} of {value['element_count']} rows unexpected"
     if isinstance(value, float):
