@@ -501,6 +501,10 @@ def daily(
     config) the ingest also brings the Parquet lake up to date, as `runner ingest --lake`
     does, for builds on Spark; the daily build itself runs on DuckDB.
 
+    The output ends with what the run found: the families by status, how many are new
+    for review, the top five pending ones by expected value (savings times confidence), and
+    the text of every warning. Piped to a log, no line is wrapped.
+
     Example: runner daily --config /etc/hook-patterns/runner.toml
     """
     from runner.daily import run_daily

@@ -27,6 +27,8 @@ from runner.sample import SampleOptions, SampleSummary, generate_sample
 from runner.transform import run_dbt
 
 RUN_DATE = "2026-11-22"
+#: How an analysis's header comment says to compile it (without a warehouse).
+COMPILE_COMMENT = re.compile(r"RUNNER_WAREHOUSE=:memory: dbt compile --select (\S+)")
 
 #: Generator bad-row kinds that staging files under another reason.
 REASON_OF_KIND = {"unparseable_line": "invalid_json"}
@@ -134,12 +136,10 @@ def test_analyses_compile_as_their_comments_say_and_run_on_any_warehouse_file(
     warehouse, _ = built
     commented = {}
     for analysis in sorted((paths.PROJECT_DIR / "analyses").glob("*.sql")):
-        match = re.search(r"RUNNER_WAREHOUSE=:memory: dbt compile --select (\S+)", analysis.read_text())
+        match = COMPILE_COMMENT.search(analysis.read_text())
         assert match, f"{analysis.name}: its comment should say how to compile it"
         commented[analysis.stem] = match.group(1)
-    assert {"top_patterns_by_savings", "destructive_catches", "pattern_drilldown"} <= set(
-        commented
-    )
+    assert {"top_patterns_by_savings", "destructive_catches", "pattern_drilldown"} <= set(commented)
     pattern_id = rows(
         warehouse,
         "select pattern_id from marts.pattern_classifications "
@@ -162,7 +162,10 @@ def test_analyses_compile_as_their_comments_say_and_run_on_any_warehouse_file(
             str(tmp_path / "logs"),
             "--vars",
             json.dumps(
-                {"hook_patterns_run_date": RUN_DATE, "hook_patterns_drilldown_pattern_id": pattern_id}
+                {
+                    "hook_patterns_run_date": RUN_DATE,
+                    "hook_patterns_drilldown_pattern_id": pattern_id,
+                }
             ),
         ],
         env={**os.environ, "RUNNER_WAREHOUSE": ":memory:"},
