@@ -179,7 +179,7 @@ def test_analyses_compile_as_their_comments_say_and_run_on_any_warehouse_file(
     results = {}
     for name in commented:
         sql = (target / "compiled" / "hook_patterns" / "analyses" / f"{name}.sql").read_text()
-        assert warehouse.stem not in sql and '"memory"' not in sql, sql
+        assert f'"{warehouse.stem}".' not in sql and '"memory".' not in sql, sql
         results[name] = rows(other_name, sql)
     assert results["top_patterns_by_savings"], "the sample has patterns with savings"
     assert results["pattern_drilldown"], "the drill-down lists the pattern's occurrences"
