@@ -60,7 +60,6 @@ _DURATIONS: dict[str, tuple[float, float]] = {
 }
 _FAILURE_RATE = {"test": 0.2, "build": 0.08, "lint": 0.25, "install": 0.04, "deploy": 0.1}
 
-
 _SENSITIVE_FILES = ("{cwd}/.env", "{home}/.ssh/config", "{cwd}/.env.production")
 
 

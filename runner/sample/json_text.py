@@ -39,7 +39,6 @@ def _make_encoder() -> Callable[[Any], str]:
 
 encode = _make_encoder()
 
-
 encode_str = encode_basestring  # a str as a JSON string literal (C, no ASCII escaping)
 
 

@@ -65,7 +65,6 @@ BAD_ROW_KINDS: dict[str, tuple[str, ...]] = {
 }
 UNKNOWN_EVENT_TYPE = "ToolExplode"
 
-
 _NAME_JSON: dict[str | None, str] = {}
 
 

@@ -12,7 +12,6 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
-
 EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_ORDINAL = EPOCH.toordinal()
 _MINUTE_TEXT: dict[int, str] = {}
