@@ -1,5 +1,7 @@
 -- The pending families a reviewer should look at first: highest expected value
 -- (estimated savings × confidence) first, ties by window count, then pattern id.
+-- Once the mart ranks its review queue itself (expected_value_usd, review_rank), read
+-- those columns here instead, so the summary, the report and the UI agree.
 with classifications as (
     select * from marts.pattern_classifications
     where is_family_head and status = 'pending'
