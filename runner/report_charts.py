@@ -133,6 +133,17 @@ def log_ticks(low: float, high: float) -> list[float]:
     return [t for t in ticks if t <= 10**last]
 
 
+def decades(low: float, high: float, floor: float = 0.01) -> list[float]:
+    """Powers of ten covering [low, high], the lowest no smaller than ``floor``.
+
+    Values below the first tick (zero savings, for a pattern without durations) are
+    drawn on it, so its label reads "≤".
+    """
+    first = math.floor(math.log10(max(low, floor)))
+    last = max(math.ceil(math.log10(max(high, floor))), first + 1)
+    return [10.0**exponent for exponent in range(first, last + 1)]
+
+
 def _svg(frame: _Frame, title: str, description: str, chart_id: str, *body: str) -> Markup:
     """The chart's root: accessible name from <title>, longer text from <desc>."""
     return element(
@@ -352,10 +363,12 @@ def savings_chart(
     """
     frame = _Frame(width, height)
     region_x, region_y, region_label = region
-    x_values = [max(point.x, 1.0) for point in points] + [region_x * 2]
-    y_values = [max(point.y, 1.0) for point in points] + [region_y * 2]
-    x_ticks = log_ticks(1.0, max(x_values))
-    y_ticks = log_ticks(1.0, max(y_values))
+    # the axes reach a decade past the region's corner, so the region is always visible
+    x_ticks = log_ticks(1.0, max([point.x for point in points] + [region_x * 10]))
+    y_ticks = decades(
+        min([point.y for point in points if point.y > 0] + [1.0]),
+        max([point.y for point in points] + [region_y * 10]),
+    )
     inner_left = frame.left + 8  # keep the lowest values off the axis lines
     inner_bottom = frame.bottom - 8
 
@@ -389,7 +402,7 @@ def savings_chart(
             class_="tick",
         ),
     ]
-    for tick in y_ticks:
+    for index, tick in enumerate(y_ticks):
         y = y_at(tick)
         parts.append(
             element(
@@ -400,7 +413,7 @@ def savings_chart(
         )
         parts.append(
             text(
-                "$" + format_count(tick),
+                ("≤ $" if index == 0 else "$") + format_count(tick),
                 x=frame.left - 6,
                 y=_num(y + 4),
                 text_anchor="end",

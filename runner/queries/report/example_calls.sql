@@ -1,6 +1,7 @@
 -- The tool calls of each drilled-into pattern's example occurrences, in order: the most
 -- recent occurrence of each of its most recent sessions (the marts' example_sessions
 -- order), at most $max_examples per pattern and $max_calls calls per occurrence.
+-- Occurrences holding a destructive operation come first: they are the evidence.
 -- Commands and file paths are the marts' redacted text.
 with classifications as (
     select * from marts.pattern_classifications
@@ -29,9 +30,13 @@ occurrences_ranked as (
         occurrences.session_id,
         occurrences.started_at,
         occurrences.duration_ms,
+        occurrences.is_destructive,
         row_number() over (
             partition by occurrences.pattern_id, occurrences.session_id
-            order by occurrences.started_at desc, occurrences.occurrence_id asc
+            order by
+                occurrences.is_destructive desc,
+                occurrences.started_at desc,
+                occurrences.occurrence_id asc
         ) as rank_in_session
     from occurrences
     inner join classifications
@@ -44,7 +49,10 @@ examples_chosen as (
         occurrences_ranked.*,
         row_number() over (
             partition by occurrences_ranked.pattern_id
-            order by occurrences_ranked.started_at desc, occurrences_ranked.occurrence_id asc
+            order by
+                occurrences_ranked.is_destructive desc,
+                occurrences_ranked.started_at desc,
+                occurrences_ranked.occurrence_id asc
         ) as example_number
     from occurrences_ranked
     where occurrences_ranked.rank_in_session = 1
