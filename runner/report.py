@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from runner import paths
@@ -136,9 +136,7 @@ def write_report(settings: Settings, extra: Mapping[str, Any] | None = None) -> 
 def decision_thresholds(dbt_vars: Mapping[str, Any]) -> dict[str, float]:
     """The decision vars: the run's overrides, else dbt_project.yml's defaults."""
     defaults = _project_vars()
-    return {
-        key: float(dbt_vars.get(var, defaults[var])) for key, var in DECISION_VARS.items()
-    }
+    return {key: float(dbt_vars.get(var, defaults[var])) for key, var in DECISION_VARS.items()}
 
 
 def _project_vars() -> dict[str, Any]:
@@ -604,8 +602,8 @@ def _md_queue(doc: Mapping[str, Any], root: str) -> list[str]:
         "## Today's review queue",
         "",
         f"{len(queue):,} pending pattern families, ranked by expected value (all-time "
-        "savings × confidence). Savings = typical (median) duration × occurrences × "
-        f"{_usd(doc['thresholds']['cost_per_hour_usd'])} per hour.",
+        "savings times confidence). Savings = typical (median) duration times occurrences "
+        f"times {_usd(doc['thresholds']['cost_per_hour_usd'])} per hour.",
         "",
     ]
     if len(queue) > QUEUE_SHOWN:
@@ -669,10 +667,8 @@ def _md_destructive(doc: Mapping[str, Any], root: str) -> list[str]:
 
 
 def _evidence(row: Mapping[str, Any]) -> str:
-    """"k of n occurrences": how much of the pattern the destructive operation is."""
-    return (
-        f"{row['destructive_occurrences']:,} of {row['counted_occurrences']:,} occurrences"
-    )
+    """How much of the pattern the destructive operation is: "k of n occurrences"."""
+    return f"{row['destructive_occurrences']:,} of {row['counted_occurrences']:,} occurrences"
 
 
 def _md_drilldowns(doc: Mapping[str, Any], root: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 The report must open on a machine without network, so there is no chart library: a few
 small functions draw the two chart kinds the report needs (bars over days, and a scatter
-on log axes with a decision region) as SVG text. Every string that comes from the data passes through
-``markupsafe.escape``; the result is ``Markup`` so the Jinja template embeds it as is.
+on log axes with a decision region) as SVG text. Every string that comes from the data
+passes through ``markupsafe.escape``; the result is ``Markup`` so the Jinja template
+embeds it as is.
 Each chart carries ``role="img"``, a <title> and a <desc> for screen readers, and each
 mark a <title> that browsers show as a tooltip.
 """

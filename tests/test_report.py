@@ -11,8 +11,8 @@ import json
 import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +118,9 @@ PATTERNS = [
 
 # The review queue's figures, by pattern: (window sessions, all-time sessions, median
 # duration all time, median in the window, status_reason). Savings use the median:
-# p5 45 × 80 s = $100.00 at $100/h, expected value × 0.96 = $96.00;
-# p6 40 × 88 s = $97.78, × 0.999 = $97.68 (less savings, more certain: ranked first);
-# p1 20 × 60 s = $33.33, × 0.97 = $32.33. The marts' mean-based savings (500, 120, 500)
+# p5 45 * 80 s = $100.00 at $100/h, expected value * 0.96 = $96.00;
+# p6 40 * 88 s = $97.78, * 0.999 = $97.68 (less savings, more certain: ranked first);
+# p1 20 * 60 s = $33.33, * 0.97 = $32.33. The marts' mean-based savings (500, 120, 500)
 # would rank them otherwise.
 QUEUE_FIGURES = {
     "p1": (2, 2, 60_000.0, 60_000.0, "pending: only 20 occurrences (needs > 200)"),
@@ -265,8 +265,7 @@ def _insert_marts(con: duckdb.DuckDBPyConnection) -> None:
         "where is_family_head"
     )
     con.execute(
-        "update marts.pattern_classifications set family_pattern_count = 2 "
-        "where pattern_id = ?",
+        "update marts.pattern_classifications set family_pattern_count = 2 where pattern_id = ?",
         [head],
     )
 
@@ -337,7 +336,7 @@ def test_json_numbers_follow_from_the_data(report_dir: Path) -> None:
 
 
 def test_review_queue_is_ranked_by_expected_value(report_dir: Path) -> None:
-    """Pending family heads only, median-based savings × confidence, each with its links."""
+    """Pending family heads only, median-based savings times confidence, each with its links."""
     doc = json.loads((report_dir / RUN_DATE / "report.json").read_text())
     queue = doc["review_queue"]
 
@@ -440,8 +439,10 @@ def test_markdown_has_every_section(report_dir: Path) -> None:
     assert headings[0] == "Today's review queue", headings
     assert "- Events: 5 in 2 sessions" in markdown
     assert "| auto-rejected | 2 |" in markdown
-    assert markdown.index("Bash(make)→Read") < markdown.index("Glob→Read") < markdown.index(
-        "Read→Edit"
+    assert (
+        markdown.index("Bash(make)→Read")
+        < markdown.index("Glob→Read")
+        < markdown.index("Read→Edit")
     )
     assert f"[review]({REVIEW_URL}/p6)" in markdown and "[details](#pattern-p6)" in markdown
 
@@ -524,9 +525,10 @@ def test_missing_mart_values_are_shown_as_na(workdir: Path, cli: CliRunner) -> N
     doc = json.loads((workdir / "reports" / "latest.json").read_text())
     assert doc["review_queue"][-1]["pattern_id"] == "p1", "no value: ranked last"
     assert "| 3 | `Read→Edit` |" in (workdir / "reports" / "latest.md").read_text()
-    assert "20 / 20 | 2 / n/a | n/a | $0.00 / $0.00 | n/a | n/a |" in (
-        workdir / "reports" / "latest.md"
-    ).read_text()
+    assert (
+        "20 / 20 | 2 / n/a | n/a | $0.00 / $0.00 | n/a | n/a |"
+        in (workdir / "reports" / "latest.md").read_text()
+    )
     assert (workdir / "reports" / "latest.html").read_text().count("<circle") == 6 - 2
 
 

@@ -89,11 +89,8 @@ calls_described as (
     from calls_unnested
     left join tool_calls
         on calls_unnested.tool_call_id = tool_calls.tool_call_id
-    where calls_unnested.call_number <= $max_calls
 )
 
 select * from calls_described
-order by
-    calls_described.pattern_id asc,
-    calls_described.example_number asc,
-    calls_described.call_number asc
+where call_number <= $max_calls
+order by pattern_id asc, example_number asc, call_number asc

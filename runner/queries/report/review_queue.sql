@@ -45,6 +45,6 @@ queue_scored as (
 
 select * from queue_scored
 order by
-    queue_scored.expected_value_usd desc nulls last,
-    queue_scored.window_occurrence_count desc,
-    queue_scored.pattern_id asc
+    expected_value_usd desc nulls last,
+    window_occurrence_count desc,
+    pattern_id asc
