@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from runner.cli import app
@@ -729,3 +730,59 @@ def test_the_link_check_catches_a_broken_link(tmp_path: Path, href: str) -> None
     page = tmp_path / "report.html"
     with pytest.raises(AssertionError):
         assert_links_resolve(page, f'<p id="here"><a href="{href}">x</a></p>')
+
+
+# --- the demo's report, through every model ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_demo_report_is_the_reviewers_desk(workdir: Path, cli: CliRunner) -> None:
+    """`runner demo` (sample data, the whole daily job): the page opens with the review
+    queue, ranked by expected value; the first pattern's drill-down shows the real,
+    redacted commands of its example sessions; every link of the page resolves."""
+    review_url = "http://review.test/ui/patterns"
+    (workdir / "runner.toml").write_text(f'review_url = "{review_url}"\n')
+    result = cli.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    page = workdir / "reports" / "latest.html"
+    doc = json.loads((workdir / "reports" / "latest.json").read_text())
+
+    queue = doc["review_queue"]
+    assert queue, "the demo's day has pending families"
+    values = [row["expected_value_usd"] for row in queue]
+    assert values == sorted(values, reverse=True)
+    head = queue[0]
+    assert head["review_link"] == f"{review_url}/{head['pattern_id']}"
+
+    # the drill-down's commands are the warehouse's redacted commands of those sessions
+    examples = doc["drilldowns"][head["pattern_id"]]["examples"]
+    assert examples
+    shown = {
+        (example["session_id"], call["target"])
+        for example in examples
+        for call in example["calls"]
+        if call["tool"] == "Bash"
+    }
+    assert shown, f"no Bash call in the examples of {head['tool_sequence']}"
+    with duckdb.connect(str(workdir / "data" / "warehouse.duckdb"), read_only=True) as con:
+        commands = set(
+            con.execute(
+                "select session_id, command from intermediate.int_tool_calls_signed "
+                "where tool_name = 'Bash' and list_contains(?, session_id)",
+                [[session for session, _ in shown]],
+            ).fetchall()
+        )
+    for session, target in shown:  # a long command is cut short, ending with "…"
+        assert any(
+            found == session and command.startswith(target.removesuffix("…"))
+            for found, command in commands
+        ), (session, target)
+    target = sorted(shown)[0][1]
+    assert str(escape(target)) in _section(page.read_text(), f"pattern-{head['pattern_id']}")
+
+    dom = _chromium("--dump-dom", page.resolve().as_uri(), profile=workdir / "profile")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", dom.stdout, re.DOTALL)
+    assert headings[0] == "Today's review queue", headings
+    hrefs = assert_links_resolve(page, dom.stdout)
+    assert any(href.endswith("data_docs/index.html") for href in hrefs), "checks ran"
