@@ -680,7 +680,8 @@ def _md_drilldowns(doc: Mapping[str, Any], root: str) -> list[str]:
             f'<a id="{anchor(pattern_id)}"></a>',
             f"### `{_md_code(titles.get(pattern_id, pattern_id))}`",
             "",
-            f"Pattern `{pattern_id}`; {len(drill['family']):,} other candidates in its family.",
+            f"Pattern `{pattern_id}`; its family groups {len(drill['family']):,} other "
+            f"candidate{'' if len(drill['family']) == 1 else 's'} under it.",
             "",
         ]
         for number, example in enumerate(drill["examples"], start=1):
