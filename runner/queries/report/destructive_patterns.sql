@@ -35,7 +35,8 @@ select
     classifications.occurrence_count,
     coalesce(occurrences_counted.destructive_occurrences, 0) as destructive_occurrences,
     coalesce(occurrences_counted.occurrences, 0) as counted_occurrences,
-    classifications.status
+    classifications.status,
+    classifications.status_reason
 from classifications
 left join occurrences_counted
     on classifications.pattern_id = occurrences_counted.pattern_id
