@@ -21,6 +21,7 @@ import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
+from runner import report_charts as charts
 from runner.cli import app
 from runner.config import Settings
 from runner.report import write_report
@@ -786,3 +787,50 @@ def test_the_demo_report_is_the_reviewers_desk(workdir: Path, cli: CliRunner) ->
     assert headings[0] == "Today's review queue", headings
     hrefs = assert_links_resolve(page, dom.stdout)
     assert any(href.endswith("data_docs/index.html") for href in hrefs), "checks ran"
+
+
+def test_equal_counts_do_not_stack_into_a_stripe() -> None:
+    """Patterns seen equally often are spread (by less than one occurrence), stably."""
+    points = [
+        charts.Point(x=3, y=10.0, status="pending", tooltip=str(n), key=f"pattern-{n}")
+        for n in range(20)
+    ]
+
+    def positions() -> list[float]:
+        svg = charts.savings_chart(
+            points,
+            chart_id="c",
+            title="t",
+            description="d",
+            x_label="x",
+            y_label="y",
+            empty_message="none",
+            region=(200, 5000, "auto-approve"),
+        )
+        return [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', str(svg))]
+
+    xs = positions()
+    assert len(set(xs)) == len(points), "every point has its own x"
+    two, four = (
+        float(x)
+        for x in re.findall(
+            r'<circle cx="([\d.]+)"',
+            str(
+                charts.savings_chart(
+                    [
+                        charts.Point(x=2, y=10.0, status="pending", tooltip="", key="a"),
+                        charts.Point(x=4, y=10.0, status="pending", tooltip="", key="a"),
+                    ],
+                    chart_id="c",
+                    title="t",
+                    description="d",
+                    x_label="x",
+                    y_label="y",
+                    empty_message="none",
+                    region=(200, 5000, "auto-approve"),
+                )
+            ),
+        )
+    )
+    assert min(xs) > two and max(xs) < four, "the spread stays between the neighbours"
+    assert positions() == xs, "the same on every run"
