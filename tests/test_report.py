@@ -25,7 +25,7 @@ from runner import report_charts as charts
 from runner.cli import app
 from runner.config import Settings
 from runner.report import write_report
-from tests.contracts_yaml import FAMILY_HEAD_DEFAULTS, mart_ddl
+from tests.support.contracts import FAMILY_HEAD_DEFAULTS, mart_ddl
 
 RUN_DATE = "2026-03-10"
 CHROMIUM_INSTALL = "apt-get update -qq && apt-get install -y -qq chromium"
