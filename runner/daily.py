@@ -379,6 +379,6 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
 def _read_findings(settings: Settings, summary: DailySummary) -> None:
     """The review queue the day's build left, for the summary; unreadable is no failure."""
     try:
-        summary.findings, summary.findings_error = read_findings(settings.warehouse), ""
+        summary.findings, summary.findings_error = read_findings(settings), ""
     except RunnerError as exc:
         summary.findings, summary.findings_error = None, str(exc)

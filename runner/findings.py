@@ -2,15 +2,17 @@
 
 An operator reading the cron log should not need SQL to know the outcome: how many
 families each status holds, how many are new for review, and which pending families a
-reviewer should open first. The numbers come from ``runner/queries/daily/*.sql`` over
-``marts.pattern_classifications``, counted on family heads (the rows the sync writes).
+reviewer should open first. The counts come from ``queries/daily/status_counts.sql``
+over ``marts.pattern_classifications``, on family heads (the rows the sync writes).
 
-The review order is the expected value of automating a family: its estimated savings
-weighted by its confidence, computed in ``top_pending.sql``.
+The top five are the head of the report's review queue
+(``queries/report/review_queue.sql``), so the log and the report name the same families
+in the same order: expected value = savings (median duration, all time) times confidence.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ from typing import Any
 import duckdb
 
 from runner import warehouse as warehouse_db
+from runner.config import Settings
 from runner.errors import RunnerError
+from runner.report import QUERY_DIR as REPORT_QUERY_DIR
+from runner.report import Window, decision_thresholds
 
 QUERY_DIR = Path(__file__).parent / "queries" / "daily"
 #: How many pending families the summary lists.
@@ -34,7 +39,8 @@ class QueuedPattern:
     occurrence_count: int
     session_count: int
     confidence_score: float
-    estimated_savings_usd: float
+    #: median duration times all-time occurrences times the cost per hour
+    savings_usd: float
     expected_value_usd: float
     is_new: bool
 
@@ -42,9 +48,9 @@ class QueuedPattern:
         new = "new, " if self.is_new else ""
         return (
             f"{self.pattern_id} {self.tool_sequence}: expected value "
-            f"${self.expected_value_usd:,.0f} (savings ${self.estimated_savings_usd:,.0f}, "
+            f"${self.expected_value_usd:,.0f} (savings ${self.savings_usd:,.0f}, "
             f"confidence {self.confidence_score:.2f}; {new}{self.occurrence_count} "
-            f"occurrences in {self.session_count} sessions)"
+            f"occurrences in {self.session_count} sessions, all time)"
         )
 
 
@@ -67,17 +73,24 @@ class Findings:
         ]
         if self.top:
             lines.append(
-                f"top {len(self.top)} for review (by expected value: savings * confidence):"
+                f"top {len(self.top)} for review (by expected value: savings * confidence; "
+                "savings use the median duration):"
             )
             lines += [f"  {rank}. {row.describe()}" for rank, row in enumerate(self.top, 1)]
         return lines
 
 
-def read_findings(warehouse: Path, top_n: int = TOP_N) -> Findings:
-    """The review queue of the marts as built last. Raises RunnerError if they are unreadable."""
-    with warehouse_db.connect(warehouse, read_only=True) as con:
-        counts = _query(con, "status_counts", {})
-        top = _query(con, "top_pending", {"top_n": top_n})
+def read_findings(settings: Settings, top_n: int = TOP_N) -> Findings:
+    """The review queue of the marts as built for ``settings``' window.
+
+    Raises RunnerError if the marts cannot be read.
+    """
+    params = Window(settings.run_date, settings.window_hours).query_params() | {
+        "cost_per_hour_usd": decision_thresholds(settings.dbt_vars)["cost_per_hour_usd"]
+    }
+    with warehouse_db.connect(settings.warehouse, read_only=True) as con:
+        counts = _query(con, QUERY_DIR / "status_counts.sql", {})
+        top = _query(con, REPORT_QUERY_DIR / "review_queue.sql", params)[:top_n]
     row = counts[0] if counts else {}
     return Findings(
         auto_approved=int(row.get("auto_approved") or 0),
@@ -91,7 +104,7 @@ def read_findings(warehouse: Path, top_n: int = TOP_N) -> Findings:
                 occurrence_count=int(r["occurrence_count"]),
                 session_count=int(r["session_count"]),
                 confidence_score=float(r["confidence_score"]),
-                estimated_savings_usd=float(r["estimated_savings_usd"]),
+                savings_usd=float(r["savings_usd"]),
                 expected_value_usd=float(r["expected_value_usd"]),
                 is_new=bool(r["is_new"]),
             )
@@ -101,13 +114,15 @@ def read_findings(warehouse: Path, top_n: int = TOP_N) -> Findings:
 
 
 def _query(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, path: Path, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    sql = (QUERY_DIR / f"{name}.sql").read_text()
+    """Run the query with the named parameters it uses."""
+    sql = path.read_text()
+    used = {key: params[key] for key in set(re.findall(r"\$(\w+)", sql))}
     try:
-        cursor = con.execute(sql, params or None)
+        cursor = con.execute(sql, used or None)
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
-        raise RunnerError(f"daily summary query {name} failed: {first_line}") from exc
+        raise RunnerError(f"daily summary query {path.stem} failed: {first_line}") from exc
     columns = [description[0] for description in cursor.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -431,13 +431,7 @@ def test_the_summary_ends_with_the_review_queue_and_each_warning(cli, workdir: P
             "select count(*) from marts.pattern_classifications where is_family_head "
             "and status = 'pending' and first_seen_at >= window_start_at"
         ).fetchone()
-        queue = con.sql(
-            "select pattern_id, tool_sequence, estimated_savings_usd * confidence_score "
-            "from marts.pattern_classifications where is_family_head and status = 'pending'"
-        ).fetchall()
-    assert queue, "the sample should produce patterns for review"
-    expected_value = {pattern_id: value for pattern_id, _, value in queue}
-    top_five = sorted(queue, key=lambda row: -row[2])[:5]
+    assert counts.get("pending"), "the sample should produce patterns for review"
 
     verdict = next(i for i, line in enumerate(output) if line.startswith("success"))
     tail = output[verdict:]
@@ -448,18 +442,21 @@ def test_the_summary_ends_with_the_review_queue_and_each_warning(cli, workdir: P
     assert new_pending is not None
     assert any(line.startswith(f"new for review: {new_pending[0]} pending") for line in tail)
 
-    # The top five by expected value, in order, each whole on one line (a piped run is
-    # not wrapped at 80 columns: these lines are longer than that).
+    # The top five: the head of the report's review queue (ranked by expected value), in
+    # its order, each whole on one line (a piped run is not wrapped at 80 columns).
+    report = json.loads((workdir / "reports" / DAY_1.isoformat() / "report.json").read_text())
+    queue = report["review_queue"]
+    assert len(queue) == counts["pending"]
+    values = [row["expected_value_usd"] for row in queue]
+    assert values == sorted(values, reverse=True)
     ranked = [line.strip() for line in tail if line.strip()[:2] in {f"{n}." for n in range(1, 6)}]
     assert len(ranked) == min(5, len(queue))
-    listed = [line.split()[1] for line in ranked]
-    assert [expected_value[p] for p in listed] == sorted(
-        (expected_value[p] for p in listed), reverse=True
-    )
-    assert [round(expected_value[p], 6) for p in listed] == [round(r[2], 6) for r in top_five]
-    for line, pattern_id in zip(ranked, listed, strict=True):
-        sequence = next(seq for pid, seq, _ in queue if pid == pattern_id)
-        assert f"{pattern_id} {sequence}: expected value $" in line
+    for line, row in zip(ranked, queue, strict=False):
+        assert line.startswith(
+            f"{row['rank']}. {row['pattern_id']} {row['tool_sequence']}: "
+            f"expected value ${row['expected_value_usd']:,.0f} "
+            f"(savings ${row['savings_usd']:,.0f}, confidence {row['confidence_score']:.2f}; "
+        ), line
     assert max(len(line) for line in ranked) > 80
 
     # Each warning's own text, not a count: the check's name, its rule and what it saw.
