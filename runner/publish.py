@@ -43,8 +43,11 @@ VIEW_SCHEMAS = ("marts",)
 #: materialized (`quarantined_events` holds the quarantined rows only, where its view
 #: reads every staged event).
 VIEWS_KEPT = frozenset({"pattern_occurrence_calls"})
-#: The alias of the warehouse inside the publishing connection.
+#: The aliases of the warehouse and of the new copy inside the publishing connection.
 _SOURCE = "warehouse"
+_COPY = "published_copy"
+#: The warehouse's schemas (docs/ARCHITECTURE.md): no name the copy's catalog may take.
+_WAREHOUSE_SCHEMAS = frozenset({"raw", "reference", "staging", "intermediate", "marts", "runner"})
 
 
 @dataclass
@@ -71,6 +74,7 @@ def default_path(warehouse: Path) -> Path:
 def publish_marts(warehouse: Path, published: Path) -> PublishResult:
     """Copy the marts into a new file, then rename it over ``published`` in one step."""
     started = time.monotonic()
+    _require_usable_name(published)
     published.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(published)
     temporary = published.with_name(f".{published.name}.{os.getpid()}.tmp")
@@ -90,8 +94,12 @@ def publish_marts(warehouse: Path, published: Path) -> PublishResult:
 
 
 def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
-    with duckdb.connect(str(temporary), config=warehouse_db.WAREHOUSE_CONFIG) as con:
+    with duckdb.connect(config=warehouse_db.WAREHOUSE_CONFIG) as con:
         con.execute("set enable_progress_bar = false")
+        # under an alias of its own: a catalog named after the file could shadow a schema
+        quoted = str(temporary).replace("'", "''")  # attach takes no parameters
+        con.execute(f"attach '{quoted}' as {_COPY}")
+        con.execute(f"use {_COPY}")
         _attach_warehouse(con, warehouse)
         tables = _tables(con, SCHEMAS)
         views = _views(con)
@@ -111,8 +119,22 @@ def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
         con.execute(f"detach {_SOURCE}")
         for sql in kept.values():
             con.execute(sql)  # schema.table names, the warehouse detached: they bind to the copies
-        con.execute("checkpoint")
+        con.execute(f"checkpoint {_COPY}")
+        con.execute("use memory")
+        con.execute(f"detach {_COPY}")
     return len(copied) + len(views) - len(kept), len(kept)
+
+
+def _require_usable_name(published: Path) -> None:
+    """DuckDB names a file's catalog after it (``marts.duckdb`` → ``marts``), and a catalog
+    named like a schema in it makes ``marts.pattern_classifications`` ambiguous."""
+    catalog = published.name.lstrip(".").split(".")[0]
+    if catalog in _WAREHOUSE_SCHEMAS:
+        raise RunnerError(
+            f"the published copy {published} would open as a catalog named {catalog!r}, "
+            f"like the schema {catalog} in it, and every {catalog}.… name would be ambiguous",
+            "give it another name (--published, RUNNER_PUBLISHED), e.g. analytics.duckdb",
+        )
 
 
 def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
