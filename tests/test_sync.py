@@ -637,7 +637,13 @@ def test_a_sqlite_target_in_a_missing_folder_is_refused(
 ) -> None:
     """A mistyped folder must not be created: the review UI would never read that file."""
     write_mart(workdir / "w.duckdb", DAY1)
-    args = ["sync-approvals", "--warehouse", "w.duckdb", "--target", "sqlite:///nonexistent_dir/x.db"]
+    args = [
+        "sync-approvals",
+        "--warehouse",
+        "w.duckdb",
+        "--target",
+        "sqlite:///nonexistent_dir/x.db",
+    ]
 
     result = cli.invoke(app, [*args, "--dry-run"] if dry_run else args)
 
