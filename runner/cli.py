@@ -366,7 +366,7 @@ def build(
 
     Example: runner build --target spark --lake data/lake --run-date 2026-11-23
     """
-    from runner.pipeline import build_warehouse
+    from runner.build import build_warehouse
 
     settings = config.resolve(
         config=config_file,
@@ -568,7 +568,7 @@ def demo(
     ] = paths.DEFAULT_SAMPLE,
 ) -> None:
     """Generate the sample data set, run the whole job on it and show what was found."""
-    from runner.pipeline import run_demo
+    from runner.demo import run_demo
 
     settings = config.resolve(warehouse=warehouse)
     run_demo(settings, sample=sample, console=console, out=out)

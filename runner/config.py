@@ -122,9 +122,7 @@ class Settings:
     @property
     def published_path(self) -> Path:
         """Where each successful build publishes the marts for analysts."""
-        from runner.publish import default_path
-
-        return self.published or default_path(self.warehouse)
+        return self.published or paths.default_published(self.warehouse)
 
     def dbt_run_vars(self) -> dict[str, Any]:
         """The vars every dbt invocation gets: the window plus configured overrides."""

@@ -31,8 +31,15 @@ from rich.console import Console
 
 from runner import stopping
 from runner import warehouse as warehouse_db
+from runner.build import build_warehouse
+from runner.checks import run_checks
 from runner.config import Settings
 from runner.errors import RunnerError
+from runner.ingest import ingest_source
+from runner.notify import notify_reviewers
+from runner.publish import publish_marts
+from runner.report import write_report
+from runner.sync import sync_approvals
 from runner.targets import parse_target, require_folder
 
 #: A run never replays more than this many missed days before the requested one (so it
@@ -319,8 +326,6 @@ def _ingest(settings: Settings, steps: _Steps) -> bool:
         return True
 
     def ingest() -> tuple[str, str]:
-        from runner.ingest import ingest_source
-
         result = ingest_source(settings.source or "", settings.warehouse, lake=settings.lake)
         detail = result.accounting()
         if result.rows_repaired:
@@ -338,8 +343,6 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
     extra: dict[str, Any] = {}
 
     def build() -> tuple[str, str]:
-        from runner.pipeline import build_warehouse
-
         result = build_warehouse(settings, console=steps.console)
         if not result.success:
             names = ", ".join(f.name for f in result.failures[:5])
@@ -347,23 +350,17 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
         return "ok", f"{result.count('success', 'pass')} dbt nodes"
 
     def check() -> tuple[str, str]:
-        from runner.checks import run_checks
-
         result = run_checks(settings)
         extra["checks"] = result
         status = "ok" if result.success else "failed"
         return status, f"{result.describe()}".splitlines()[0]
 
     def sync() -> tuple[str, str]:
-        from runner.sync import sync_approvals
-
         result = sync_approvals(settings.warehouse, settings.target, dry_run=False)
         extra["sync"] = result
         return "ok", result.describe().splitlines()[0]
 
     def notify() -> tuple[str, str]:
-        from runner.notify import notify_reviewers
-
         result = notify_reviewers(settings)
         extra["notify"] = result
         if not result.success:
@@ -374,13 +371,9 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
         return "ok", result.describe().splitlines()[0]
 
     def publish() -> tuple[str, str]:
-        from runner.publish import publish_marts
-
         return "ok", publish_marts(settings.warehouse, settings.published_path).describe()
 
     def report() -> tuple[str, str]:
-        from runner.report import write_report
-
         written = write_report(settings, extra=extra)
         return "ok", f"{len(written)} files in {settings.report_dir}"
 

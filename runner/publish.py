@@ -66,11 +66,6 @@ class PublishResult:
         )
 
 
-def default_path(warehouse: Path) -> Path:
-    """Beside the warehouse: ``data/warehouse.duckdb`` → ``data/warehouse_published.duckdb``."""
-    return warehouse.with_name(f"{warehouse.stem}_published.duckdb")
-
-
 def publish_marts(warehouse: Path, published: Path) -> PublishResult:
     """Copy the marts into a new file, then rename it over ``published`` in one step."""
     started = time.monotonic()

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from runner import paths
 from runner.cli import app
+from runner.dbt_invocation import run_dbt
 from runner.sample import SampleOptions, SampleSummary, generate_sample
-from runner.transform import run_dbt
 
 RUN_DATE = "2026-11-22"
 

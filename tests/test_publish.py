@@ -23,9 +23,10 @@ import duckdb
 import pytest
 
 from runner import publish
+from runner.config import Settings
+from runner.dbt_invocation import run_dbt
 from runner.errors import RunnerError
 from runner.publish import publish_marts
-from runner.transform import run_dbt
 
 WAREHOUSE_DDL = """
 create schema marts; create schema intermediate; create schema staging;
@@ -165,9 +166,9 @@ def test_a_copy_named_like_a_schema_in_it_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_default_copy_lies_beside_the_warehouse() -> None:
-    assert publish.default_path(Path("data/warehouse.duckdb")) == Path(
-        "data/warehouse_published.duckdb"
-    )
+    settings = Settings(warehouse=Path("data/warehouse.duckdb"))
+    assert settings.published_path == Path("data/warehouse_published.duckdb")
+    assert Settings(published=Path("/srv/a.duckdb")).published_path == Path("/srv/a.duckdb")
 
 
 # --- analysts never block a build, never see half a copy ---------------------------

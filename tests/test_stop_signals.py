@@ -351,7 +351,7 @@ def test_a_signal_during_sync_rolls_it_back(
 
 
 def test_a_dbt_child_that_ignores_sigterm_is_killed_after_the_grace_period() -> None:
-    from runner.transform import stop_child
+    from runner.dbt_invocation import stop_child
 
     stubborn = subprocess.Popen(
         [
