@@ -481,9 +481,14 @@ def report(
     run_date: RunDateOpt = None,
     window_hours: WindowOpt = None,
     warehouse: WarehouseOpt = None,
+    review_url: ReviewUrlOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Write the daily report (JSON, Markdown and a self-contained HTML page)."""
+    """Write the daily report (JSON, Markdown and a self-contained HTML page).
+
+    It opens with the review queue; each pattern links to its page in the review UI,
+    <review-url>/<pattern_id>.
+    """
     from runner.report import write_report
 
     settings = config.resolve(
@@ -492,6 +497,7 @@ def report(
         run_date=run_date,
         window_hours=window_hours,
         report_dir=report_dir,
+        review_url=review_url,
     )
     written = write_report(settings)
     for path in written:

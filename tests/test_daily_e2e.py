@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from runner.cli import app
-from tests.lakes import lake_rows, warehouse_rows
+from tests.support.lakes import lake_rows, warehouse_rows
 
 DAY_1 = dt.date(2026, 11, 20)
 DAY_2 = dt.date(2026, 11, 21)

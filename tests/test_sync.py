@@ -2,7 +2,7 @@
 
 Scenarios shared by both targets are parametrized over the ``db`` fixture; what only one
 dialect has (SQLite's file lock, PostgreSQL's 4-byte ``real``) is tested on its own, here
-and in test_sync_postgres.py. The mart is a literal DuckDB table (see _sync_killer).
+and in test_sync_postgres.py. The mart is a literal DuckDB table (see tests/support/marts.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
-from _sync_killer import Db, PausedSync, pattern, write_mart
 from typer.testing import CliRunner
 
 from runner import sync, targets
@@ -25,6 +24,8 @@ from runner.cli import app
 from runner.errors import RunnerError
 from runner.redaction import redact_secrets
 from runner.sync import sync_approvals
+from tests.support.approvals import Db, PausedSync
+from tests.support.marts import pattern, write_mart
 
 A, B, C, D, E = (
     "0a1b2c3d4e5f6071",
