@@ -174,6 +174,17 @@ LakeOpt = Annotated[
     ),
 ]
 
+PublishedOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--published",
+        envvar="RUNNER_PUBLISHED",
+        help="The read-only copy of the marts that analysts open, replaced whole after each "
+        "successful build (analysts' connections there never block a build).",
+        show_default="<warehouse name>_published.duckdb beside the warehouse",
+    ),
+]
+
 
 class DbtTarget(StrEnum):
     """The outputs of profiles.yml."""
@@ -344,6 +355,7 @@ def build(
         ),
     ] = DbtTarget.duckdb,
     lake: LakeOpt = None,
+    published: PublishedOpt = None,
 ) -> None:
     """Run `dbt build` (seeds, models, data tests) for the analysis window.
 
@@ -351,6 +363,9 @@ def build(
     recomputed. With --target spark the same project runs on Spark, reading the raw
     events from the Parquet lake that `runner ingest --lake` writes; its tables and
     metastore go to RUNNER_SPARK_DIR (default: a `spark` folder beside the warehouse).
+
+    A successful DuckDB build of the whole project (no --select) then publishes the
+    marts to the read-only copy analysts open (--published).
 
     Example: runner build --target spark --lake data/lake --run-date 2026-11-23
     """
@@ -362,7 +377,12 @@ def build(
         run_date=run_date,
         window_hours=window_hours,
         lake=lake,
+        published=published,
     )
+    if target is DbtTarget.duckdb:
+        from runner.warehouse import require_writable
+
+        require_writable(settings.warehouse)  # one line now, not dbt's traceback later
     with stopping.activity(f"build {settings.run_date}"):
         result = build_warehouse(
             settings,
@@ -377,6 +397,12 @@ def build(
             f"dbt build failed: {len(result.failures)} node(s) failed",
             "see the failures above; the previous marts stay in place until a build succeeds",
         )
+    if target is DbtTarget.duckdb and select is None:
+        from runner.publish import publish_marts
+
+        with stopping.activity("publish"):
+            published_copy = publish_marts(settings.warehouse, settings.published_path)
+        out.print(published_copy.describe(), highlight=False)
 
 
 @app.command()
@@ -493,14 +519,26 @@ def daily(
     report_dir: ReportDirOpt = None,
     warehouse: WarehouseOpt = None,
     lake: LakeOpt = None,
+    published: PublishedOpt = None,
+    catch_up: Annotated[
+        bool,
+        typer.Option(
+            help="Build the days missed since the last finished one before --run-date; "
+            "--no-catch-up builds --run-date alone."
+        ),
+    ] = True,
     config_file: ConfigOpt = None,
 ) -> None:
     """ingest → build → check → sync → notify → report, in one command, for cron.
 
-    A lock stops overlapping runs on the same warehouse. After a failure or a missed
-    day, the next run catches up on every day since the last finished one (at most a
-    week). A failed error-level check stops the sync; a failed notification channel is
-    retried on the next run. Exit code 0 means every step succeeded, 1 that a step
+    A lock stops overlapping runs on the same warehouse; a warehouse that another
+    process has open (even read-only) is refused at once. After a failure or a missed
+    day the next run first builds the missed days, at most the 7 before --run-date, and
+    says how many; older ones are left to --run-date. It refuses (exit 1) when none of
+    those days has an event and none came since: the source has most likely stopped.
+    Each successful build publishes the marts to the copy analysts open (--published).
+    A failed error-level check stops the sync; a failed notification channel is retried
+    on the next run. Exit code 0 means every step succeeded, 1 that a step
     failed (the message says which and what to do), 143 or 130 that SIGTERM or SIGINT
     stopped the run (the step it was in is logged as stopped in runner.daily_runs and
     its day is redone by the next run). With --lake (or `lake` in the
@@ -526,8 +564,9 @@ def daily(
         review_url=review_url,
         report_dir=report_dir,
         lake=lake,
+        published=published,
     )
-    summary = run_daily(settings, console=console)
+    summary = run_daily(settings, console=console, catch_up=catch_up)
     out.print(summary.describe())
     if not summary.success:
         raise RunnerError(summary.failure_message(), summary.failure_hint())

@@ -4,7 +4,10 @@ Every step is idempotent on its own (ingest deduplicates, the marts are derived 
 the facts, the sync upserts, notifications are logged per pattern and channel), so the
 job can always be re-run. On top of that the job remembers which days finished in
 ``runner.daily_runs``; a run after a failure or a missed day catches up on every day
-since the last finished one (up to ``MAX_CATCH_UP_DAYS``) before the requested day.
+since the last finished one (up to ``MAX_CATCH_UP_DAYS``) before the requested day,
+and says how many days it builds. It refuses to catch up when the warehouse holds no
+event in any of those days: the source has most likely stopped, and finishing a week
+of empty days would hide it.
 A run stopped by SIGTERM or SIGINT logs the step it was in as ``stopped`` and runs no
 further step (runner/stopping.py); its day is not finished, so the next run redoes it.
 """
@@ -37,10 +40,13 @@ from runner.errors import RunnerError
 from runner.findings import Findings, read_findings
 from runner.ingest import ingest_source
 from runner.notify import notify_reviewers
+from runner.publish import publish_marts
 from runner.report import write_report
 from runner.sync import sync_approvals
+from runner.targets import parse_target, require_folder
 
-#: A run never replays more than this many missed days; older gaps need `--run-date`.
+#: A run never replays more than this many missed days before the requested one (so it
+#: builds at most MAX_CATCH_UP_DAYS + 1 days); older gaps need `--run-date`.
 MAX_CATCH_UP_DAYS = 7
 
 BOOKKEEPING_DDL = """
@@ -208,6 +214,59 @@ def days_to_run(requested: dt.date, last_finished: dt.date | None) -> list[dt.da
     return [first + dt.timedelta(days=i) for i in range((requested - first).days + 1)]
 
 
+def catch_up_message(days: list[dt.date], last_finished: dt.date | None) -> str:
+    """How many days the run builds, and which missed days it leaves to --run-date."""
+    text = f"catching up on {len(days)} days: {days[0]} … {days[-1]}"
+    if last_finished is None:
+        return text
+    skipped = (days[0] - last_finished).days - 1
+    if skipped <= 0:
+        return f"{text} (the last finished day is {last_finished})"
+    older = f"{last_finished + dt.timedelta(days=1)} … {days[0] - dt.timedelta(days=1)}"
+    return (
+        f"{text}; the {skipped} older missed day(s), {older}, are not built "
+        f"(at most {MAX_CATCH_UP_DAYS} days before the requested one): "
+        "build them with `runner daily --run-date`"
+    )
+
+
+def refuse_stale_catch_up(settings: Settings, days: list[dt.date]) -> None:
+    """Refuse a catch-up whose every day is empty because the source has gone stale.
+
+    Stale: the warehouse's latest event (after this run's ingest; timestamps in the
+    future do not count) is older than the first day's analysis window, so no day to
+    build has any event. Days that are empty while later events exist (an outage the
+    source came back from) are built as usual.
+    """
+    start = dt.datetime.combine(days[0] + dt.timedelta(days=1), dt.time()) - dt.timedelta(
+        hours=settings.window_hours
+    )
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with warehouse_db.connect(settings.warehouse, read_only=True) as con:
+        found = con.sql(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'raw' and table_name = 'hook_events'"
+        ).fetchone()
+        if not found or not found[0]:
+            return  # nothing was ever ingested: the build says what to run
+        row = con.execute(
+            "select max(event_at) from ("
+            "select try_cast(timestamp as timestamp) as event_at from raw.hook_events"
+            ") where event_at <= ?",
+            [now],
+        ).fetchone()
+    latest = row[0] if row else None
+    if latest is not None and latest >= start:
+        return
+    since = f"its latest event is from {latest:%Y-%m-%d %H:%M} UTC" if latest else "it has none"
+    raise RunnerError(
+        f"refusing to catch up on {len(days)} empty days ({days[0]} … {days[-1]}): "
+        f"the warehouse has no event in them and {since}, so the source has most likely stopped",
+        "check the source (--source, RUNNER_SOURCE) and run again; if those days really "
+        f"had no events, run `runner daily --run-date {days[-1]} --no-catch-up`",
+    )
+
+
 class _Steps:
     """Runs steps with progress lines and records each one."""
 
@@ -279,16 +338,24 @@ StepOutcome = tuple[str, str] | tuple[str, str, list[str]]
 PASSED = {"ok", "warning"}
 
 
-def run_daily(settings: Settings, *, console: Console | None = None) -> DailySummary:
+def run_daily(
+    settings: Settings, *, console: Console | None = None, catch_up: bool = True
+) -> DailySummary:
+    """The job for the requested day, after the missed ones unless ``catch_up`` is False."""
     console = console or LogConsole(stderr=True)
+    require_folder(parse_target(settings.target))  # a mistyped path fails now, not after the build
     with exclusive_lock(settings.warehouse):
-        days = days_to_run(settings.run_date, last_finished_day(settings.warehouse))
+        warehouse_db.require_writable(settings.warehouse)
+        last_finished = last_finished_day(settings.warehouse)
+        days = days_to_run(settings.run_date, last_finished) if catch_up else [settings.run_date]
         summary = DailySummary(run_id=uuid.uuid4().hex[:12], run_dates=days)
         steps = _Steps(settings, summary, console)
         if len(days) > 1:
-            console.print(f"catching up on {len(days)} days: {days[0]} … {days[-1]}")
+            console.print(catch_up_message(days, last_finished), highlight=False)
         if not _ingest(settings, steps):
             return summary
+        if len(days) > 1:
+            refuse_stale_catch_up(settings, days)
         for day in days:
             if not _run_day(dataclasses.replace(settings, run_date=day), steps):
                 break
@@ -352,11 +419,16 @@ def _run_day(settings: Settings, steps: _Steps) -> bool:
             )
         return "ok", result.describe().splitlines()[0]
 
+    def publish() -> tuple[str, str]:
+        return "ok", publish_marts(settings.warehouse, settings.published_path).describe()
+
     def report() -> tuple[str, str]:
         written = write_report(settings, extra=extra)
         return "ok", f"{len(written)} files in {settings.report_dir}"
 
     built = steps.run("build", day, build).status in PASSED
+    if built:  # analysts' copy; a failure here fails the run but does not stop the sync
+        steps.run("publish", day, publish)
     checked = built and steps.run("check", day, check).status in PASSED
     if not built:
         steps.skip("check", day, "the build failed")

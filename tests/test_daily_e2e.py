@@ -241,6 +241,11 @@ def test_an_empty_source_is_a_normal_day(cli, workdir: Path) -> None:
         for mart in ("pattern_classifications", "fct_pattern_occurrences", "quarantined_events"):
             assert con.sql(f"select count(*) from marts.{mart}").fetchone() == (0,)
     assert query(target, "select count(*) from pattern_approvals") == [(0,)]
+    # analysts' copy, published by the build, read with the README's own words
+    with duckdb.connect(str(workdir / "wh_published.duckdb"), read_only=True) as con:
+        for mart in ("pattern_classifications", "fct_pattern_occurrences", "quarantined_events"):
+            assert con.sql(f"select count(*) from marts.{mart}").fetchone() == (0,)
+        assert con.sql("select count(*) from marts.pattern_occurrence_calls").fetchone() == (0,)
     report = json.loads((workdir / "reports" / DAY_1.isoformat() / "report.json").read_text())
     assert report["is_empty"] is True
 
@@ -345,6 +350,15 @@ def test_a_missed_day_is_caught_up_by_the_next_run(cli, workdir: Path) -> None:
     assert today
     for pattern_id in today:
         assert synced[pattern_id]["occurrence_count"] == facts[pattern_id]
+    # the published copy is the last day's marts, as the warehouse has them
+    mart_rows = "select * from marts.pattern_classifications order by pattern_id"
+    calls = "select * from marts.pattern_occurrence_calls order by occurrence_id"
+    with (
+        duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as source,
+        duckdb.connect(str(workdir / "wh_published.duckdb"), read_only=True) as published,
+    ):
+        assert published.sql(mart_rows).fetchall() == source.sql(mart_rows).fetchall()
+        assert published.sql(calls).fetchall() == source.sql(calls).fetchall()
 
 
 def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
