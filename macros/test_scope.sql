@@ -9,7 +9,7 @@
     events it was a third of an incremental build's test time.
 
     The var `hook_patterns_tested_through` (a timestamp) says up to which session version
-    the rows were tested. The runner passes it (runner/test_scope.py): it is the watermark
+    the rows were tested. The runner passes it (runner/tested_sessions.py): it is the watermark
     it recorded after the last `runner build` whose every node passed, so a failed build
     leaves its rows to be tested again. Without the var (plain `dbt build`, a full
     refresh, Spark) every row is tested.

@@ -1,6 +1,6 @@
 """The dbt child process: it dies with the runner, then runs dbt's command line.
 
-`runner.transform` starts ``python -m runner.dbt_child <dbt arguments>``. On Linux the
+`runner.dbt_invocation` starts ``python -m runner.dbt_child <dbt arguments>``. On Linux the
 child first asks the kernel for a parent-death signal (prctl PR_SET_PDEATHSIG): if the
 runner is killed outright (SIGKILL, the OOM killer), the kernel kills dbt too, and with
 it dbt's hold on the warehouse file. Done here rather than in a ``preexec_fn``, which is

@@ -21,7 +21,10 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 
+from runner import paths
+from runner.config import Settings
 from runner.errors import RunnerError
+from runner.lake import TABLE_FOLDER, is_url
 
 #: Spark 4 runs on Java 17 or newer.
 MINIMUM_JAVA = 17
@@ -129,3 +132,44 @@ def parse_java_major(version_output: str) -> int | None:
     if major == 1 and found.group(2):  # the 1.x scheme of Java 8 and older
         return int(found.group(2))
     return major
+
+
+def spark_environment(
+    settings: Settings, output: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Check that the lake exists and Spark can run; the environment profiles.yml reads.
+
+    ``output`` is the `spark` output of profiles.yml (read from the project by default).
+    Cheapest first: the lake (a local folder must hold `hook_events/`; a URL is the
+    cluster's to read), then what runs Spark from here (`require_spark` below), each a
+    one-line RunnerError, all before dbt starts. A local session keeps its tables and
+    metastore in RUNNER_SPARK_DIR, by default ``spark/`` beside the warehouse file.
+    """
+    output = output if output is not None else spark_output(paths.PROJECT_DIR)
+    hint = "write it with `runner ingest --source … --lake DIR`, then pass the same --lake"
+    if settings.lake is None:
+        raise RunnerError(
+            "the spark target reads the raw events from a lake, and no lake was given "
+            "(--lake, RUNNER_LAKE_DIR or lake in runner.toml)",
+            hint,
+        )
+    if is_url(settings.lake):
+        lake = settings.lake
+    elif (Path(settings.lake) / TABLE_FOLDER).is_dir():
+        lake = str(Path(settings.lake).resolve())
+    else:
+        raise RunnerError(f"no lake at {settings.lake} (no {TABLE_FOLDER} folder in it)", hint)
+    require_spark(output)
+    spark_dir = Path(os.environ.get("RUNNER_SPARK_DIR") or default_spark_dir(settings.warehouse))
+    if is_local_session(output):
+        spark_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "RUNNER_LAKE_DIR": lake,
+        "RUNNER_SPARK_DIR": str(spark_dir.resolve()),
+        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+    }
+
+
+def default_spark_dir(warehouse: Path) -> Path:
+    """Where Spark keeps its tables and metastore unless RUNNER_SPARK_DIR says otherwise."""
+    return warehouse.parent / "spark"

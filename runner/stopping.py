@@ -4,7 +4,7 @@ While a command runs (`stop_on_signals`, installed by the CLI around every comma
 first SIGTERM or SIGINT raises `Stopped` in the main thread. It derives from
 BaseException, so `except Exception` handlers let it through while `with` blocks and
 `except BaseException: rollback` handlers run: the ingest's DuckDB transaction and the
-sync's SQLite/PostgreSQL transaction roll back, and `runner.transform` stops its dbt
+sync's SQLite/PostgreSQL transaction roll back, and `runner.dbt_invocation` stops its dbt
 child (terminate, kill after a grace period) before the exception goes on. The CLI then
 prints one line and exits 128 + the signal number (143 for SIGTERM, 130 for SIGINT).
 

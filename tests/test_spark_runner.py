@@ -23,11 +23,10 @@ from runner.cli import app
 from runner.config import Settings
 from runner.errors import RunnerError
 from runner.ingest import ingest_source
-from runner.pipeline import spark_environment
 from runner.sample import SampleOptions, generate_sample
 from runner.sources.conform import RAW_TABLE_DDL
-from runner.spark_env import is_local_session, parse_java_major, spark_output
-from tests.lakes import lake_rows, warehouse_rows
+from runner.spark_env import is_local_session, parse_java_major, spark_environment, spark_output
+from tests.support.lakes import lake_rows, warehouse_rows
 
 RUN_DATE = dt.date(2026, 11, 22)
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests._sync_killer import Db, PausedSync, pattern, write_mart
+from tests.support.approvals import Db, PausedSync
+from tests.support.marts import pattern, write_mart
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
 
@@ -351,7 +352,7 @@ def test_a_signal_during_sync_rolls_it_back(
 
 
 def test_a_dbt_child_that_ignores_sigterm_is_killed_after_the_grace_period() -> None:
-    from runner.transform import stop_child
+    from runner.dbt_invocation import stop_child
 
     stubborn = subprocess.Popen(
         [

@@ -1,6 +1,6 @@
 """Data tests of the session-incremental models read only untested sessions.
 
-macros/test_scope.sql and runner/test_scope.py: a build in which every node passed
+macros/test_scope.sql and runner/tested_sessions.py: a build in which every node passed
 records the models' watermark; the next build's tests of those models skip the rows at
 or below it, and a failing build records nothing, so its rows are tested again.
 """
@@ -14,10 +14,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from runner import test_scope
+from runner import tested_sessions
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
-from tests.batches import split_in_two_batches, write_lines
+from tests.support.batches import split_in_two_batches, write_lines
 
 RUN_DATE = "2026-11-22"
 FCT = "marts.fct_pattern_occurrences"
@@ -44,7 +44,7 @@ def _recorded(warehouse: Path) -> list[dt.datetime]:
 
 
 def _watermark(warehouse: Path) -> dt.datetime:
-    relations = test_scope.session_incremental_relations()
+    relations = tested_sessions.session_incremental_relations()
     assert relations == [
         ("intermediate", "int_pattern_daily_stats"),
         ("intermediate", "int_pattern_recent_sessions"),
@@ -145,11 +145,11 @@ def test_a_missing_model_table_means_every_row_is_tested(tmp_path: Path) -> None
     _ingest(cli, warehouse, events)
     code, output = _build(cli, warehouse)
     assert code == 0, output
-    assert test_scope.tested_through(warehouse) == _watermark(warehouse)
+    assert tested_sessions.tested_through(warehouse) == _watermark(warehouse)
 
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"drop table {FCT}")
-    assert test_scope.tested_through(warehouse) is None
+    assert tested_sessions.tested_through(warehouse) is None
     code, output = _build(cli, warehouse)
     assert code == 0, output
     assert "tested from" not in output

@@ -1,0 +1,78 @@
+"""`runner demo`: the daily job on generated sample data, and what it found."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from runner import warehouse as warehouse_db
+from runner.config import Settings
+from runner.daily import run_daily
+from runner.errors import RunnerError
+from runner.sample import SampleOptions, generate_sample
+
+
+def run_demo(settings: Settings, *, sample: Path, console: Console, out: Console) -> None:
+    """Generate the sample (once), run the daily job on it, and show what was found."""
+    if not sample.exists():
+        console.print(f"generating the sample data set in {sample} …")
+        summary = generate_sample(sample, SampleOptions(end_date=settings.run_date))
+        console.print(summary.describe())
+    # everything else (lake, config file, dbt vars, …) as the user configured it
+    demo_settings = dataclasses.replace(settings, source=str(sample))
+    daily = run_daily(demo_settings, console=console)
+    out.print(daily.describe())
+    show_findings(settings.warehouse, out)
+    if not daily.success:
+        raise RunnerError(daily.failure_message(), daily.failure_hint())
+
+
+def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
+    """Print the top patterns, the counts by status and the destructive catches."""
+    with warehouse_db.connect(warehouse, read_only=True) as con:
+        statuses = con.sql(
+            "select status, count(*) from marts.pattern_classifications "
+            "where is_family_head group by all order by 2 desc"
+        ).fetchall()
+        top = con.sql(
+            f"""
+            select tool_sequence, occurrence_count, round(confidence_score, 4),
+                   round(estimated_savings_usd, 2), status
+            from marts.pattern_classifications
+            where is_family_head
+            order by estimated_savings_usd desc, pattern_id
+            limit {int(limit)}
+            """
+        ).fetchall()
+        destructive = con.sql(
+            """
+            select tool_sequence, destructive_rule_id, destructive_example
+            from marts.pattern_classifications
+            where is_destructive and is_family_head
+            order by occurrence_count desc, pattern_id
+            limit 10
+            """
+        ).fetchall()
+
+    out.print(
+        "\n[bold]Families by status[/] (one review row each): "
+        + ", ".join(f"{s} {n}" for s, n in statuses)
+    )
+    table = Table(
+        "tool sequence",
+        "occurrences",
+        "confidence",
+        "savings $",
+        "status",
+        title="Top families by estimated savings",
+    )
+    for row in top:
+        table.add_row(*(str(v) for v in row))
+    out.print(table)
+    catches = Table("tool sequence", "rule", "example (redacted)", title="Destructive catches")
+    for row in destructive:
+        catches.add_row(*(str(v) for v in row))
+    out.print(catches)
