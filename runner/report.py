@@ -403,7 +403,8 @@ def _md_summary(doc: Mapping[str, Any]) -> list[str]:
         f"- Patterns: {patterns['total']:,} candidates ({patterns['new']:,} new, "
         f"{patterns['updated']:,} updated) in {patterns['families']:,} families, "
         f"{patterns['destructive']:,} of them destructive",
-        f"- Estimated savings of all families: {_usd(patterns['estimated_savings_usd'])}",
+        "- Estimated savings of all families (all time, median duration): "
+        f"{_usd(patterns['estimated_savings_usd'])}",
         "",
     ]
 
@@ -421,7 +422,7 @@ def _md_top_patterns(doc: Mapping[str, Any]) -> list[str]:
         "Occurrences (window)",
         "Occurrences (all time)",
         "Confidence",
-        "Savings",
+        "Savings (all time)",
         "Status",
         "New",
     ]

@@ -140,7 +140,7 @@ queue_ranked as (
             when patterns_classified.status = 'pending' and patterns_classified.is_family_head then
                 row_number() over (
                     partition by patterns_classified.status = 'pending' and patterns_classified.is_family_head
-                    order by patterns_classified.expected_value_usd desc, patterns_classified.pattern_id
+                    order by patterns_classified.expected_value_usd desc, patterns_classified.pattern_id asc
                 )
         end as review_rank
     from patterns_classified
