@@ -130,60 +130,43 @@ patterns_classified as (
 
 ),
 
-queue_ranked as (
-
-    -- The review queue: pending family heads, the largest expected value first (ties
-    -- by pattern_id, so every run gives the same order); null for every other row.
-    select
-        patterns_classified.*,
-        case
-            when patterns_classified.status = 'pending' and patterns_classified.is_family_head then
-                row_number() over (
-                    partition by patterns_classified.status = 'pending' and patterns_classified.is_family_head
-                    order by patterns_classified.expected_value_usd desc, patterns_classified.pattern_id asc
-                )
-        end as review_rank
-    from patterns_classified
-
-),
-
 reasons_written as (
 
     select
-        queue_ranked.*,
+        patterns_classified.*,
         case
-            when queue_ranked.is_destructive then
+            when patterns_classified.is_destructive then
                 'auto-rejected: destructive operation'
-                || coalesce(' `' || queue_ranked.destructive_example || '`', '')
-                || ' (rule ' || coalesce(queue_ranked.destructive_rule_id, 'unknown') || ')'
-            when queue_ranked.status = 'auto-approved' then
-                'auto-approved: confidence ' || queue_ranked.confidence_text
+                || coalesce(' `' || patterns_classified.destructive_example || '`', '')
+                || ' (rule ' || coalesce(patterns_classified.destructive_rule_id, 'unknown') || ')'
+            when patterns_classified.status = 'auto-approved' then
+                'auto-approved: confidence ' || patterns_classified.confidence_text
                 || ' > {{ min_confidence }}, '
-                || queue_ranked.occurrences_text
+                || patterns_classified.occurrences_text
                 || ' occurrences > ' || {{ format_number(min_occurrences, 0) }} || ', '
-                || queue_ranked.savings_text
+                || patterns_classified.savings_text
                 || ' savings > $' || {{ format_number(min_savings, 0) }}
-            when queue_ranked.status = 'auto-rejected' then
-                'auto-rejected: confidence ' || queue_ranked.confidence_text
+            when patterns_classified.status = 'auto-rejected' then
+                'auto-rejected: confidence ' || patterns_classified.confidence_text
                 || ' < {{ reject_below }}, not distinguishable from chance'
             else
                 'pending: ' || concat_ws(
                     '; ',
-                    case when queue_ranked.confidence_score <= {{ min_confidence }} then
-                        'confidence ' || queue_ranked.confidence_text
+                    case when patterns_classified.confidence_score <= {{ min_confidence }} then
+                        'confidence ' || patterns_classified.confidence_text
                         || ' is between {{ reject_below }} and {{ min_confidence }}'
                     end,
-                    case when queue_ranked.occurrence_count <= {{ min_occurrences }} then
-                        'only ' || queue_ranked.occurrences_text
+                    case when patterns_classified.occurrence_count <= {{ min_occurrences }} then
+                        'only ' || patterns_classified.occurrences_text
                         || ' occurrences (needs > ' || {{ format_number(min_occurrences, 0) }} || ')'
                     end,
-                    case when queue_ranked.estimated_savings_usd <= {{ min_savings }} then
-                        'only ' || queue_ranked.savings_text
+                    case when patterns_classified.estimated_savings_usd <= {{ min_savings }} then
+                        'only ' || patterns_classified.savings_text
                         || ' savings (needs > $' || {{ format_number(min_savings, 0) }} || ')'
                     end
                 )
         end as status_reason
-    from queue_ranked
+    from patterns_classified
 
 ),
 
@@ -283,7 +266,15 @@ final as (
         cast(contexts_written.destructive_example as {{ dbt.type_string() }}) as destructive_example,
         cast(contexts_written.status as {{ dbt.type_string() }}) as status,
         cast(contexts_written.status_reason as {{ dbt.type_string() }}) as status_reason,
-        cast(contexts_written.review_rank as bigint) as review_rank,
+        -- the review queue: pending family heads, the largest expected value first (ties
+        -- by pattern_id, so every run gives the same order); null for every other row
+        cast(case
+            when contexts_written.status = 'pending' and contexts_written.is_family_head then
+                row_number() over (
+                    partition by contexts_written.status = 'pending' and contexts_written.is_family_head
+                    order by contexts_written.expected_value_usd desc, contexts_written.pattern_id asc
+                )
+        end as bigint) as review_rank,
         cast(contexts_written.pattern_context as {{ dbt.type_string() }}) as pattern_context,
         cast(contexts_written.example_sessions as {{ dbt.type_string() }}) as example_sessions,
         cast(contexts_written.first_seen_at as timestamp) as first_seen_at,
