@@ -26,6 +26,8 @@ from typer.testing import CliRunner
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
 
+pytestmark = pytest.mark.slow
+
 DAY = dt.date(2026, 10, 11)
 NEXT_DAY = DAY + dt.timedelta(days=1)
 #: the generated days end two days after D + 1
