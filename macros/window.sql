@@ -51,3 +51,29 @@
     {%- set window_start = window_end - modules.datetime.timedelta(hours=analysis_window_hours_value()) -%}
     cast('{{ window_start.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
+
+{#-
+    The evidence window: the var hook_patterns_evidence_days days that end at
+    window_end_at (never shorter than the analysis window). The day's window decides
+    which patterns are candidates; their confidence is tested on the evidence window, so
+    one quiet day does not flip a habit's status.
+-#}
+{% macro analysis_evidence_days_value() -%}
+    {%- set days = var('hook_patterns_evidence_days') | int -%}
+    {%- if days <= 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var hook_patterns_evidence_days must be a positive integer, got '"
+            ~ var('hook_patterns_evidence_days') ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+{#- Inclusive start of the evidence window: window_end_at minus the longer of
+    evidence_days days and window_hours hours. -#}
+{% macro analysis_evidence_start_at() -%}
+    {%- set window_end = analysis_run_date_value() + modules.datetime.timedelta(days=1) -%}
+    {%- set evidence_hours = [analysis_evidence_days_value() * 24, analysis_window_hours_value()] | max -%}
+    {%- set evidence_start = window_end - modules.datetime.timedelta(hours=evidence_hours) -%}
+    cast('{{ evidence_start.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+{%- endmacro %}

@@ -631,7 +631,7 @@ def _md_summary(doc: Mapping[str, Any], root: str) -> list[str]:
         f"- Patterns: {patterns['total']:,} candidates ({patterns['new']:,} new, "
         f"{patterns['updated']:,} updated) in {patterns['families']:,} families, "
         f"{patterns['destructive']:,} of them destructive",
-        f"- Estimated savings of all families (all time, as synced): "
+        f"- Estimated savings of all families (all time, median duration): "
         f"{_usd(patterns['estimated_savings_usd'])}",
         "",
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -146,7 +147,10 @@ def test_numbers_match_the_occurrences(
         assert row["window_session_count"] == len({o["session_id"] for o in in_window})
         average = sum(o["duration_ms"] for o in found) / len(found)
         assert row["avg_duration_ms"] == pytest.approx(average)
-        assert row["estimated_savings_usd"] == pytest.approx(average / 3.6e6 * len(found) * 100)
+        # savings use the median duration (robust to a call left running for hours)
+        median = statistics.median(o["duration_ms"] for o in found)
+        assert row["p50_duration_ms"] == pytest.approx(median)
+        assert row["estimated_savings_usd"] == pytest.approx(median / 3.6e6 * len(found) * 100)
         last_by_session: dict[str, datetime] = {}
         for o in found:
             last_by_session[o["session_id"]] = max(

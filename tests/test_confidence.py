@@ -140,10 +140,11 @@ def test_benjamini_hochberg_matches_scipy_on_random_p_values(work: Path) -> None
         )
         con.execute(
             "create or replace table intermediate.int_pattern_session_null_model"
-            " (pattern_id varchar, expected_count double, p_value double)"
+            " (pattern_id varchar, evidence_occurrence_count bigint, expected_count double,"
+            " p_value double)"
         )
         con.executemany(
-            "insert into intermediate.int_pattern_session_null_model values (?, 1.0, ?)",
+            "insert into intermediate.int_pattern_session_null_model values (?, 3, 1.0, ?)",
             [(pattern_id, p) for pattern_id, candidate, p in rows if candidate],
         )
     run_dbt(warehouse, "run", ["--select", "int_pattern_significance"], None, work)

@@ -113,21 +113,21 @@ PATTERNS = [
         LONG_EXAMPLE,
     ),
     ("p4", "Grep→Read", 7, 40, 0.6, 50.0, "auto-rejected", "2026-02-20 10:00:00", None),
-    ("p5", "Glob→Read", 30, 45, 0.96, 500.0, "pending", "2026-03-09 23:59:59", None),
-    ("p6", "Bash(make)→Read", 3, 40, 0.999, 120.0, "pending", "2026-03-05 09:00:00", None),
+    ("p5", "Glob→Read", 30, 45, 0.96, 100.0, "pending", "2026-03-09 23:59:59", None),
+    ("p6", "Bash(make)→Read", 3, 40, 0.999, 97.78, "pending", "2026-03-05 09:00:00", None),
     ("p7", "Bash(make)", 3, 40, 0.999, 100.0, "pending", "2026-03-05 09:00:00", None),
 ]
 
-# The review queue's figures, by pattern: (window sessions, all-time sessions, median
-# duration all time, median in the window, status_reason). Savings use the median:
-# p5 45 * 80 s = $100.00 at $100/h, expected value * 0.96 = $96.00;
-# p6 40 * 88 s = $97.78, * 0.999 = $97.68 (less savings, more certain: ranked first);
-# p1 20 * 60 s = $33.33, * 0.97 = $32.33. The marts' mean-based savings (500, 120, 500)
-# would rank them otherwise.
+# The review queue's figures, by pattern, as the mart computes them (its dbt unit tests
+# check the arithmetic; the report only reads and orders): (window sessions, all-time
+# sessions, median duration all time, median in the window, window savings, expected
+# value, review rank, status_reason). Savings use the median: p5 45 * 80 s = $100.00 at
+# $100/h, expected value * 0.96 = $96.00; p6 40 * 88 s = $97.78, * 0.999 = $97.68 (less
+# savings, more certain: ranked first); p1 20 * 60 s = $33.33, * 0.97 = $32.33.
 QUEUE_FIGURES = {
-    "p1": (2, 2, 60_000.0, 60_000.0, "pending: only 20 occurrences (needs > 200)"),
-    "p5": (3, 9, 80_000.0, 70_000.0, "pending: confidence 0.96 (needs > 0.99)"),
-    "p6": (2, 7, 88_000.0, 90_000.0, "pending: only 40 occurrences (needs > 200)"),
+    "p1": (2, 2, 60_000.0, 60_000.0, 5.0, 32.33, 3, "pending: only 20 occurrences (needs > 200)"),
+    "p5": (3, 9, 80_000.0, 70_000.0, 5.83, 96.0, 2, "pending: confidence 0.96 (needs > 0.99)"),
+    "p6": (2, 7, 88_000.0, 90_000.0, 7.5, 97.68, 1, "pending: only 40 occurrences (needs > 200)"),
 }
 EXPECTED_QUEUE = ["p6", "p5", "p1"]
 # p7 is explained by p6 (a pending candidate of its family, not a review row)
@@ -248,12 +248,13 @@ def _insert_marts(con: duckdb.DuckDBPyConnection) -> None:
                 example,
             ],
         )
-    for pid, (window_sessions, sessions, p50, window_p50, reason) in QUEUE_FIGURES.items():
+    for pid, figures in QUEUE_FIGURES.items():
         con.execute(
             "update marts.pattern_classifications set window_session_count = ?, "
             "session_count = ?, p50_duration_ms = ?, window_p50_duration_ms = ?, "
+            "window_estimated_savings_usd = ?, expected_value_usd = ?, review_rank = ?, "
             "status_reason = ? where pattern_id = ?",
-            [window_sessions, sessions, p50, window_p50, reason, pid],
+            [*figures, pid],
         )
     member, head, reason = FAMILY_MEMBER
     con.execute(
@@ -345,13 +346,13 @@ def test_review_queue_is_ranked_by_expected_value(report_dir: Path) -> None:
     assert [row["pattern_id"] for row in queue] == EXPECTED_QUEUE
     assert [row["rank"] for row in queue] == [1, 2, 3]
     by_id = {row["pattern_id"]: row for row in queue}
-    assert by_id["p6"]["savings_usd"] == pytest.approx(40 * 88 / 3600 * 100)
-    assert by_id["p6"]["window_savings_usd"] == pytest.approx(3 * 90 / 3600 * 100)
-    assert by_id["p6"]["expected_value_usd"] == pytest.approx(40 * 88 / 3600 * 100 * 0.999)
+    assert by_id["p6"]["savings_usd"] == pytest.approx(97.78)
+    assert by_id["p6"]["window_savings_usd"] == pytest.approx(QUEUE_FIGURES["p6"][4])
+    assert by_id["p6"]["expected_value_usd"] == pytest.approx(QUEUE_FIGURES["p6"][5])
     assert by_id["p5"]["savings_usd"] > by_id["p6"]["savings_usd"], "ranked by value, not savings"
     values = [row["expected_value_usd"] for row in queue]
     assert values == sorted(values, reverse=True)
-    assert by_id["p6"]["status_reason"] == QUEUE_FIGURES["p6"][4]
+    assert by_id["p6"]["status_reason"] == QUEUE_FIGURES["p6"][7]
     assert (by_id["p6"]["window_session_count"], by_id["p6"]["session_count"]) == (2, 7)
     for row in queue:
         assert row["review_link"] == f"{REVIEW_URL}/{row['pattern_id']}"
@@ -519,7 +520,8 @@ def test_missing_mart_values_are_shown_as_na(workdir: Path, cli: CliRunner) -> N
         con.execute(
             "update marts.pattern_classifications set confidence_score = null, "
             "p50_duration_ms = null, window_p50_duration_ms = null, session_count = null, "
-            "estimated_savings_usd = null where pattern_id in ('p1', 'p4')"
+            "estimated_savings_usd = null, expected_value_usd = null, review_rank = null "
+            "where pattern_id in ('p1', 'p4')"
         )
     result = run_report(cli, warehouse, workdir / "reports")
     assert result.exit_code == 0, result.output

@@ -61,6 +61,8 @@ candidates_joined as (
         window_patterns.window_avg_duration_ms,
         window_patterns.window_p50_duration_ms,
         window_patterns.window_p90_duration_ms,
+        significance.observed_since_at as evidence_start_at,
+        significance.observed_count as evidence_occurrence_count,
         all_time_stats.occurrence_count,
         all_time_stats.session_count,
         all_time_stats.avg_duration_ms,
@@ -69,7 +71,7 @@ candidates_joined as (
         significance.expected_count,
         case
             when significance.expected_count > 0
-                then (window_patterns.window_occurrence_count - significance.expected_count)
+                then (significance.observed_count - significance.expected_count)
                 / sqrt(significance.expected_count)
         end as z_score,
         significance.p_value,
@@ -79,6 +81,13 @@ candidates_joined as (
         significance.adjusted_p_value,
         significance.confidence_score,
         all_time_stats.estimated_savings_usd,
+        -- the same median rule over the day's window: what the day alone is worth
+        coalesce(window_patterns.window_p50_duration_ms, 0) / 3600000.0
+        * window_patterns.window_occurrence_count
+        * {{ var('hook_patterns_cost_per_hour_usd') }} as window_estimated_savings_usd,
+        -- what reviewing the pattern is worth: its savings, discounted by the chance
+        -- that it is no habit at all
+        all_time_stats.estimated_savings_usd * significance.confidence_score as expected_value_usd,
         all_time_stats.is_destructive,
         all_time_stats.destructive_rule_id,
         all_time_stats.destructive_category,
@@ -179,7 +188,9 @@ contexts_written as (
         || 'In the analysis window (' || cast(reasons_written.window_start_at as {{ dbt.type_string() }})
         || ' to ' || cast(reasons_written.window_end_at as {{ dbt.type_string() }}) || ' UTC) it occurred '
         || {{ format_number('reasons_written.window_occurrence_count', 0) }} || ' times in '
-        || {{ format_number('reasons_written.window_session_count', 0) }} || ' sessions, against '
+        || {{ format_number('reasons_written.window_session_count', 0) }} || ' sessions; since '
+        || cast(reasons_written.evidence_start_at as {{ dbt.type_string() }}) || ' UTC, '
+        || {{ format_number('reasons_written.evidence_occurrence_count', 0) }} || ' times against '
         || {{ format_number('reasons_written.expected_count', 2) }}
         || ' expected if each session''s calls came in random order '
         || '(confidence ' || reasons_written.confidence_text || '). '
@@ -187,11 +198,12 @@ contexts_written as (
         || ' it occurred ' || reasons_written.occurrences_text || ' times in '
         || {{ format_number('reasons_written.session_count', 0) }} || ' sessions. '
         || coalesce(
-            'One run takes ' || {{ format_number('reasons_written.avg_duration_ms / 1000.0', 1) }}
-            || ' s on average (median ' || {{ format_number('reasons_written.p50_duration_ms / 1000.0', 1) }}
+            'One run typically takes ' || {{ format_number('reasons_written.p50_duration_ms / 1000.0', 1) }}
+            || ' s (median; mean ' || {{ format_number('reasons_written.avg_duration_ms / 1000.0', 1) }}
             || ' s, p90 ' || {{ format_number('reasons_written.p90_duration_ms / 1000.0', 1) }}
             || ' s); at $' || {{ format_number(var('hook_patterns_cost_per_hour_usd'), 0) }}
-            || '/hour that is an estimated ' || reasons_written.savings_text || ' of agent time. ',
+            || '/hour that is an estimated ' || reasons_written.savings_text || ' of agent time all time, $'
+            || {{ format_number('reasons_written.window_estimated_savings_usd', 0) }} || ' in the window. ',
             'No duration was measured, so no savings are estimated. '
         )
         || case
@@ -237,6 +249,9 @@ final as (
         cast(contexts_written.window_avg_duration_ms as double) as window_avg_duration_ms,
         cast(contexts_written.window_p50_duration_ms as double) as window_p50_duration_ms,
         cast(contexts_written.window_p90_duration_ms as double) as window_p90_duration_ms,
+        cast(contexts_written.window_estimated_savings_usd as double) as window_estimated_savings_usd,
+        cast(contexts_written.evidence_start_at as timestamp) as evidence_start_at,
+        cast(contexts_written.evidence_occurrence_count as bigint) as evidence_occurrence_count,
         cast(contexts_written.occurrence_count as bigint) as occurrence_count,
         cast(contexts_written.session_count as bigint) as session_count,
         cast(contexts_written.avg_duration_ms as double) as avg_duration_ms,
@@ -251,6 +266,7 @@ final as (
         cast(contexts_written.adjusted_p_value as double) as adjusted_p_value,
         cast(contexts_written.confidence_score as double) as confidence_score,
         cast(contexts_written.estimated_savings_usd as double) as estimated_savings_usd,
+        cast(contexts_written.expected_value_usd as double) as expected_value_usd,
         cast(contexts_written.is_destructive as boolean) as is_destructive,
         cast(contexts_written.destructive_rule_id as {{ dbt.type_string() }}) as destructive_rule_id,
         cast(contexts_written.destructive_category as {{ dbt.type_string() }}) as destructive_category,
@@ -258,6 +274,15 @@ final as (
         cast(contexts_written.destructive_example as {{ dbt.type_string() }}) as destructive_example,
         cast(contexts_written.status as {{ dbt.type_string() }}) as status,
         cast(contexts_written.status_reason as {{ dbt.type_string() }}) as status_reason,
+        -- the review queue: pending family heads, the largest expected value first (ties
+        -- by pattern_id, so every run gives the same order); null for every other row
+        cast(case
+            when contexts_written.status = 'pending' and contexts_written.is_family_head then
+                row_number() over (
+                    partition by contexts_written.status = 'pending' and contexts_written.is_family_head
+                    order by contexts_written.expected_value_usd desc, contexts_written.pattern_id asc
+                )
+        end as bigint) as review_rank,
         cast(contexts_written.pattern_context as {{ dbt.type_string() }}) as pattern_context,
         cast(contexts_written.example_sessions as {{ dbt.type_string() }}) as example_sessions,
         cast(contexts_written.first_seen_at as timestamp) as first_seen_at,

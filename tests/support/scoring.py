@@ -28,6 +28,7 @@ SCORING_NODES = (
     "int_pattern_recent_sessions",
     "int_pattern_window_counts",
     "int_pattern_global_null_model",
+    "int_pattern_evidence_counts",
     "int_pattern_window_signatures",
     "int_pattern_markov_surprise",
     "int_session_signature_counts",
@@ -35,6 +36,9 @@ SCORING_NODES = (
     "int_pattern_significance",
     "int_pattern_family_explainers",
     "int_pattern_families",
+    "int_pattern_all_time_totals",
+    "int_pattern_destructive_evidence",
+    "int_pattern_example_sessions",
     "int_pattern_all_time_stats",
     "pattern_classifications",
 )

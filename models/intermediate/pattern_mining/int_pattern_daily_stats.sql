@@ -1,6 +1,6 @@
 {#-
     The additive statistics of every pattern's occurrences, per first load of their
-    sessions and per occurrence date: what int_pattern_all_time_stats sums instead of
+    sessions and per occurrence date: what int_pattern_all_time_totals sums instead of
     reading every occurrence ever mined. Incremental by first load
     (macros/incremental_rollups.sql): a run rebuilds the loads that hold a changed session, so
     its cost follows the new data.

@@ -2,7 +2,7 @@
     The most recent sessions of every pattern, per first load of the sessions and per
     occurrence date: at most var hook_patterns_example_sessions per day, ranked by their
     last occurrence that day (then by session id). A pattern's example sessions before
-    any date are among these rows, so int_pattern_all_time_stats never ranks every
+    any date are among these rows, so int_pattern_example_sessions never ranks every
     session a common pattern was ever seen in. Incremental by first load, like
     int_pattern_daily_stats.
 -#}

@@ -1,7 +1,9 @@
 {#-
-    Expected window count of every candidate pattern under the null model "the order of
-    the tool calls inside each session is random": each session keeps its own calls (its
-    make-up, its segments' sizes); only their order is left to chance. This is the null
+    Expected evidence-window count of every candidate pattern of the day under the null
+    model "the order of the tool calls inside each session is random": each session keeps
+    its own calls (its make-up, its segments' sizes); only their order is left to chance.
+    The day's window decides the candidates; the counts, observed and expected, cover the
+    evidence window (var hook_patterns_evidence_days days ending with it). This is the null
     of a permutation test that shuffles the calls inside each session (SPEck, ProMiSe),
     computed in closed form. The rules are documented in int_pattern_session_null_model.yml.
 -#}
@@ -11,6 +13,13 @@
 
 with
 
+evidence_counts as (
+
+    -- one row per candidate of the day
+    select * from {{ ref('int_pattern_evidence_counts') }}
+
+),
+
 window_patterns as (
 
     select * from {{ ref('int_pattern_window_counts') }}
@@ -19,9 +28,9 @@ window_patterns as (
 
 tool_steps as (
 
-    -- the steps from the window start on (as int_pattern_global_null_model)
+    -- the steps from the evidence window's start on
     select * from {{ ref('int_tool_steps_sequenced') }}
-    where started_at >= {{ analysis_window_start_at() }}
+    where started_at >= {{ analysis_evidence_start_at() }}
 
 ),
 
@@ -42,13 +51,15 @@ candidates as (
     select
         window_patterns.pattern_id,
         window_patterns.pattern_length,
-        window_patterns.window_occurrence_count
+        evidence_counts.evidence_occurrence_count
     from window_patterns
+    inner join evidence_counts
+        on window_patterns.pattern_id = evidence_counts.pattern_id
     where window_patterns.is_candidate
 
 ),
 
-steps_in_window as (
+steps_in_evidence_window as (
 
     select
         tool_steps.session_id,
@@ -74,7 +85,7 @@ session_signatures_counted as (
 
 sessions_counted as (
 
-    -- n(u): the calls of session u in the window
+    -- n(u): the calls of session u in the evidence window
     select distinct
         signature_counts.session_id,
         signature_counts.session_call_count
@@ -85,11 +96,11 @@ sessions_counted as (
 segments_counted as (
 
     select
-        steps_in_window.session_id,
-        steps_in_window.segment_id,
-        sum(steps_in_window.call_count) as segment_call_count
-    from steps_in_window
-    group by steps_in_window.session_id, steps_in_window.segment_id
+        steps_in_evidence_window.session_id,
+        steps_in_evidence_window.segment_id,
+        sum(steps_in_evidence_window.call_count) as segment_call_count
+    from steps_in_evidence_window
+    group by steps_in_evidence_window.session_id, steps_in_evidence_window.segment_id
 
 ),
 
@@ -303,11 +314,11 @@ final as (
 
     select
         candidates.pattern_id,
-        candidates.window_occurrence_count,
+        candidates.evidence_occurrence_count,
         cast(coalesce(expected_counts_summed.null_session_count, 0) as bigint) as null_session_count,
         cast(coalesce(expected_counts_summed.expected_count, 0.0) as double) as expected_count,
         cast({{ poisson_upper_tail(
-            'candidates.window_occurrence_count',
+            'candidates.evidence_occurrence_count',
             'coalesce(expected_counts_summed.expected_count, 0.0)'
         ) }} as double) as p_value
     from candidates

@@ -1,8 +1,10 @@
 {#-
-    Benjamini–Hochberg adjustment of the window p-values, across every pattern observed
-    in the window. Patterns below the candidate threshold are untested hypotheses and
-    enter with p = 1 (conservative: they raise m without claiming a discovery). The
-    p-values are those of the null model that var hook_patterns_null_model names.
+    Benjamini–Hochberg adjustment of the candidates' p-values, across every pattern
+    observed in the window. Patterns below the candidate threshold are untested
+    hypotheses and enter with p = 1 (conservative: they raise m without claiming a
+    discovery). The p-values are those of the null model that var
+    hook_patterns_null_model names: the session model tests the evidence window's
+    counts, the global one the day's window.
 -#}
 
 {%- set null_model_name = var('hook_patterns_null_model') | string | lower -%}
@@ -32,9 +34,13 @@ hypotheses_listed as (
         global_null_model.pattern_id,
         global_null_model.is_candidate,
         {%- if null_model_name == 'session' %}
+        session_null_model.evidence_occurrence_count as observed_count,
+        {{ analysis_evidence_start_at() }} as observed_since_at,
         session_null_model.expected_count,
         coalesce(session_null_model.p_value, 1.0) as p_value,
         {%- else %}
+        global_null_model.window_occurrence_count as observed_count,
+        {{ analysis_window_start_at() }} as observed_since_at,
         global_null_model.expected_count,
         global_null_model.p_value,
         {%- endif %}
@@ -101,6 +107,8 @@ final as (
     select
         hypotheses_adjusted.pattern_id,
         hypotheses_adjusted.is_candidate,
+        cast(hypotheses_adjusted.observed_count as bigint) as observed_count,
+        cast(hypotheses_adjusted.observed_since_at as timestamp) as observed_since_at,
         cast(hypotheses_adjusted.expected_count as double) as expected_count,
         cast(hypotheses_adjusted.p_value as double) as p_value,
         cast(hypotheses_adjusted.tested_p_value as double) as tested_p_value,

@@ -1,18 +1,20 @@
-{#- One row per (session, signature) among the analysis window's steps: the calls with
-    that signature, and all the session's calls in the window (a collapsed step counts
-    its calls). The session null model reads these counts at every step of a pattern;
-    as a table they are computed once, on every engine. -#}
+{#- One row per (session, signature) among the evidence window's steps (the
+    var hook_patterns_evidence_days days that end with the analysis window, over which
+    the candidates' confidence is tested): the calls with that signature, and all the
+    session's calls in that window (a collapsed step counts its calls). The session
+    null model reads these counts at every step of a pattern; as a table they are
+    computed once, on every engine. -#}
 
 with
 
 tool_steps as (
 
     select * from {{ ref('int_tool_steps_sequenced') }}
-    where started_at >= {{ analysis_window_start_at() }}
+    where started_at >= {{ analysis_evidence_start_at() }}
 
 ),
 
-steps_in_window as (
+steps_in_evidence_window as (
 
     select
         tool_steps.session_id,
@@ -28,11 +30,11 @@ steps_in_window as (
 signatures_counted as (
 
     select
-        steps_in_window.session_id,
-        steps_in_window.tool_signature,
-        sum(steps_in_window.call_count) as signature_call_count
-    from steps_in_window
-    group by steps_in_window.session_id, steps_in_window.tool_signature
+        steps_in_evidence_window.session_id,
+        steps_in_evidence_window.tool_signature,
+        sum(steps_in_evidence_window.call_count) as signature_call_count
+    from steps_in_evidence_window
+    group by steps_in_evidence_window.session_id, steps_in_evidence_window.tool_signature
 
 ),
 
