@@ -371,7 +371,7 @@ def build(
         )
     if not result.success:
         raise RunnerError(
-            f"dbt build failed: {len(result.failures)} node(s) failed",
+            f"dbt build failed: {len(result.failed_nodes)} node(s) failed",
             "see the failures above; the previous marts stay in place until a build succeeds",
         )
 

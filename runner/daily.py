@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
@@ -34,6 +33,7 @@ from runner.config import Settings
 from runner.errors import RunnerError
 from runner.ingest import ingest_source
 from runner.notify import notify_reviewers
+from runner.outcome import StepOutcome
 from runner.report import write_report
 from runner.sync import sync_approvals
 
@@ -270,38 +270,33 @@ def _ingest(settings: Settings, steps: _Steps) -> bool:
     return steps.run("ingest", None, ingest).status != "failed"
 
 
+def _status(outcome: StepOutcome) -> tuple[str, str]:
+    """A step's status and detail, read from the outcome its service returned."""
+    return ("ok" if outcome.success else "failed"), outcome.description
+
+
 def _run_day(settings: Settings, steps: _Steps) -> bool:
     """One day's build → check → sync → notify → report. False stops the catch-up."""
     day = settings.run_date
-    extra: dict[str, Any] = {}
+    extra: dict[str, StepOutcome | str] = {}
 
     def build() -> tuple[str, str]:
-        result = build_warehouse(settings, console=steps.console)
-        if not result.success:
-            names = ", ".join(f.name for f in result.failures[:5])
-            return "failed", f"{len(result.failures)} dbt node(s) failed: {names}"
-        return "ok", f"{result.count('success', 'pass')} dbt nodes"
+        return _status(build_warehouse(settings, console=steps.console))
 
     def check() -> tuple[str, str]:
-        result = run_checks(settings)
-        extra["checks"] = result
-        status = "ok" if result.success else "failed"
-        return status, f"{result.describe()}".splitlines()[0]
+        outcome = run_checks(settings)
+        extra["checks"] = outcome
+        return _status(outcome)
 
     def sync() -> tuple[str, str]:
-        result = sync_approvals(settings.warehouse, settings.target, dry_run=False)
-        extra["sync"] = result
-        return "ok", result.describe().splitlines()[0]
+        outcome = sync_approvals(settings.warehouse, settings.target, dry_run=False)
+        extra["sync"] = outcome
+        return _status(outcome)
 
     def notify() -> tuple[str, str]:
-        result = notify_reviewers(settings)
-        extra["notify"] = result
-        if not result.success:
-            return (
-                "failed",
-                f"channels failed (retried next run): {', '.join(result.failed_channels)}",
-            )
-        return "ok", result.describe().splitlines()[0]
+        outcome = notify_reviewers(settings)
+        extra["notify"] = outcome
+        return _status(outcome)
 
     def report() -> tuple[str, str]:
         written = write_report(settings, extra=extra)

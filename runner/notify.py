@@ -309,7 +309,10 @@ class ChannelOutcome:
 
 @dataclass
 class NotifySummary:
-    """What `runner notify` did; the CLI prints `describe()` and exits 1 unless `success`."""
+    """What `runner notify` did; the CLI prints `describe()` and exits 1 unless `success`.
+
+    A :class:`runner.outcome.StepOutcome`: each failed channel is a failure.
+    """
 
     pending_count: int = 0
     outcomes: list[ChannelOutcome] = field(default_factory=list)
@@ -327,7 +330,8 @@ class NotifySummary:
     def sent_count(self) -> int:
         return sum(1 for outcome in self.outcomes if outcome.ok and outcome.pattern_count)
 
-    def describe(self) -> str:
+    @property
+    def description(self) -> str:
         if not self.channels_configured:
             return (
                 "notify: no notification channel configured; nothing sent "
@@ -338,8 +342,21 @@ class NotifySummary:
             f"{self.sent_count} of {len(self.outcomes)} channel(s) got a message"
         )
         if self.failed_channels:
-            head += f", {len(self.failed_channels)} failed"
-        return "\n".join([head, *(outcome.describe() for outcome in self.outcomes)])
+            head += f", {len(self.failed_channels)} failed (retried next run): " + ", ".join(
+                self.failed_channels
+            )
+        return head
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{o.label}: {o.error}" for o in self.outcomes if not o.ok]
+
+    @property
+    def warnings(self) -> list[str]:
+        return []
+
+    def describe(self) -> str:
+        return "\n".join([self.description, *(outcome.describe() for outcome in self.outcomes)])
 
 
 # --- the service -------------------------------------------------------------------------

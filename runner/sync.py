@@ -34,6 +34,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from runner import approvals_schema as schema
 from runner import warehouse as warehouse_db
 from runner.errors import RunnerError
+from runner.outcome import first_line
 from runner.redaction import redact_secrets
 from runner.targets import Target, connect, describe_db_error, parse_target
 
@@ -62,7 +63,11 @@ _DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error, duckdb.
 
 @dataclass
 class SyncSummary:
-    """What a sync did (or, for a dry run, would do) to pattern_approvals."""
+    """What a sync did (or, for a dry run, would do) to pattern_approvals.
+
+    A :class:`runner.outcome.StepOutcome` that always succeeded: a sync that fails
+    raises RunnerError and rolls back instead of returning.
+    """
 
     target: str
     dry_run: bool
@@ -78,6 +83,22 @@ class SyncSummary:
     @property
     def total(self) -> int:
         return self.inserted + self.updated + self.unchanged + self.protected
+
+    @property
+    def success(self) -> bool:
+        return True
+
+    @property
+    def description(self) -> str:
+        return first_line(self.describe())
+
+    @property
+    def failures(self) -> list[str]:
+        return []
+
+    @property
+    def warnings(self) -> list[str]:
+        return []
 
     def add_detail(self, line: str) -> None:
         if len(self.details) <= DETAIL_LIMIT:
