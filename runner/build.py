@@ -105,9 +105,4 @@ def _require_raw_events(warehouse: Path) -> None:
     """dbt would fail on every node without the source table: say what to run instead."""
     hint = "run `runner ingest --source …` first (an empty source is fine)"
     with warehouse_db.connect(warehouse, read_only=True, missing_hint=hint) as con:
-        found = con.sql(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'raw' and table_name = 'hook_events'"
-        ).fetchone()
-    if not found or not found[0]:
-        raise RunnerError(f"warehouse {warehouse} has no raw.hook_events table", hint)
+        warehouse_db.require_columns(con, "raw.hook_events", hint=hint)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from runner import stopping
+from runner import bookkeeping, stopping
 from runner import warehouse as warehouse_db
 from runner.build import build_warehouse
 from runner.checks import run_checks
@@ -39,19 +39,6 @@ from runner.sync import sync_approvals
 
 #: A run never replays more than this many missed days; older gaps need `--run-date`.
 MAX_CATCH_UP_DAYS = 7
-
-BOOKKEEPING_DDL = """
-create schema if not exists runner;
-create table if not exists runner.daily_runs (
-    run_id varchar not null,
-    run_date date,
-    step varchar not null,
-    status varchar not null,
-    started_at timestamp not null,
-    finished_at timestamp not null,
-    detail varchar
-);
-"""
 
 
 @dataclass
@@ -132,7 +119,7 @@ def exclusive_lock(warehouse: Path) -> Iterator[None]:
 def _record(warehouse: Path, run_id: str, step: StepResult, started: dt.datetime) -> None:
     """Log a step in the warehouse. Short-lived connection: dbt needs the file next."""
     with warehouse_db.connect(warehouse) as con:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         con.execute(
             "insert into runner.daily_runs values (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -151,11 +138,7 @@ def last_finished_day(warehouse: Path) -> dt.date | None:
     if not warehouse.exists():
         return None
     with warehouse_db.connect(warehouse, read_only=True) as con:
-        exists = con.sql(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'runner' and table_name = 'daily_runs'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        if warehouse_db.missing_tables(con, ["runner.daily_runs"]):
             return None
         row = con.sql(
             "select max(run_date) from runner.daily_runs where step = 'day' and status = 'ok'"

@@ -32,6 +32,7 @@ import apprise
 import duckdb
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from runner import bookkeeping
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
@@ -51,25 +52,6 @@ SEND_ATTEMPTS = 2
 RETRY_WAIT_S = 0.5
 #: Patterns listed one by one in a message; the rest are counted and linked.
 MAX_LISTED_PATTERNS = 50
-
-BOOKKEEPING_DDL = """
-create schema if not exists runner;
-create table if not exists runner.notifications (
-    pattern_id varchar not null,
-    channel_key varchar not null,
-    notified_at timestamp not null,
-    primary key (pattern_id, channel_key)
-);
-create table if not exists runner.notification_attempts (
-    run_id varchar not null,
-    channel_key varchar not null,
-    channel_label varchar not null,
-    attempted_at timestamp not null,
-    ok boolean not null,
-    error varchar,
-    pattern_count integer not null
-);
-"""
 
 PENDING_SQL = """
 select pattern_id, tool_sequence, occurrence_count, confidence_score, estimated_savings_usd
@@ -458,7 +440,7 @@ def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection (the file is not held while messages go out)."""
     con = warehouse_db.connect(path)
     try:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         yield con
     finally:
         con.close()

@@ -175,15 +175,8 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _require_tables(con: duckdb.DuckDBPyConnection) -> None:
-    found = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-    }
-    missing = [table for table in REQUIRED_TABLES if table not in found]
-    if missing:
-        raise RunnerError(f"the warehouse has no {', '.join(missing)}", BUILD_HINT)
+    for table in REQUIRED_TABLES:
+        warehouse_db.require_columns(con, table, hint=BUILD_HINT)
 
 
 def _require_window(con: duckdb.DuckDBPyConnection, window: Window) -> None:

@@ -153,21 +153,13 @@ def _open_mart(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only, after checking the mart is there with the needed columns."""
     con = warehouse_db.connect(warehouse, read_only=True, missing_hint=_REBUILD_HINT)
     try:
-        present = {
-            name
-            for (name,) in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'marts' and table_name = 'pattern_classifications'"
-            ).fetchall()
-        }
-        if not present:
-            raise RunnerError(f"warehouse {warehouse} has no {MART}", _REBUILD_HINT)
-        missing = [c for c in (*schema.SYNCED_COLUMNS, QUEUE_COLUMN) if c not in present]
-        if missing:
-            raise RunnerError(
-                f"{MART} in {warehouse} lacks column(s) {', '.join(missing)}",
-                "the warehouse is older than this runner: run `runner build` again",
-            )
+        warehouse_db.require_columns(
+            con,
+            MART,
+            (*schema.SYNCED_COLUMNS, QUEUE_COLUMN),
+            hint=_REBUILD_HINT,
+            stale_hint="the warehouse is older than this runner: run `runner build` again",
+        )
         yield con
     finally:
         con.close()

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from runner import bookkeeping
 from runner.daily import (
-    BOOKKEEPING_DDL,
     MAX_CATCH_UP_DAYS,
     days_to_run,
     exclusive_lock,
@@ -49,7 +49,7 @@ def test_last_finished_day_reads_only_finished_days(tmp_path: Path) -> None:
     warehouse = tmp_path / "wh.duckdb"
     assert last_finished_day(warehouse) is None
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         now = dt.datetime(2026, 11, 21, 1, 0)
         con.execute(
             "insert into runner.daily_runs values "

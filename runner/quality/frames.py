@@ -296,18 +296,8 @@ def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def require_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Fail with the command to run when a table or one of its columns is missing."""
-    rows = con.execute(
-        "select table_schema || '.' || table_name, column_name from information_schema.columns"
-    ).fetchall()
-    present: dict[str, set[str]] = {}
-    for table, column in rows:
-        present.setdefault(table, set()).add(column)
     for table, (columns, hint) in REQUIRED_COLUMNS.items():
-        if table not in present:
-            raise RunnerError(f"table {table} is missing from the warehouse", hint)
-        missing = [column for column in columns if column not in present[table]]
-        if missing:
-            raise RunnerError(f"table {table} lacks column(s) {', '.join(missing)}", hint)
+        warehouse_db.require_columns(con, table, columns, hint=hint)
 
 
 def fetch_frames(
