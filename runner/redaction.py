@@ -63,7 +63,7 @@ _URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s\"'/@:?#]*):[^\s\"']*@",
 #: A password or token as a query parameter (?password=…, &sslpassword=…, ?token=…), or as
 #: a key=value pair of a libpq connection string.
 _URL_SECRET_PARAMETER = re.compile(
-    r"(?<![\w-])((?:ssl)?password|passwd|pwd|token)=[^\s\"'&#]*", re.I
+    r"(?<![\w-])((?:ssl)?password|passwd|token)=[^\s\"'&#]*", re.I
 )
 
 

@@ -18,7 +18,6 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
 from runner.outcome import StepOutcome
+from runner.window import AnalysisWindow
 
 REPORT_VERSION = 1
 TOP_PATTERNS = 10
@@ -53,36 +53,6 @@ REQUIRED_TABLES = (
 BUILD_HINT = "run `runner ingest` and `runner build` first"
 
 
-@dataclass(frozen=True)
-class Window:
-    """The analysis window: the ``hours`` hours ending at the midnight after run_date (UTC)."""
-
-    run_date: dt.date
-    hours: int
-
-    @property
-    def end_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.run_date + dt.timedelta(days=1), dt.time())
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return self.end_at - dt.timedelta(hours=self.hours)
-
-    @property
-    def trend_start_date(self) -> dt.date:
-        return self.run_date - dt.timedelta(days=TREND_DAYS - 1)
-
-    def query_params(self) -> dict[str, Any]:
-        """Naive UTC datetimes: the warehouse stores timestamps without time zone."""
-        return {
-            "window_start_at": self.start_at,
-            "window_end_at": self.end_at,
-            "run_date": self.run_date,
-            "trend_start_date": self.trend_start_date,
-            "top_n": TOP_PATTERNS,
-        }
-
-
 # --- entry point --------------------------------------------------------------------
 
 
@@ -98,7 +68,7 @@ def write_report(
     """
     document = collect_report(
         settings.warehouse,
-        Window(settings.run_date, settings.window_hours),
+        AnalysisWindow(settings.run_date, settings.window_hours),
         extra,
         auto_reject_below=float(settings.dbt_vars.get(AUTO_REJECT_VAR, AUTO_REJECT_DEFAULT)),
     )
@@ -107,7 +77,7 @@ def write_report(
 
 def collect_report(
     warehouse: Path,
-    window: Window,
+    window: AnalysisWindow,
     extra: Mapping[str, StepOutcome | str] | None = None,
     *,
     auto_reject_below: float = AUTO_REJECT_DEFAULT,
@@ -116,7 +86,7 @@ def collect_report(
     with _connect(warehouse) as con:
         _require_tables(con)
         _require_window(con, window)
-        params = window.query_params()
+        params = _query_params(window)
         volume = _query(con, "window_volume", params)[0]
         summary = _query(con, "pattern_summary", params)[0]
         document: dict[str, Any] = {
@@ -179,7 +149,18 @@ def _require_tables(con: duckdb.DuckDBPyConnection) -> None:
         warehouse_db.require_columns(con, table, hint=BUILD_HINT)
 
 
-def _require_window(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def _query_params(window: AnalysisWindow) -> dict[str, Any]:
+    """Naive UTC datetimes: the warehouse stores timestamps without time zone."""
+    return {
+        "window_start_at": window.start_at,
+        "window_end_at": window.end_at,
+        "run_date": window.run_date,
+        "trend_start_date": window.run_date - dt.timedelta(days=TREND_DAYS - 1),
+        "top_n": TOP_PATTERNS,
+    }
+
+
+def _require_window(con: duckdb.DuckDBPyConnection, window: AnalysisWindow) -> None:
     """Refuse to report marts built for another window: the numbers would be misattributed."""
     built = _query(con, "built_windows", {})
     expected = (window.run_date, window.start_at, window.end_at)

@@ -35,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from runner import warehouse as warehouse_db
+from runner.dbt_macros import project_macros
 from runner.errors import RunnerError
 from runner.quality.params import CheckWindow, Thresholds
 
@@ -72,17 +73,8 @@ REQUIRED_COLUMNS: dict[str, tuple[tuple[str, ...], str]] = {
     "marts.fct_pattern_occurrences": (("pattern_id", "started_at"), BUILD_HINT),
 }
 
-#: Mirrors macros/timestamps.sql (duckdb__parse_utc_timestamp): naive UTC or null.
-PARSE_TIMESTAMP_SQL = r"""
-    case
-        when regexp_matches(trim("timestamp"),
-                            '\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$')
-            then timezone('UTC', try_cast(
-                regexp_replace(trim("timestamp"), '\s*([Zz]|[+-]\d{2}(:?\d{2})?)$', '\1')
-                as timestamptz))
-        else try_cast(trim("timestamp") as timestamp)
-    end
-"""
+#: Text to naive UTC or null: staging's own macro (macros/timestamps.sql), rendered here.
+PARSE_TIMESTAMP_SQL = project_macros("timestamps.sql")["duckdb__parse_utc_timestamp"]('"timestamp"')
 
 #: The text timestamp's date prefix: a cheap bound on when a row can fall. UTC offsets are
 #: at most ±14 h, so a row whose text date is D lies in [D - 14 h, D + 38 h) UTC: rows
