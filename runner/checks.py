@@ -1,9 +1,9 @@
 """`runner check`: the data-quality suites (great-expectations) over the warehouse.
 
-Two suites guard the two ends of the pipeline: the source contract of
-``raw.hook_events`` for the analysis window, and the invariants of the marts the runner
-syncs and reports (``pattern_classifications`` against ``fct_pattern_occurrences``).
-A failed error-level check fails the run; warnings are reported only. Results go to
+The suites guard the raw source: the contract of ``raw.hook_events`` row by row, and
+the health of the analysis window (volume, Pre/Post balance, freshness). The marts'
+invariants are dbt tests, run by every build (docs/ARCHITECTURE.md, "Where each rule is
+checked"). A failed error-level check fails the run; warnings are reported only. Results go to
 ``<report_dir>/checks/<run_date>/results.json`` and GX's data docs beside it.
 
 How the pieces fit is described in ``runner/quality/__init__.py``.
@@ -52,7 +52,7 @@ def run_checks(settings: Settings) -> CheckSummary:
 
     out_dir = check_dir(settings)
     runs, docs_index = validate_suites(
-        all_suites(thresholds, settings.run_date), frames.by_name, out_dir / "data_docs"
+        all_suites(thresholds), frames.by_name, out_dir / "data_docs"
     )
     summary = CheckSummary(
         run_date=settings.run_date,

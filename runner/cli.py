@@ -385,7 +385,7 @@ def check(
     report_dir: ReportDirOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Run the data-quality suites (great-expectations) on the source and the marts."""
+    """Run the data-quality suites (great-expectations) on the raw source."""
     from runner.checks import run_checks
 
     settings = config.resolve(

@@ -62,9 +62,7 @@ def _keep_quotes(match: re.Match[str]) -> str:
 _URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s\"'/@:?#]*):[^\s\"']*@", re.I)
 #: A password or token as a query parameter (?password=…, &sslpassword=…, ?token=…), or as
 #: a key=value pair of a libpq connection string.
-_URL_SECRET_PARAMETER = re.compile(
-    r"(?<![\w-])((?:ssl)?password|passwd|token)=[^\s\"'&#]*", re.I
-)
+_URL_SECRET_PARAMETER = re.compile(r"(?<![\w-])((?:ssl)?password|passwd|token)=[^\s\"'&#]*", re.I)
 
 
 def redact_url(text: str) -> str:
