@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from runner import paths
-from runner.sample import AFTER_FIRST_WORD, FIRST_WORD, STRIP_PREFIXES, SUBCOMMAND
+from runner.sample.signatures import AFTER_FIRST_WORD, FIRST_WORD, STRIP_PREFIXES, SUBCOMMAND
 
 SEED = paths.PROJECT_DIR / "seeds" / "tool_signature_rules.csv"
 

@@ -46,7 +46,7 @@ from typing import Any
 
 from runner import paths
 from runner.contracts import HOOK_EVENT_TYPES
-from runner.sample import SignatureRule, bash_signature
+from runner.sample.signatures import SignatureRule, bash_signature
 
 KNOWN_EVENT_TYPES = frozenset(HOOK_EVENT_TYPES)
 SEGMENT_GAP = dt.timedelta(minutes=30)

@@ -1,4 +1,5 @@
-"""Incremental builds (macros/incremental_sessions.sql, incremental_rollups.sql, staging_scope.sql) give exactly what a full build gives.
+"""Incremental builds give exactly what a full build gives (macros/incremental_sessions.sql,
+incremental_rollups.sql and staging_scope.sql).
 
 The events arrive in two batches: the second continues sessions of the first, starts new
 ones, and re-delivers an event id of the first batch with other content. Building after

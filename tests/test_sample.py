@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from runner import paths, sample
+from runner import paths
 from runner.cli import app
 from runner.contracts import HOOK_EVENT_TYPES
 from runner.sample import (
@@ -37,6 +37,11 @@ from runner.sample import (
     generate_sample,
     tool_signature,
 )
+from runner.sample.calls import Session
+from runner.sample.sessions import plan_sessions
+from runner.sample.timestamps import DAY
+from runner.sample.vocabulary import BASH_POOL, TemplateValues
+from runner.sample.workflows import PLANTED_RECIPES
 
 END_DATE = "2025-03-10"
 SMALL = ["--sessions", "24", "--days", "2", "--seed", "3", "--end-date", END_DATE]
@@ -319,7 +324,7 @@ def test_some_commands_carry_secrets_or_destroy(default: DefaultSample) -> None:
 
 
 def test_the_command_pool_has_every_required_form() -> None:
-    pool = [template for *_, variants in sample._BASH_POOL for template in variants]
+    pool = [template for *_, variants in BASH_POOL for template in variants]
     text = "\n".join(pool)
     for form in (
         "PASSWORD={pw} ./deploy.sh",
@@ -346,11 +351,11 @@ def test_the_command_pool_has_every_required_form() -> None:
 
 def test_each_pool_entry_and_planted_step_has_one_signature() -> None:
     rng = random.Random(0)
-    session = sample._Session("00000000-0000-4000-8000-000000000000", rng)
-    for _, _, _, variants in sample._BASH_POOL:
-        signatures = {bash_signature(v.format_map(sample._Fill(rng, session))) for v in variants}
+    session = Session("00000000-0000-4000-8000-000000000000", rng)
+    for _, _, _, variants in BASH_POOL:
+        signatures = {bash_signature(v.format_map(TemplateValues(rng, session))) for v in variants}
         assert len(signatures) == 1, variants
-    for workflow, makers in sample._PLANTED:
+    for workflow, makers in PLANTED_RECIPES:
         assert all(a != b for a, b in zip(workflow.steps, workflow.steps[1:], strict=False))
         for _ in range(40):
             shared: dict[str, str] = {}
@@ -399,13 +404,13 @@ def test_signature_rules_mirror_the_dbt_seed() -> None:
             for row in csv.DictReader(handle)
         }
     rng = random.Random(1)
-    session = sample._Session("00000000-0000-4000-8000-000000000000", rng)
-    templates = [t for *_, variants in sample._BASH_POOL for t in variants]
+    session = Session("00000000-0000-4000-8000-000000000000", rng)
+    templates = [t for *_, variants in BASH_POOL for t in variants]
     for template in templates:
         for _ in range(3):
-            command = template.format_map(sample._Fill(rng, session))
+            command = template.format_map(TemplateValues(rng, session))
             assert bash_signature(command, rules) == bash_signature(command), command
-    for workflow, makers in sample._PLANTED:
+    for workflow, makers in PLANTED_RECIPES:
         calls = [make(rng, session, {}) for make in makers]
         seed_steps = tuple(
             bash_signature(c.tool_input["command"], rules) if c.tool == "Bash" else c.tool
@@ -815,8 +820,8 @@ def test_gaps_and_durations_are_those_of_real_sessions(realism: Realism) -> None
 def test_sessions_per_day_are_uneven() -> None:
     """Real: 3, 11, 45, 18, 7, 18 sessions over six days of one team."""
     options = SampleOptions(sessions=600, days=7, seed=42, end_date=dt.date(2025, 3, 10))
-    plans = sample._plan_sessions(options, 0)
-    per_day = Counter(plan.start_us // sample.DAY for plan in plans)
+    plans = plan_sessions(options, 0)
+    per_day = Counter(plan.start_us // DAY for plan in plans)
     assert len(per_day) == 7
     assert max(per_day.values()) >= 2 * min(per_day.values()), per_day
 

@@ -21,7 +21,9 @@ from benchmarks.reference import seed_rules
 from runner import paths
 from runner.sample import SIGNATURE_RULES, bash_signature
 
-MODEL_YAML = Path(paths.PROJECT_DIR) / "models" / "intermediate" / "int_tool_calls_signed.yml"
+MODEL_YAML = (
+    Path(paths.PROJECT_DIR) / "models" / "intermediate" / "tool_calls" / "int_tool_calls_signed.yml"
+)
 
 
 def _unit_test_cases() -> list[tuple[str, str, str]]:
