@@ -105,4 +105,4 @@ def _require_raw_events(warehouse: Path) -> None:
     """dbt would fail on every node without the source table: say what to run instead."""
     hint = "run `runner ingest --source …` first (an empty source is fine)"
     with warehouse_db.connect(warehouse, read_only=True, missing_hint=hint) as con:
-        warehouse_db.require_columns(con, "raw.hook_events", hint=hint)
+        warehouse_db.require_table(con, "raw.hook_events", hint=hint)

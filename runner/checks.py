@@ -33,7 +33,7 @@ def run_checks(settings: Settings) -> CheckSummary:
     """
     started = time.perf_counter()
     # Read the warehouse before importing GX (seconds): a missing table fails fast.
-    from runner.quality.frames import fetch_frames, open_warehouse, require_tables
+    from runner.quality.frames import fetch_frames, open_warehouse, require_source_table
     from runner.quality.params import CheckWindow, Thresholds, future_tolerance_minutes
 
     thresholds = Thresholds.from_vars(settings.dbt_vars)
@@ -43,7 +43,7 @@ def run_checks(settings: Settings) -> CheckSummary:
         future_tolerance_minutes=future_tolerance_minutes(settings.dbt_vars),
     )
     with open_warehouse(settings.warehouse) as con:
-        require_tables(con)
+        require_source_table(con)
         frames = fetch_frames(con, window, thresholds)
 
     from runner.quality.engine import validate_suites

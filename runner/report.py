@@ -146,7 +146,7 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 def _require_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in REQUIRED_TABLES:
-        warehouse_db.require_columns(con, table, hint=BUILD_HINT)
+        warehouse_db.require_table(con, table, hint=BUILD_HINT)
 
 
 def _query_params(window: AnalysisWindow) -> dict[str, Any]:

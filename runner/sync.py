@@ -153,7 +153,7 @@ def _open_mart(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only, after checking the mart is there with the needed columns."""
     con = warehouse_db.connect(warehouse, read_only=True, missing_hint=_REBUILD_HINT)
     try:
-        warehouse_db.require_columns(
+        warehouse_db.require_table(
             con,
             MART,
             (*schema.SYNCED_COLUMNS, QUEUE_COLUMN),

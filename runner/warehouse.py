@@ -50,7 +50,7 @@ def missing_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> lis
     return [table for table in tables if _columns(con, table) is None]
 
 
-def require_columns(
+def require_table(
     con: duckdb.DuckDBPyConnection,
     table: str,
     columns: Iterable[str] = (),

@@ -224,9 +224,9 @@ def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def require_tables(con: duckdb.DuckDBPyConnection) -> None:
+def require_source_table(con: duckdb.DuckDBPyConnection) -> None:
     """Fail with the command to run when the raw table or one of its columns is missing."""
-    warehouse_db.require_columns(con, "raw.hook_events", REQUIRED_COLUMNS, hint=INGEST_HINT)
+    warehouse_db.require_table(con, "raw.hook_events", REQUIRED_COLUMNS, hint=INGEST_HINT)
 
 
 def fetch_frames(
