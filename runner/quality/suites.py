@@ -33,9 +33,6 @@ GX_SEVERITY: dict[Severity, FailureSeverity] = {
     "warning": FailureSeverity.WARNING,
 }
 
-#: DESIGN.md's input contract: the hook event types the application writes.
-KNOWN_EVENT_TYPES = HOOK_EVENT_TYPES
-
 
 @dataclass(frozen=True)
 class Check:
@@ -80,7 +77,7 @@ def source_event_suite(thresholds: Thresholds) -> Suite:
             "error",
             gxe.ExpectColumnValuesToBeInSet,
             column="event_type",
-            value_set=list(KNOWN_EVENT_TYPES),
+            value_set=list(HOOK_EVENT_TYPES),
             mostly=mostly,
             description="Event types are one of the hook event types the app writes.",
         ),
