@@ -2,6 +2,8 @@
 -- is destructive, how many candidate patterns it kept from auto-approval, and one
 -- redacted example. A destructive pattern is always auto-rejected, whatever its numbers.
 -- The rules are the seed `destructive_rules` (reference schema).
+-- Compile: RUNNER_WAREHOUSE=:memory: dbt compile --select destructive_catches
+-- (no warehouse needed), then run the printed SQL in DuckDB on any warehouse file.
 
 with
 

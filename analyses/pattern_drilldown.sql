@@ -1,8 +1,10 @@
 -- From one pattern to its sessions and the (redacted) commands of each occurrence,
 -- the most recent first. Choose the pattern with a var, e.g.:
---   dbt compile --select analysis:pattern_drilldown \
+--   RUNNER_WAREHOUSE=:memory: dbt compile --select pattern_drilldown \
 --     --vars '{hook_patterns_drilldown_pattern_id: 0123456789abcdef}'
--- then run the compiled SQL (target/compiled/…/analyses/pattern_drilldown.sql) in DuckDB.
+-- then run the compiled SQL (dbt prints it; also in
+-- target/compiled/hook_patterns/analyses/pattern_drilldown.sql) in DuckDB on any
+-- warehouse file: its tables are named schema.table, without the file's name.
 
 {%- set pattern_id = var('hook_patterns_drilldown_pattern_id', 'replace-with-a-pattern-id') %}
 

@@ -4,7 +4,8 @@
 -- > 200 occurrences and > $5,000 savings to be auto-approved, and a destructive one
 -- never is (status_reason says which rule applied). surprise_p_value (3+ steps) says
 -- whether the whole sequence repeats more than its overlapping sub-patterns explain.
--- Compile: dbt compile --select analysis:top_patterns_by_savings (then run the SQL in DuckDB).
+-- Compile: RUNNER_WAREHOUSE=:memory: dbt compile --select top_patterns_by_savings
+-- (no warehouse needed), then run the printed SQL in DuckDB on any warehouse file.
 
 with
 

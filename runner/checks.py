@@ -3,8 +3,9 @@
 The suites guard the raw source: the contract of ``raw.hook_events`` row by row, and
 the health of the analysis window (volume, Pre/Post balance, freshness). The marts'
 invariants are dbt tests, run by every build (docs/ARCHITECTURE.md, "Where each rule is
-checked"). A failed error-level check fails the run; warnings are reported only. Results go to
-``<report_dir>/checks/<run_date>/results.json`` and GX's data docs beside it.
+checked"). A failed error-level check fails the run; warnings are reported only. Results
+go to ``<report_dir>/checks/<run_date>/results.json`` and a self-contained HTML page of
+them beside it (``data_docs/index.html``, runner/quality/docs.py).
 
 How the pieces fit is described in ``runner/quality/__init__.py``.
 """
@@ -26,7 +27,7 @@ def check_dir(settings: Settings) -> Path:
 
 
 def run_checks(settings: Settings) -> CheckSummary:
-    """Fetch the frames, validate every suite, write results.json and the data docs.
+    """Fetch the frames, validate every suite, write results.json and the HTML page.
 
     Raises RunnerError when the warehouse or one of its tables is missing; a failed
     check is not an exception but ``summary.success is False``.
@@ -46,22 +47,22 @@ def run_checks(settings: Settings) -> CheckSummary:
         require_source_table(con)
         frames = fetch_frames(con, window, thresholds)
 
+    from runner.quality.docs import write_data_docs
     from runner.quality.engine import validate_suites
     from runner.quality.results import collect_results, write_results
     from runner.quality.suites import all_suites
 
     out_dir = check_dir(settings)
-    runs, docs_index = validate_suites(
-        all_suites(thresholds), frames.by_name, out_dir / "data_docs"
-    )
+    runs = validate_suites(all_suites(thresholds), frames.by_name)
     summary = CheckSummary(
         run_date=settings.run_date,
         results=collect_results(runs),
         json_path=out_dir / "results.json",
-        data_docs_path=docs_index,
+        data_docs_path=out_dir / "data_docs" / "index.html",
         source_population=frames.source_population,
         source_sampled=frames.source_sampled,
     )
     summary.seconds = time.perf_counter() - started
     write_results(summary, window, settings.warehouse)
+    write_data_docs(summary, window, settings.warehouse, summary.data_docs_path.parent)
     return summary

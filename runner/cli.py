@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from runner import config, paths, stopping
+from runner.consoles import LogConsole
 from runner.errors import RunnerError
 
 app = typer.Typer(
@@ -40,8 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console(stderr=True)
-out = Console()
+# Piped into a cron log, a line stays one line, however long (runner/consoles.py).
+console = LogConsole(stderr=True)
+out = LogConsole()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -172,6 +174,17 @@ LakeOpt = Annotated[
     ),
 ]
 
+PublishedOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--published",
+        envvar="RUNNER_PUBLISHED",
+        help="The read-only copy of the marts that analysts open, replaced whole after each "
+        "successful build (analysts' connections there never block a build).",
+        show_default="<warehouse name>_published.duckdb beside the warehouse",
+    ),
+]
+
 
 class DbtTarget(StrEnum):
     """The outputs of profiles.yml."""
@@ -243,6 +256,7 @@ def generate_sample_cmd(
     destroys the order of the noise as well (sessions differ in make-up, not in order).
 
     The file is streamed, so 10 million events need little memory.
+
     Example: runner generate-sample --out data/sample/events.parquet --sessions 2000 --days 7
     """
     from runner.sample import SampleOptions, generate_sample
@@ -341,6 +355,7 @@ def build(
         ),
     ] = DbtTarget.duckdb,
     lake: LakeOpt = None,
+    published: PublishedOpt = None,
 ) -> None:
     """Run `dbt build` (seeds, models, data tests) for the analysis window.
 
@@ -348,6 +363,9 @@ def build(
     recomputed. With --target spark the same project runs on Spark, reading the raw
     events from the Parquet lake that `runner ingest --lake` writes; its tables and
     metastore go to RUNNER_SPARK_DIR (default: a `spark` folder beside the warehouse).
+
+    A successful DuckDB build of the whole project (no --select) then publishes the
+    marts to the read-only copy analysts open (--published).
 
     Example: runner build --target spark --lake data/lake --run-date 2026-11-23
     """
@@ -359,7 +377,12 @@ def build(
         run_date=run_date,
         window_hours=window_hours,
         lake=lake,
+        published=published,
     )
+    if target is DbtTarget.duckdb:
+        from runner.warehouse import require_writable
+
+        require_writable(settings.warehouse)  # one line now, not dbt's traceback later
     with stopping.activity(f"build {settings.run_date}"):
         result = build_warehouse(
             settings,
@@ -374,6 +397,12 @@ def build(
             f"dbt build failed: {len(result.failed_nodes)} node(s) failed",
             "see the failures above; the previous marts stay in place until a build succeeds",
         )
+    if target is DbtTarget.duckdb and select is None:
+        from runner.publish import publish_marts
+
+        with stopping.activity("publish"):
+            published_copy = publish_marts(settings.warehouse, settings.published_path)
+        out.print(published_copy.describe(), highlight=False)
 
 
 @app.command()
@@ -455,9 +484,14 @@ def report(
     run_date: RunDateOpt = None,
     window_hours: WindowOpt = None,
     warehouse: WarehouseOpt = None,
+    review_url: ReviewUrlOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Write the daily report (JSON, Markdown and a self-contained HTML page)."""
+    """Write the daily report (JSON, Markdown and a self-contained HTML page).
+
+    It opens with the review queue; each pattern links to its page in the review UI,
+    <review-url>/<pattern_id>.
+    """
     from runner.report import write_report
 
     settings = config.resolve(
@@ -466,6 +500,7 @@ def report(
         run_date=run_date,
         window_hours=window_hours,
         report_dir=report_dir,
+        review_url=review_url,
     )
     written = write_report(settings)
     for path in written:
@@ -484,19 +519,35 @@ def daily(
     report_dir: ReportDirOpt = None,
     warehouse: WarehouseOpt = None,
     lake: LakeOpt = None,
+    published: PublishedOpt = None,
+    catch_up: Annotated[
+        bool,
+        typer.Option(
+            help="Build the days missed since the last finished one before --run-date; "
+            "--no-catch-up builds --run-date alone."
+        ),
+    ] = True,
     config_file: ConfigOpt = None,
 ) -> None:
     """ingest → build → check → sync → notify → report, in one command, for cron.
 
-    A lock stops overlapping runs on the same warehouse. After a failure or a missed
-    day, the next run catches up on every day since the last finished one (at most a
-    week). A failed error-level check stops the sync; a failed notification channel is
-    retried on the next run. Exit code 0 means every step succeeded, 1 that a step
+    A lock stops overlapping runs on the same warehouse; a warehouse that another
+    process has open (even read-only) is refused at once. After a failure or a missed
+    day the next run first builds the missed days, at most the 7 before --run-date, and
+    says how many; older ones are left to --run-date. It refuses (exit 1) when none of
+    those days has an event and none came since: the source has most likely stopped.
+    Each successful build publishes the marts to the copy analysts open (--published).
+    A failed error-level check stops the sync; a failed notification channel is retried
+    on the next run. Exit code 0 means every step succeeded, 1 that a step
     failed (the message says which and what to do), 143 or 130 that SIGTERM or SIGINT
     stopped the run (the step it was in is logged as stopped in runner.daily_runs and
     its day is redone by the next run). With --lake (or `lake` in the
     config) the ingest also brings the Parquet lake up to date, as `runner ingest --lake`
     does, for builds on Spark; the daily build itself runs on DuckDB.
+
+    The output ends with what the run found: the families by status, how many are new
+    for review, the top five pending ones by expected value (savings times confidence), and
+    the text of every warning. Piped to a log, no line is wrapped.
 
     Example: runner daily --config /etc/hook-patterns/runner.toml
     """
@@ -513,8 +564,9 @@ def daily(
         review_url=review_url,
         report_dir=report_dir,
         lake=lake,
+        published=published,
     )
-    summary = run_daily(settings, console=console)
+    summary = run_daily(settings, console=console, catch_up=catch_up)
     out.print(summary.describe())
     if not summary.success:
         raise RunnerError(summary.failure_message(), summary.failure_hint())
@@ -533,6 +585,22 @@ def demo(
 
     settings = config.resolve(warehouse=warehouse)
     run_demo(settings, sample=sample, console=console, out=out)
+
+
+def _help_paragraphs(doc: str) -> str:
+    """A docstring as help text: each paragraph on one line, for rich to wrap.
+
+    typer (rich markup mode) keeps the line breaks inside a docstring's paragraphs, and
+    rich then wraps each source line again at the terminal's width: at 80 columns a
+    paragraph breaks mid-sentence ("well over" / "1,000"). Paragraphs stay apart.
+    """
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+for _command in app.registered_commands:
+    if _command.help is None and _command.callback is not None and _command.callback.__doc__:
+        _command.help = _help_paragraphs(_command.callback.__doc__)
 
 
 def main() -> None:  # pragma: no cover - console-script entry

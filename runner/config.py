@@ -52,6 +52,7 @@ class ConfigFile(BaseModel):
     review_url: StrictStr | None = None
     report_dir: StrictStr | None = None
     lake: StrictStr | None = None
+    published: StrictStr | None = None
     vars: dict[str, VarValue] = Field(default_factory=dict)
 
     @field_validator("vars")
@@ -112,9 +113,16 @@ class Settings:
     #: Parquet lake of the raw events, read by the Spark target: a folder (which `runner
     #: ingest --lake` writes) or, for a cluster, a URL such as s3a://bucket/lake.
     lake: str | None = None
+    #: The copy of the marts analysts open (runner/publish.py); None: beside the warehouse.
+    published: Path | None = None
     #: Extra dbt vars from the config file's [vars] table (thresholds, cost per hour, …).
     dbt_vars: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
+
+    @property
+    def published_path(self) -> Path:
+        """Where each successful build publishes the marts for analysts."""
+        return self.published or paths.default_published(self.warehouse)
 
     def dbt_run_vars(self) -> dict[str, Any]:
         """The vars every dbt invocation gets: the window plus configured overrides."""
@@ -159,6 +167,7 @@ def resolve(
     review_url: str | None = None,
     report_dir: Path | None = None,
     lake: str | None = None,
+    published: Path | None = None,
 ) -> Settings:
     """Merge values given on the command line (or environment) over the config file."""
     data, config_path = load_config_file(config)
@@ -186,6 +195,7 @@ def resolve(
         review_url=str(pick(review_url, "review_url")),
         report_dir=Path(pick(report_dir, "report_dir")),
         lake=_optional_text(pick(lake, "lake")),
+        published=_optional_path(pick(published, "published")),
         dbt_vars=dict(data.get("vars", {})),
         config_file=config_path,
     )
@@ -193,3 +203,7 @@ def resolve(
 
 def _optional_text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+def _optional_path(value: Any) -> Path | None:
+    return None if value is None or value == "" else Path(value)

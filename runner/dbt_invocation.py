@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from runner import paths, stopping
+from runner import warehouse as warehouse_db
 from runner.dbt_child import PARENT_PID_ENV
 from runner.errors import RunnerError
 
@@ -75,11 +76,11 @@ class DbtResult:
 
     @property
     def failures(self) -> list[str]:
-        return [node.describe() for node in self.failed_nodes]
+        return [f"dbt {node.describe()}" for node in self.failed_nodes]
 
     @property
     def warnings(self) -> list[str]:
-        return [node.describe() for node in self.outcomes if node.status == "warn"]
+        return [f"dbt {node.describe()}" for node in self.outcomes if node.status == "warn"]
 
     def count(self, *statuses: str) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
@@ -184,8 +185,13 @@ def run_dbt(
         if target in (None, "duckdb")
         else f"the {target!r} output of {paths.PROJECT_DIR / 'profiles.yml'}"
     )
+    if returncode != 0 and target in (None, "duckdb"):
+        # another process holds the file: one line naming it, not dbt's traceback
+        in_use = warehouse_db.in_use_message(warehouse, "\n".join(tail))
+        if in_use is not None:
+            raise RunnerError(in_use, warehouse_db.IN_USE_HINT)
     if returncode not in (0, 1):
-        detail = next((t for t in reversed(tail) if t.strip()), "no output")
+        detail = _last_message(tail)
         raise RunnerError(
             f"dbt {command} could not run: {detail}",
             f"check the dbt project in {paths.PROJECT_DIR} and {engine}",
@@ -194,9 +200,18 @@ def run_dbt(
         # dbt exits 1 without failed nodes when it fails before running any (bad SQL
         # in a macro, a warehouse file that is locked or not DuckDB, a Spark session
         # that does not start, ...).
-        detail = next((t for t in reversed(tail) if t.strip()), "no output")
+        detail = _last_message(tail)
         raise RunnerError(f"dbt {command} failed: {detail}", f"check {engine}")
     return DbtResult(command=command, success=returncode == 0, outcomes=outcomes, log_tail=tail)
+
+
+def _last_message(tail: list[str]) -> str:
+    """dbt's last error, in one line: of a Python traceback, only the exception's line."""
+    text = next((t for t in reversed(tail) if t.strip()), "no output")
+    if "Traceback (most recent call last)" in text:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else text
+    return text
 
 
 def stop_child(proc: subprocess.Popen[str], grace: float = STOP_GRACE_SECONDS) -> None:

@@ -15,3 +15,9 @@ DEFAULT_TARGET = f"sqlite:///{DEFAULT_DATA_DIR / 'pattern_approvals.db'}"
 DEFAULT_SAMPLE = DEFAULT_DATA_DIR / "sample" / "hook_events.jsonl"
 DEFAULT_REPORT_DIR = Path("reports")
 DEFAULT_CONFIG_FILE = Path("runner.toml")
+
+
+def default_published(warehouse: Path) -> Path:
+    """The copy of the marts analysts open, beside the warehouse (runner/publish.py):
+    ``data/warehouse.duckdb`` → ``data/warehouse_published.duckdb``."""
+    return warehouse.with_name(f"{warehouse.stem}_published.duckdb")

@@ -2,14 +2,16 @@
 
 The report must open on a machine without network, so there is no chart library: a few
 small functions draw the two chart kinds the report needs (bars over days, and a scatter
-with a log x axis) as SVG text. Every string that comes from the data passes through
-``markupsafe.escape``; the result is ``Markup`` so the Jinja template embeds it as is.
+on log axes with a decision region) as SVG text. Every string that comes from the data
+passes through ``markupsafe.escape``; the result is ``Markup`` so the Jinja template
+embeds it as is.
 Each chart carries ``role="img"``, a <title> and a <desc> for screen readers, and each
 mark a <title> that browsers show as a tooltip.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +49,8 @@ class Point:
     y: float
     status: str
     tooltip: str
+    #: Identifies the point (a pattern id): seeds its jitter and finds its link.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,17 @@ def log_ticks(low: float, high: float) -> list[float]:
     multipliers = (1, 2, 5) if last - first <= 2 else (1,)
     ticks = [m * 10**e for e in range(first, last + 1) for m in multipliers]
     return [t for t in ticks if t <= 10**last]
+
+
+def decades(low: float, high: float, floor: float = 0.01) -> list[float]:
+    """Powers of ten covering [low, high], the lowest no smaller than ``floor``.
+
+    Values below the first tick (zero savings, for a pattern without durations) are
+    drawn on it, so its label reads "≤".
+    """
+    first = math.floor(math.log10(max(low, floor)))
+    last = max(math.ceil(math.log10(max(high, floor))), first + 1)
+    return [10.0**exponent for exponent in range(first, last + 1)]
 
 
 def _svg(frame: _Frame, title: str, description: str, chart_id: str, *body: str) -> Markup:
@@ -239,6 +254,7 @@ def bar_chart(
     y_label: str,
     x_label: str,
     legend: Sequence[tuple[str, str]] = (),
+    empty_message: str = "No activity in the period",
     width: int = 500,
     height: int = 240,
 ) -> Markup:
@@ -279,6 +295,16 @@ def bar_chart(
                 class_="tick",
             )
         )
+    if not bars:
+        marks.append(
+            text(
+                empty_message,
+                x=_num((frame.left + frame.right) / 2),
+                y=_num((frame.top + frame.bottom) / 2),
+                text_anchor="middle",
+                class_="empty",
+            )
+        )
     return _svg(
         frame,
         title,
@@ -298,7 +324,25 @@ def bar_chart(
     )
 
 
-def scatter_chart(
+def _log_position(value: float, low: float, high: float, start: float, end: float) -> float:
+    """Where ``value`` falls between ``start`` and ``end`` on a log10 scale from low to high."""
+    fraction = (math.log10(max(value, low)) - math.log10(low)) / (
+        math.log10(high) - math.log10(low)
+    )
+    return start + fraction * (end - start)
+
+
+def jitter(key: str, spread: float) -> float:
+    """A stable offset in [-spread, spread] drawn from ``key`` (the same on every run).
+
+    Counts are integers: without it, patterns seen 1, 2 or 3 times pile into vertical
+    stripes where one point hides the others.
+    """
+    digest = hashlib.sha256(key.encode()).digest()
+    return (int.from_bytes(digest[:4], "big") / 0xFFFFFFFF * 2 - 1) * spread
+
+
+def savings_chart(
     points: Sequence[Point],
     *,
     chart_id: str,
@@ -307,63 +351,72 @@ def scatter_chart(
     x_label: str,
     y_label: str,
     empty_message: str,
-    threshold: tuple[float, str] | None = None,
+    region: tuple[float, float, str],
+    links: Mapping[str, str] | None = None,
     width: int = 1000,
-    height: int = 400,
+    height: int = 420,
 ) -> Markup:
-    """Points on a log10 x axis (counts, at least 1) and a linear 0..1 y axis.
+    """Points on log10 x (counts) and log10 y (dollars) axes, with a decision region.
 
-    ``threshold`` draws a dashed reference line at that confidence, with its label.
+    ``region`` is (minimum x, minimum y, label): the area above and right of it is
+    shaded, so the reader sees which patterns the rule would take. ``links`` maps a
+    point's key (its tooltip's pattern id, given as ``Point.key``) to an href.
     """
     frame = _Frame(width, height)
-    x_values = [max(point.x, 1.0) for point in points] or [1.0]
-    x_ticks = log_ticks(min(x_values), max(x_values))
-    log_low, log_high = math.log10(x_ticks[0]), math.log10(x_ticks[-1])
-    inner_left = frame.left + 8  # keep x = 1 off the y axis line
+    region_x, region_y, region_label = region
+    # the axes reach a decade past the region's corner, so the region is always visible
+    x_ticks = log_ticks(1.0, max([point.x for point in points] + [region_x * 10]))
+    y_ticks = decades(
+        min([point.y for point in points if point.y > 0] + [1.0]),
+        max([point.y for point in points] + [region_y * 10]),
+    )
+    inner_left = frame.left + 8  # keep the lowest values off the axis lines
+    inner_bottom = frame.bottom - 8
 
     def x_at(value: float) -> float:
-        fraction = (math.log10(max(value, 1.0)) - log_low) / (log_high - log_low)
-        return inner_left + fraction * (frame.right - inner_left)
+        return _log_position(value, x_ticks[0], x_ticks[-1], inner_left, frame.right)
 
-    y_scale = frame.bottom - frame.top
-    parts: list[Markup] = []
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = frame.bottom - tick * y_scale
+    def y_at(value: float) -> float:
+        return _log_position(value, y_ticks[0], y_ticks[-1], inner_bottom, frame.top)
+
+    parts: list[Markup] = [
+        element(
+            "rect",
+            {
+                "x": _num(x_at(region_x)),
+                "y": _num(frame.top),
+                "width": _num(frame.right - x_at(region_x)),
+                "height": _num(y_at(region_y) - frame.top),
+                "fill": STATUS_COLORS["auto-approved"],
+                "fill-opacity": 0.1,
+                "stroke": STATUS_COLORS["auto-approved"],
+                "stroke-dasharray": "4 3",
+                "class": "region",
+            },
+            tooltip(region_label),
+        ),
+        text(
+            region_label,
+            x=_num(frame.right - 6),
+            y=_num(frame.top + 14),
+            text_anchor="end",
+            class_="tick",
+        ),
+    ]
+    for index, tick in enumerate(y_ticks):
+        y = y_at(tick)
         parts.append(
             element(
                 "line",
-                {
-                    "x1": frame.left,
-                    "x2": _num(frame.right),
-                    "y1": _num(y),
-                    "y2": _num(y),
-                    "stroke": GRID_COLOR,
-                },
-            )
-        )
-        parts.append(
-            text(f"{tick:g}", x=frame.left - 6, y=_num(y + 4), text_anchor="end", class_="tick")
-        )
-    if threshold is not None:
-        y = frame.bottom - threshold[0] * y_scale
-        parts.append(
-            element(
-                "line",
-                {
-                    "x1": frame.left,
-                    "x2": _num(frame.right),
-                    "y1": _num(y),
-                    "y2": _num(y),
-                    "stroke": AXIS_COLOR,
-                    "stroke-dasharray": "4 3",
-                },
+                {"x1": frame.left, "x2": _num(frame.right), "y1": _num(y), "y2": _num(y)}
+                | {"stroke": GRID_COLOR},
             )
         )
         parts.append(
             text(
-                threshold[1],
-                x=_num(frame.right - 4),
-                y=_num(y + 12),
+                ("≤ $" if index == 0 else "$") + format_count(tick),
+                x=frame.left - 6,
+                y=_num(y + 4),
                 text_anchor="end",
                 class_="tick",
             )
@@ -373,13 +426,8 @@ def scatter_chart(
         parts.append(
             element(
                 "line",
-                {
-                    "x1": _num(x),
-                    "x2": _num(x),
-                    "y1": frame.top,
-                    "y2": _num(frame.bottom),
-                    "stroke": GRID_COLOR,
-                },
+                {"x1": _num(x), "x2": _num(x), "y1": frame.top, "y2": _num(frame.bottom)}
+                | {"stroke": GRID_COLOR},
             )
         )
         parts.append(
@@ -391,12 +439,13 @@ def scatter_chart(
                 class_="tick",
             )
         )
-    marks = [
-        element(
+    marks: list[Markup] = []
+    for point in points:
+        circle = element(
             "circle",
             {
-                "cx": _num(x_at(point.x)),
-                "cy": _num(frame.bottom - point.y * y_scale),
+                "cx": _num(x_at(max(point.x + jitter(point.key, 0.4), 0.6))),
+                "cy": _num(y_at(point.y)),
                 "r": 5,
                 "fill": STATUS_COLORS.get(point.status, OTHER_STATUS_COLOR),
                 "fill-opacity": 0.75,
@@ -407,8 +456,8 @@ def scatter_chart(
             },
             tooltip(point.tooltip),
         )
-        for point in points
-    ]
+        href = (links or {}).get(point.key)
+        marks.append(element("a", {"href": href}, circle) if href else circle)
     if not points:
         marks.append(
             text(

@@ -36,7 +36,7 @@ from runner import warehouse as warehouse_db
 from runner.errors import RunnerError
 from runner.outcome import first_line
 from runner.redaction import redact_secrets
-from runner.targets import Target, connect, describe_db_error, parse_target
+from runner.targets import Target, connect, describe_db_error, parse_target, require_folder
 
 MART = "marts.pattern_classifications"
 MART_STATUSES = ("pending", "auto-approved", "auto-rejected")
@@ -132,6 +132,7 @@ class SyncSummary:
 def sync_approvals(warehouse: Path | str, target: str, *, dry_run: bool = False) -> SyncSummary:
     """Upsert the classified patterns into the target's pattern_approvals, all or nothing."""
     parsed = parse_target(target)
+    require_folder(parsed)  # before reading the warehouse: a mistyped path fails at once
     with _open_mart(Path(warehouse)) as mart:
         try:
             if dry_run:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from runner import paths
 from runner.errors import RunnerError
 from runner.redaction import redact_url
 
@@ -31,6 +32,9 @@ _PG_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg", "postgresql+psyco
 _URL_HINT = (
     "use sqlite:///relative/path.db, sqlite:////absolute/path.db or postgresql://user@host:5432/db"
 )
+
+#: The default target's file: its folder (data/) is the runner's own, created when missing.
+_DEFAULT_SQLITE_PATH = Path(paths.DEFAULT_TARGET.removeprefix(_SQLITE_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,25 @@ def _parse_postgres(url: str) -> Target:
     return Target(url=urlunsplit(parts._replace(scheme="postgresql")), dialect="postgres")
 
 
+def require_folder(target: Target) -> None:
+    """Refuse a SQLite file whose folder does not exist.
+
+    The file itself may be new (the sync creates it and its tables), but a folder that
+    is not there is most likely a mistyped path: creating it would put the review UI's
+    table where the review UI never looks. Only the default target's folder is created.
+    """
+    if target.dialect != "sqlite" or target.path is None or str(target.path) == ":memory:":
+        return
+    folder = target.path.parent
+    if folder.is_dir() or target.path == _DEFAULT_SQLITE_PATH:
+        return
+    raise RunnerError(
+        f"target {target.display}: the folder {folder} does not exist",
+        "correct the path (sqlite:///relative/path.db is relative to the working directory, "
+        "sqlite:////absolute/path.db is absolute) or create the folder first",
+    )
+
+
 def connect(target: Target, *, read_only: bool = False) -> Any:
     """Open a DB-API connection; failures become a RunnerError naming the (redacted) target.
 
@@ -105,7 +128,8 @@ def _connect_sqlite(target: Target, *, read_only: bool) -> sqlite3.Connection:
             return sqlite3.connect(
                 uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None
             )
-        target.path.parent.mkdir(parents=True, exist_ok=True)
+        require_folder(target)
+        target.path.parent.mkdir(parents=True, exist_ok=True)  # the default target's data/
         return sqlite3.connect(target.path, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
     except (sqlite3.Error, OSError) as exc:
         raise RunnerError(

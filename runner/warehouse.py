@@ -5,6 +5,7 @@ One configuration and one set of errors for every step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +25,27 @@ BUSY_HINT = (
     "another process (a runner or dbt run, a DuckDB shell) may be writing it; "
     "retry when it has finished"
 )
+IN_USE_HINT = (
+    "close that connection (a DuckDB shell, a notebook, a dbt run) or wait for it to end, "
+    "then run again; analysts read the published copy of the marts, never the warehouse"
+)
+
+#: DuckDB's words for a file locked by another process; its advice to open the file
+#: read-only instead is no help to a step that writes.
+_LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def in_use_message(path: Path | str, error_text: str) -> str | None:
+    """One line naming the process that holds ``path``, if ``error_text`` is DuckDB's lock error.
+
+    Used for the runner's own connections and for dbt's, whose failure arrives as a
+    traceback of several hundred lines with DuckDB's message at its end.
+    """
+    found = _LOCK_HELD.search(error_text)
+    if found is None:
+        return None
+    program = Path(found["program"].strip()).name
+    return f"warehouse {path} is in use by another process ({program}, PID {found['pid']})"
 
 
 def connect(
@@ -41,6 +63,8 @@ def connect(
     try:
         return duckdb.connect(str(path), read_only=read_only, config=WAREHOUSE_CONFIG)
     except duckdb.Error as exc:
+        if (in_use := in_use_message(path, str(exc))) is not None:
+            raise RunnerError(in_use, IN_USE_HINT) from None
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         raise RunnerError(f"cannot open warehouse {path}: {first_line}", BUSY_HINT) from None
 
@@ -91,3 +115,13 @@ def _path(con: duckdb.DuckDBPyConnection) -> str:
         "where database_name = current_database()"
     ).fetchone()
     return str(row[0]) if row else "?"
+
+
+def require_writable(path: Path) -> None:
+    """Fail now, in one line, if another process holds the warehouse.
+
+    A DuckDB connection anywhere else, even a read-only one, stops dbt from opening the
+    file for writing; found before the run starts, it costs no step.
+    """
+    if path.is_file():
+        connect(path).close()

@@ -65,5 +65,5 @@ def pg_url() -> Iterator[str]:
         admin.execute(f'drop database if exists "{name}" with (force)')
 
 
-# Real local SMTP server and HTTP receiver (tests/receivers.py), for every test module.
-from tests.receivers import http_receiver, smtp_server  # noqa: E402, F401
+# Real local SMTP server and HTTP receiver (tests/support/receivers.py), for every test module.
+from tests.support.receivers import http_receiver, smtp_server  # noqa: E402, F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,3 +201,44 @@ def test_large_window_is_validated_on_a_sample(tmp_path: Path) -> None:
     assert (
         summary.json_path == tmp_path / "reports" / "checks" / RUN_DATE.isoformat() / "results.json"
     )
+
+
+def test_data_docs_work_offline_and_show_a_warning_as_a_warning(check, workdir: Path) -> None:
+    """The page loads nothing from the network, and each check shows its own outcome."""
+    events = [
+        e
+        for e in tool_events(start=WINDOW_START - dt.timedelta(days=1))
+        if e["event_type"] == "PreToolUse"
+    ]
+    events.append({**events[0], "event_id": "late-pre", "timestamp": str(WINDOW_START)})
+    for event in events[::2]:
+        event["payload"] = "{not json"  # and one failed error check
+    code, results, _ = check(Warehouse(events=events))
+    assert code == 1
+    assert failed(results) == {
+        "pre_post_balanced": "warning",
+        "source_fresh": "warning",
+        "payload_is_json": "error",
+    }
+    docs_dir = workdir / "reports" / "checks" / RUN_DATE.isoformat() / "data_docs"
+    html = (docs_dir / "index.html").read_text()
+    # Offline: no asset (script, stylesheet, image, font) from anywhere but the page itself.
+    assert not re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
+    assert not re.findall(r"url\(\s*['\"]?\s*(?:https?:)?//", html, re.I)
+    assert "@import" not in html and "<script" not in html.lower()
+    assert sorted(p.name for p in docs_dir.iterdir()) == ["index.html"]
+    for href in re.findall(r'href="([^"#]+)"', html):
+        assert (docs_dir / href).resolve().is_file(), href
+    # Every check is listed with its outcome: a failed warning is a warning, not "failed".
+    outcome_of = dict(
+        (name, badge)
+        for badge, name in re.findall(
+            r'<span class="badge (\w+)">\1</span></td>\s*<td><code>(\w+)</code>', html
+        )
+    )
+    assert set(outcome_of) == {r["expectation"] for r in results["results"]}
+    assert outcome_of["pre_post_balanced"] == "warning"
+    assert outcome_of["source_fresh"] == "warning"
+    assert outcome_of["payload_is_json"] == "failed"
+    assert {outcome_of[r["expectation"]] for r in results["results"] if r["success"]} == {"passed"}
+    assert "2 warnings" in html and "1 error" in html

@@ -17,7 +17,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from scoring_support import (
+
+from tests.support.scoring import (
     DUCKDB_CONFIG,
     LOADED_AT,
     SCORING_NODES,

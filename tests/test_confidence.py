@@ -20,7 +20,8 @@ import duckdb
 import numpy as np
 import pytest
 from scipy import stats
-from scoring_support import (
+
+from tests.support.scoring import (
     DUCKDB_CONFIG,
     build_scoring,
     build_whole_project,

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from runner.cli import app
-from tests.lakes import lake_rows, warehouse_rows
+from tests.support.lakes import lake_rows, warehouse_rows
 
 DAY_1 = dt.date(2026, 11, 20)
 DAY_2 = dt.date(2026, 11, 21)
@@ -241,6 +241,11 @@ def test_an_empty_source_is_a_normal_day(cli, workdir: Path) -> None:
         for mart in ("pattern_classifications", "fct_pattern_occurrences", "quarantined_events"):
             assert con.sql(f"select count(*) from marts.{mart}").fetchone() == (0,)
     assert query(target, "select count(*) from pattern_approvals") == [(0,)]
+    # analysts' copy, published by the build, read with the README's own words
+    with duckdb.connect(str(workdir / "wh_published.duckdb"), read_only=True) as con:
+        for mart in ("pattern_classifications", "fct_pattern_occurrences", "quarantined_events"):
+            assert con.sql(f"select count(*) from marts.{mart}").fetchone() == (0,)
+        assert con.sql("select count(*) from marts.pattern_occurrence_calls").fetchone() == (0,)
     report = json.loads((workdir / "reports" / DAY_1.isoformat() / "report.json").read_text())
     assert report["is_empty"] is True
 
@@ -345,6 +350,15 @@ def test_a_missed_day_is_caught_up_by_the_next_run(cli, workdir: Path) -> None:
     assert today
     for pattern_id in today:
         assert synced[pattern_id]["occurrence_count"] == facts[pattern_id]
+    # the published copy is the last day's marts, as the warehouse has them
+    mart_rows = "select * from marts.pattern_classifications order by pattern_id"
+    calls = "select * from marts.pattern_occurrence_calls order by occurrence_id"
+    with (
+        duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as source,
+        duckdb.connect(str(workdir / "wh_published.duckdb"), read_only=True) as published,
+    ):
+        assert published.sql(mart_rows).fetchall() == source.sql(mart_rows).fetchall()
+        assert published.sql(calls).fetchall() == source.sql(calls).fetchall()
 
 
 def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
@@ -385,3 +399,92 @@ def test_a_refusing_mail_server_fails_the_run_after_the_sync_and_is_retried(
     pending = sum(1 for row in synced.values() if row["status"] == "pending")
     assert families(pending) in smtp_server.messages[0].raw
     assert approvals(target) == synced
+
+
+def test_the_summary_ends_with_the_review_queue_and_each_warning(cli, workdir: Path) -> None:
+    """The last lines say what was found and quote every warning, one line each.
+
+    A third of the PostToolUse events go missing (a hook that failed to fire), so the
+    Pre/Post balance check warns; the patterns are still found.
+    """
+    sample = workdir / "events" / "day.jsonl"
+    result = cli.invoke(
+        app,
+        [
+            "generate-sample",
+            "--out",
+            str(sample),
+            "--sessions",
+            "40",
+            "--days",
+            "1",
+            "--end-date",
+            DAY_1.isoformat(),
+            "--seed",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = sample.read_text().splitlines()
+    posts = [i for i, line in enumerate(lines) if '"event_type":"PostToolUse"' in line]
+    dropped = set(posts[::3])
+    sample.write_text("\n".join(line for i, line in enumerate(lines) if i not in dropped) + "\n")
+
+    run = run_daily(cli, DAY_1, f"sqlite:///{workdir / 'approvals.db'}", channels=[])
+    assert run.exit_code == 0, run.output
+    output = run.output.splitlines()
+
+    with duckdb.connect(str(workdir / "wh.duckdb"), read_only=True) as con:
+        counts = dict(
+            con.sql(
+                "select status, count(*) from marts.pattern_classifications "
+                "where is_family_head group by all"
+            ).fetchall()
+        )
+        new_pending = con.sql(
+            "select count(*) from marts.pattern_classifications where is_family_head "
+            "and status = 'pending' and first_seen_at >= window_start_at"
+        ).fetchone()
+    assert counts.get("pending"), "the sample should produce patterns for review"
+
+    verdict = next(i for i, line in enumerate(output) if line.startswith("success"))
+    tail = output[verdict:]
+    assert (
+        f"patterns (families): {counts.get('auto-approved', 0)} auto-approved, "
+        f"{counts.get('pending', 0)} pending, {counts.get('auto-rejected', 0)} auto-rejected"
+    ) in tail
+    assert new_pending is not None
+    assert any(line.startswith(f"new for review: {new_pending[0]} pending") for line in tail)
+
+    # The top five: the head of the report's review queue (ranked by expected value), in
+    # its order, each whole on one line (a piped run is not wrapped at 80 columns).
+    report = json.loads((workdir / "reports" / DAY_1.isoformat() / "report.json").read_text())
+    queue = report["review_queue"]
+    assert len(queue) == counts["pending"]
+    values = [row["expected_value_usd"] for row in queue]
+    assert values == sorted(values, reverse=True)
+    ranked = [line.strip() for line in tail if line.strip()[:2] in {f"{n}." for n in range(1, 6)}]
+    assert len(ranked) == min(5, len(queue))
+    for line, row in zip(ranked, queue, strict=False):
+        assert line.startswith(
+            f"{row['rank']}. {row['pattern_id']} {row['tool_sequence']}: "
+            f"expected value ${row['expected_value_usd']:,.0f} "
+            f"(savings ${row['savings_usd']:,.0f}, confidence {row['confidence_score']:.2f}; "
+        ), line
+    assert max(len(line) for line in ranked) > 80
+
+    # Each warning's own text, not a count: the check's name, its rule and what it saw.
+    results = json.loads(
+        (workdir / "reports" / "checks" / DAY_1.isoformat() / "results.json").read_text()
+    )
+    warned = [r for r in results["results"] if r["severity"] == "warning" and not r["success"]]
+    assert any(r["expectation"] == "pre_post_balanced" for r in warned)
+    assert f"warnings ({len(warned)}):" in tail
+    for entry in warned:
+        assert any(
+            f"check: {entry['suite']}: {entry['expectation']} ({entry['description'].rstrip('.')})"
+            in line
+            and "observed" in line
+            for line in tail
+        ), entry
+    assert tail[-len(warned) :] == [line for line in tail if line.startswith("  check: ")]

@@ -11,7 +11,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,8 @@ from runner.dbt_invocation import run_dbt
 from runner.sample import SampleOptions, SampleSummary, generate_sample
 
 RUN_DATE = "2026-11-22"
+#: How an analysis's header comment says to compile it (without a warehouse).
+COMPILE_COMMENT = re.compile(r"RUNNER_WAREHOUSE=:memory: dbt compile --select (\S+)")
 
 #: Generator bad-row kinds that staging files under another reason.
 REASON_OF_KIND = {"unparseable_line": "invalid_json"}
@@ -121,27 +127,64 @@ def test_docs_generate_offline_and_everything_is_described(built) -> None:
     assert any(e["name"] == "pattern_approvals_sync" for e in manifest["exposures"].values())
 
 
-def test_analyses_compile_and_run_against_the_marts(built) -> None:
+def test_analyses_compile_as_their_comments_say_and_run_on_any_warehouse_file(
+    built, tmp_path: Path
+) -> None:
+    """Each analysis's comment gives the command that compiles it; dbt must accept it.
+
+    It compiles without a warehouse (in-memory DuckDB), and the compiled SQL runs on a
+    warehouse file of another name than the profile's: no catalog is hard-coded.
+    """
     warehouse, _ = built
-    result = run_dbt(
-        "compile",
-        warehouse=warehouse,
-        dbt_vars={"hook_patterns_run_date": RUN_DATE},
-        args=["--select", "resource_type:analysis"],
-    )
-    assert result.success
-    compiled = sorted(
-        (paths.PROJECT_DIR / "target" / "compiled" / "hook_patterns" / "analyses").glob("*.sql")
-    )
-    names = {p.stem for p in compiled}
-    assert {"top_patterns_by_savings", "destructive_catches", "pattern_drilldown"} <= names
-    for sql_file in compiled:
-        rows(warehouse, sql_file.read_text())  # runs without error
-    top = rows(
+    commented = {}
+    for analysis in sorted((paths.PROJECT_DIR / "analyses").glob("*.sql")):
+        match = COMPILE_COMMENT.search(analysis.read_text())
+        assert match, f"{analysis.name}: its comment should say how to compile it"
+        commented[analysis.stem] = match.group(1)
+    assert {"top_patterns_by_savings", "destructive_catches", "pattern_drilldown"} <= set(commented)
+    pattern_id = rows(
         warehouse,
-        (compiled[[p.stem for p in compiled].index("top_patterns_by_savings")]).read_text(),
+        "select pattern_id from marts.pattern_classifications "
+        "order by occurrence_count desc, pattern_id limit 1",
+    )[0][0]
+    target = tmp_path / "target"
+    compiled = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "compile",
+            "--select",
+            *commented.values(),
+            "--project-dir",
+            str(paths.PROJECT_DIR),
+            "--profiles-dir",
+            str(paths.PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--vars",
+            json.dumps(
+                {
+                    "hook_patterns_run_date": RUN_DATE,
+                    "hook_patterns_drilldown_pattern_id": pattern_id,
+                }
+            ),
+        ],
+        env={**os.environ, "RUNNER_WAREHOUSE": ":memory:"},
+        capture_output=True,
+        text=True,
     )
-    assert top, "the sample has patterns with savings"
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+
+    other_name = tmp_path / "analyst copy.duckdb"
+    shutil.copy(warehouse, other_name)
+    results = {}
+    for name in commented:
+        sql = (target / "compiled" / "hook_patterns" / "analyses" / f"{name}.sql").read_text()
+        assert f'"{warehouse.stem}".' not in sql and '"memory".' not in sql, sql
+        results[name] = rows(other_name, sql)
+    assert results["top_patterns_by_savings"], "the sample has patterns with savings"
+    assert results["pattern_drilldown"], "the drill-down lists the pattern's occurrences"
 
 
 def test_a_destructive_pattern_auto_approved_fails_the_marts_tests(built, tmp_path: Path) -> None:

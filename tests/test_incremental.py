@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
-from tests.batches import split_in_two_batches, write_lines
+from tests.support.batches import split_in_two_batches, write_lines
 
 RUN_DATE = "2026-11-22"
 #: model -> columns compared (lineage of the load itself differs between the two runs)
@@ -42,7 +42,7 @@ def _run(cli: CliRunner, *args: str) -> None:
 
 
 def _split_in_two_batches(events: Path, first: Path, second: Path) -> int:
-    """The two deliveries of tests/batches.py, with one event id of the first delivered
+    """The two deliveries of tests/support/batches.py, with one event id of the first delivered
     again, with other content, in the second. Returns the sessions in both."""
     first_lines, second_lines = split_in_two_batches(events, RUN_DATE)
     redelivered = json.loads(next(line for line in first_lines if '"evt-' in line))

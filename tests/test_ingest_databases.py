@@ -21,7 +21,7 @@ from runner.cli import app
 from runner.errors import RunnerError
 from runner.ingest import ingest_source
 from runner.sources.conform import CONTENT_COLUMNS
-from tests.app_databases import PG_DDL, SQLITE_DDL
+from tests.support.app_databases import PG_DDL, SQLITE_DDL
 
 INSERT_COLUMNS = CONTENT_COLUMNS
 CONTENT = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)

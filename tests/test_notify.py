@@ -24,7 +24,13 @@ from runner.cli import app
 from runner.config import Settings
 from runner.errors import RunnerError
 from runner.notify import Channel, channel_label, load_channel, notify_reviewers
-from tests.receivers import HttpReceiver, SmtpServer, http_receiver, smtp_server, unused_port
+from tests.support.receivers import (
+    HttpReceiver,
+    SmtpServer,
+    http_receiver,
+    smtp_server,
+    unused_port,
+)
 
 __all__ = ["http_receiver", "smtp_server"]  # fixtures, re-exported for pytest
 

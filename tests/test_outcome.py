@@ -70,14 +70,14 @@ def _outcomes(tmp_path: Path) -> dict[str, tuple[StepOutcome, bool, list[str], l
         "build": (
             dbt,
             False,
-            ["test not_null_a_id: Got 3 results, fail"],
-            ["test freshness_a: Got 1 result"],
+            ["dbt test not_null_a_id: Got 3 results, fail"],
+            ["dbt test freshness_a: Got 1 result"],
         ),
         "checks": (
             checks,
             False,
-            ["source · session_id not null · session_id: rows need a session (observed 12)"],
-            ["source · session_id mostly set · session_id: rows need a session (observed 12)"],
+            ["source: session_id not null (rows need a session): observed 12"],
+            ["source: session_id mostly set (rows need a session): observed 12"],
         ),
         "notify": (notify, False, ["json://localhost/down: connection refused"], []),
         "sync": (sync, True, [], []),

@@ -11,13 +11,16 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from markupsafe import escape
 from typer.testing import CliRunner
 
+from runner import report_charts as charts
 from runner.cli import app
 from runner.config import Settings
 from runner.outcome import StepOutcome
@@ -25,7 +28,7 @@ from runner.quality.params import Severity
 from runner.quality.results import CheckResult, CheckSummary
 from runner.report import write_report
 from runner.sync import SyncSummary
-from tests.contracts_yaml import FAMILY_HEAD_DEFAULTS, mart_ddl
+from tests.support.contracts import FAMILY_HEAD_DEFAULTS, mart_ddl
 
 RUN_DATE = "2026-03-10"
 CHROMIUM_INSTALL = "apt-get update -qq && apt-get install -y -qq chromium"
@@ -47,7 +50,22 @@ create table marts.fct_pattern_occurrences (
     destructive_rule_id varchar, destructive_category varchar, destructive_reason varchar
 )
 """
+# A view in the warehouse; a table of the same columns here.
+OCCURRENCE_CALLS_DDL = """
+create table marts.pattern_occurrence_calls (
+    occurrence_id varchar, pattern_id varchar, session_id varchar, tool_call_ids varchar[],
+    event_ids varchar[], commands varchar[]
+)
+"""
+TOOL_CALLS_DDL = """
+create table intermediate.int_tool_calls_signed (
+    tool_call_id varchar, session_id varchar, tool_name varchar, command varchar,
+    file_path varchar, started_at timestamp, duration_ms double, is_success boolean,
+    is_destructive boolean, destructive_rule_id varchar
+)
+"""
 CLASSIFICATIONS_DDL = mart_ddl("pattern_classifications", FAMILY_HEAD_DEFAULTS)
+REVIEW_URL = "http://review.test/ui/patterns"
 
 # (event_id, session_id, event_at, quarantine_reason): 5 valid events in 2 sessions in the
 # window, one the day before, a quarantined duplicate in the window, an unparseable
@@ -63,6 +81,13 @@ EVENTS = [
     ("e7", "s4", None, "unparseable_timestamp"),
     ("e8", "s4", "2026-04-01 00:00:00", "future_timestamp"),
 ]
+
+#: A destructive example as long as a heredoc script: the report must cut it short.
+LONG_EXAMPLE = (
+    "rm -rf <script>alert(1)</script> && PASSWORD=*** git push && cat <<EOF\n"
+    + "x" * 3000
+    + "\nEOF"
+)
 
 # (pattern_id, sequence, window count, all-time count, confidence, savings, status,
 #  first_seen_at, destructive example or None)
@@ -88,20 +113,53 @@ PATTERNS = [
         1200.0,
         "auto-rejected",
         "2026-03-10 05:00:00",
-        "rm -rf <script>alert(1)</script> && PASSWORD=*** git push",
+        LONG_EXAMPLE,
     ),
     ("p4", "Grep→Read", 7, 40, 0.6, 50.0, "auto-rejected", "2026-02-20 10:00:00", None),
     ("p5", "Glob→Read", 30, 45, 0.96, 500.0, "pending", "2026-03-09 23:59:59", None),
+    ("p6", "Bash(make)→Read", 3, 40, 0.999, 120.0, "pending", "2026-03-05 09:00:00", None),
+    ("p7", "Bash(make)", 3, 40, 0.999, 100.0, "pending", "2026-03-05 09:00:00", None),
 ]
-EXPECTED_TOP_ORDER = ["p2", "p3", "p5", "p1", "p4"]
 
-# (pattern_id, occurrence_date, count): 2026-03-09 has 2 occurrences of 2 patterns,
-# 2026-03-10 has 4 occurrences of 2 patterns.
+# The review queue's figures, by pattern: (window sessions, all-time sessions, median
+# duration all time, median in the window, status_reason). Savings use the median:
+# p5 45 * 80 s = $100.00 at $100/h, expected value * 0.96 = $96.00;
+# p6 40 * 88 s = $97.78, * 0.999 = $97.68 (less savings, more certain: ranked first);
+# p1 20 * 60 s = $33.33, * 0.97 = $32.33. The marts' mean-based savings (500, 120, 500)
+# would rank them otherwise.
+QUEUE_FIGURES = {
+    "p1": (2, 2, 60_000.0, 60_000.0, "pending: only 20 occurrences (needs > 200)"),
+    "p5": (3, 9, 80_000.0, 70_000.0, "pending: confidence 0.96 (needs > 0.99)"),
+    "p6": (2, 7, 88_000.0, 90_000.0, "pending: only 40 occurrences (needs > 200)"),
+}
+EXPECTED_QUEUE = ["p6", "p5", "p1"]
+# p7 is explained by p6 (a pending candidate of its family, not a review row)
+FAMILY_MEMBER = ("p7", "p6", "inside_longer_pattern")
+
+# (pattern_id, session_id, started_at, is_destructive): 2026-03-09 has 2 occurrences of 2
+# patterns, 2026-03-10 has 10 occurrences of 4 patterns; p6's occurrence on 03-11 is after
+# the window and is no example.
 OCCURRENCES = [
-    ("p5", "2026-03-09", 1),
-    ("p4", "2026-03-09", 1),
-    ("p1", "2026-03-10", 3),
-    ("p2", "2026-03-10", 1),
+    ("p5", "s3", "2026-03-09 12:00:00", False),
+    ("p4", "s3", "2026-03-09 12:05:00", False),
+    ("p1", "s1", "2026-03-10 01:00:00", False),
+    ("p1", "s1", "2026-03-10 01:10:00", False),
+    ("p1", "s1", "2026-03-10 01:20:00", False),
+    ("p2", "s1", "2026-03-10 02:00:00", False),
+    ("p3", "s2", "2026-03-10 05:00:00", True),
+    ("p3", "s2", "2026-03-10 06:00:00", False),
+    ("p3", "s1", "2026-03-10 07:00:00", False),
+    ("p6", "s1", "2026-03-10 03:00:00", False),
+    ("p6", "s2", "2026-03-10 04:00:00", False),
+    ("p6", "s2", "2026-03-10 04:30:00", False),
+    ("p6", "s9", "2026-03-11 05:00:00", False),
+]
+# The calls of p6's most recent occurrence (session s2, 04:30): the first example of its
+# drill-down. The command still holds a secret the marts' rules missed: the report redacts
+# it once more.
+EXAMPLE_CALLS = [
+    ("Bash", "make deploy PASSWORD=hunter2 --target prod", None, 2_000.0, True),
+    ("Read", None, "/home/ana/app/Makefile", 50.0, False),
 ]
 
 
@@ -111,8 +169,11 @@ def build_warehouse(path: Path, *, with_rows: bool = True, marts: bool = True) -
         con.execute("create schema staging")
         con.execute(STAGING_DDL)
         if marts:
+            con.execute("create schema intermediate")
+            con.execute(TOOL_CALLS_DDL)
             con.execute("create schema marts")
             con.execute(OCCURRENCES_DDL)
+            con.execute(OCCURRENCE_CALLS_DDL)
             con.execute(CLASSIFICATIONS_DDL)
         if not with_rows:
             return path
@@ -129,13 +190,42 @@ def build_warehouse(path: Path, *, with_rows: bool = True, marts: bool = True) -
 
 
 def _insert_marts(con: duckdb.DuckDBPyConnection) -> None:
-    for pattern_id, day, count in OCCURRENCES:
-        for index in range(count):
+    for index, (pattern_id, session_id, started_at, is_destructive) in enumerate(OCCURRENCES):
+        occurrence_id = f"o{index}-{pattern_id}"
+        con.execute(
+            "insert into marts.fct_pattern_occurrences (occurrence_id, pattern_id, session_id, "
+            "started_at, occurrence_date, is_destructive) values (?, ?, ?, ?, ?, ?)",
+            [occurrence_id, pattern_id, session_id, started_at, started_at[:10], is_destructive],
+        )
+        calls = (
+            EXAMPLE_CALLS
+            if (pattern_id, session_id, started_at[11:]) == ("p6", "s2", "04:30:00")
+            else [("Bash", "rm -rf build/" if is_destructive else "ls", None, 10.0, True)]
+        )
+        call_ids = [f"{occurrence_id}-c{number}" for number in range(len(calls))]
+        con.execute(
+            "insert into marts.pattern_occurrence_calls (occurrence_id, pattern_id, session_id, "
+            "tool_call_ids) values (?, ?, ?, ?)",
+            [occurrence_id, pattern_id, session_id, call_ids],
+        )
+        for call_id, (tool, command, file_path, duration, success) in zip(
+            call_ids, calls, strict=True
+        ):
             con.execute(
-                "insert into marts.fct_pattern_occurrences "
-                "(occurrence_id, pattern_id, occurrence_date, is_destructive) "
-                "values (?, ?, ?, false)",
-                [f"{pattern_id}-{day}-{index}", pattern_id, day],
+                "insert into intermediate.int_tool_calls_signed values "
+                "(?, ?, ?, ?, ?, cast(? as timestamp), ?, ?, ?, ?)",
+                [
+                    call_id,
+                    session_id,
+                    tool,
+                    command,
+                    file_path,
+                    started_at,
+                    duration,
+                    success,
+                    is_destructive,
+                    "rm_recursive" if is_destructive else None,
+                ],
             )
     for pid, sequence, window_n, total_n, confidence, savings, status, first, example in PATTERNS:
         con.execute(
@@ -161,6 +251,28 @@ def _insert_marts(con: duckdb.DuckDBPyConnection) -> None:
                 example,
             ],
         )
+    for pid, (window_sessions, sessions, p50, window_p50, reason) in QUEUE_FIGURES.items():
+        con.execute(
+            "update marts.pattern_classifications set window_session_count = ?, "
+            "session_count = ?, p50_duration_ms = ?, window_p50_duration_ms = ?, "
+            "status_reason = ? where pattern_id = ?",
+            [window_sessions, sessions, p50, window_p50, reason, pid],
+        )
+    member, head, reason = FAMILY_MEMBER
+    con.execute(
+        "update marts.pattern_classifications set is_family_head = false, "
+        "family_head_pattern_id = ?, explained_by_pattern_id = ?, explained_reason = ?, "
+        "family_pattern_count = 0 where pattern_id = ?",
+        [head, head, reason, member],
+    )
+    con.execute(
+        "update marts.pattern_classifications set family_head_pattern_id = pattern_id "
+        "where is_family_head"
+    )
+    con.execute(
+        "update marts.pattern_classifications set family_pattern_count = 2 where pattern_id = ?",
+        [head],
+    )
 
 
 def run_report(cli: CliRunner, warehouse: Path, report_dir: Path, *extra: str) -> Any:
@@ -174,6 +286,8 @@ def run_report(cli: CliRunner, warehouse: Path, report_dir: Path, *extra: str) -
             RUN_DATE,
             "--report-dir",
             str(report_dir),
+            "--review-url",
+            REVIEW_URL,
             *extra,
         ],
     )
@@ -207,59 +321,150 @@ def test_json_numbers_follow_from_the_data(report_dir: Path) -> None:
     } == {"duplicate_event_id": (1, 0), "unparseable_timestamp": (0, 1)}
 
     patterns = doc["patterns"]
-    assert patterns["total"] == 5
-    assert (patterns["new"], patterns["updated"]) == (2, 3)
-    assert patterns["by_status"] == {"auto-approved": 1, "pending": 2, "auto-rejected": 2}
+    assert patterns["total"] == 7 and patterns["families"] == 6
+    assert (patterns["new"], patterns["updated"]) == (2, 5)
+    assert patterns["by_status"] == {"auto-approved": 1, "pending": 3, "auto-rejected": 2}
     assert patterns["destructive"] == 1
-    assert patterns["estimated_savings_usd"] == pytest.approx(11250.0)
+    assert patterns["estimated_savings_usd"] == pytest.approx(11370.0)
 
-    assert [row["pattern_id"] for row in doc["top_patterns"]] == EXPECTED_TOP_ORDER
-    assert [row["is_new"] for row in doc["top_patterns"]] == [False, True, False, True, False]
     [destructive] = doc["destructive_patterns"]
     assert (destructive["pattern_id"], destructive["destructive_rule_id"]) == ("p3", "rm_recursive")
+    assert (destructive["destructive_occurrences"], destructive["counted_occurrences"]) == (1, 3)
 
+    # the trend starts on the first day with data: no zero-padded days before it
     trend = {row["activity_date"]: row for row in doc["trend"]["rows"]}
-    assert len(trend) == 14 and min(trend) == "2026-02-25" and max(trend) == RUN_DATE
+    assert list(trend) == ["2026-03-09", RUN_DATE]
     assert (trend[RUN_DATE]["events"], trend[RUN_DATE]["quarantined"]) == (5, 1)
-    assert (trend[RUN_DATE]["occurrences"], trend[RUN_DATE]["distinct_patterns"]) == (4, 2)
+    assert (trend[RUN_DATE]["occurrences"], trend[RUN_DATE]["distinct_patterns"]) == (10, 4)
     assert (trend["2026-03-09"]["events"], trend["2026-03-09"]["occurrences"]) == (1, 2)
-    assert trend["2026-03-01"]["events"] == 0
     assert doc["steps"] == [] and doc["problems"] == []
 
 
+def test_review_queue_is_ranked_by_expected_value(report_dir: Path) -> None:
+    """Pending family heads only, median-based savings times confidence, each with its links."""
+    doc = json.loads((report_dir / RUN_DATE / "report.json").read_text())
+    queue = doc["review_queue"]
+
+    assert [row["pattern_id"] for row in queue] == EXPECTED_QUEUE
+    assert [row["rank"] for row in queue] == [1, 2, 3]
+    by_id = {row["pattern_id"]: row for row in queue}
+    assert by_id["p6"]["savings_usd"] == pytest.approx(40 * 88 / 3600 * 100)
+    assert by_id["p6"]["window_savings_usd"] == pytest.approx(3 * 90 / 3600 * 100)
+    assert by_id["p6"]["expected_value_usd"] == pytest.approx(40 * 88 / 3600 * 100 * 0.999)
+    assert by_id["p5"]["savings_usd"] > by_id["p6"]["savings_usd"], "ranked by value, not savings"
+    values = [row["expected_value_usd"] for row in queue]
+    assert values == sorted(values, reverse=True)
+    assert by_id["p6"]["status_reason"] == QUEUE_FIGURES["p6"][4]
+    assert (by_id["p6"]["window_session_count"], by_id["p6"]["session_count"]) == (2, 7)
+    for row in queue:
+        assert row["review_link"] == f"{REVIEW_URL}/{row['pattern_id']}"
+        assert row["anchor"] == f"pattern-{row['pattern_id']}"
+
+    # the family head's drill-down lists the candidate it explains
+    [member] = doc["drilldowns"]["p6"]["family"]
+    assert (member["pattern_id"], member["explained_reason"]) == ("p7", "inside_longer_pattern")
+
+
+def test_drilldown_shows_redacted_example_calls(report_dir: Path) -> None:
+    doc = json.loads((report_dir / RUN_DATE / "report.json").read_text())
+    examples = doc["drilldowns"]["p6"]["examples"]
+    # one example per session, the most recent first; nothing after the window end
+    assert [example["session_id"] for example in examples] == ["s2", "s1"]
+    assert examples[0]["started_at"] == "2026-03-10T04:30:00Z"
+    bash, read = examples[0]["calls"]
+    assert (bash["tool"], bash["target"], bash["duration_ms"], bash["is_success"]) == (
+        "Bash",
+        "make deploy PASSWORD=*** --target prod",
+        2000.0,
+        True,
+    )
+    assert (read["tool"], read["target"], read["is_success"]) == (
+        "Read",
+        "/home/ana/app/Makefile",
+        False,
+    )
+
+    page = (report_dir / RUN_DATE / "report.html").read_text()
+    section = _section(page, "pattern-p6")
+    assert "make deploy PASSWORD=*** --target prod" in section
+    assert "/home/ana/app/Makefile" in section and "failed" in section
+    assert "hunter2" not in page and "hunter2" not in json.dumps(doc)
+    markdown = (report_dir / RUN_DATE / "report.md").read_text()
+    assert "`make deploy PASSWORD=*** --target prod`" in markdown
+
+
+def test_destructive_evidence_is_counted_and_cut_short(report_dir: Path) -> None:
+    doc = json.loads((report_dir / RUN_DATE / "report.json").read_text())
+    [row] = doc["destructive_patterns"]
+    assert row["destructive_example"].startswith("rm -rf <script>alert(1)</script>")
+    assert len(row["destructive_example"]) <= 160 and row["destructive_example"].endswith("…")
+    assert row["destructive_example_length"] == len(LONG_EXAMPLE)
+    # the destructive occurrence is the first example of the drill-down
+    [first, _] = doc["drilldowns"]["p3"]["examples"]
+    assert first["calls"][0]["is_destructive"] and first["calls"][0]["target"] == "rm -rf build/"
+
+    page = (report_dir / RUN_DATE / "report.html").read_text()
+    assert "1 of 3 occurrences" in _section(page, "pattern-p3")
+    assert "x" * 200 not in page
+    assert f"{len(LONG_EXAMPLE):,} characters in full" in page
+    assert "x" * 200 not in (report_dir / RUN_DATE / "report.md").read_text()
+
+
+def _section(page: str, element_id: str) -> str:
+    """The HTML of the element with this id (an <article> of the drill-down)."""
+    match = re.search(rf'<article[^>]*id="{element_id}".*?</article>', page, re.DOTALL)
+    assert match is not None, f"no element with id {element_id}"
+    return match.group(0)
+
+
 def test_latest_copies_equal_the_dated_files(report_dir: Path) -> None:
-    for ext in ("json", "md", "html"):
-        dated = (report_dir / RUN_DATE / f"report.{ext}").read_bytes()
-        assert (report_dir / f"latest.{ext}").read_bytes() == dated
+    """Same report; only the relative links climb one folder less from latest.*."""
+    dated = (report_dir / RUN_DATE / "report.json").read_bytes()
+    assert (report_dir / "latest.json").read_bytes() == dated
+    for ext in ("md", "html"):
+        dated_text = (report_dir / RUN_DATE / f"report.{ext}").read_text()
+        latest_text = (report_dir / f"latest.{ext}").read_text()
+        assert latest_text == dated_text.replace('"../', '"').replace("](../", "](")
 
 
 def test_markdown_has_every_section(report_dir: Path) -> None:
     markdown = (report_dir / RUN_DATE / "report.md").read_text()
     for heading in (
         "# Hook pattern report: 2026-03-10",
+        "## Today's review queue",
         "## Summary",
         "## Families by status",
-        "## Top patterns by estimated savings",
         "## Destructive patterns caught",
+        "## Pattern details",
         "## Quarantine",
-        "## Trend (last 14 days)",
+        "## Trend (last 14 days, from the first day with data)",
     ):
         assert heading in markdown
+    headings = re.findall(r"^## (.+)$", markdown, re.MULTILINE)
+    assert headings[0] == "Today's review queue", headings
     assert "- Events: 5 in 2 sessions" in markdown
     assert "| auto-rejected | 2 |" in markdown
-    assert markdown.index("Bash(pytest)→Read→Edit") < markdown.index("Glob→Read")
+    assert (
+        markdown.index("Bash(make)→Read")
+        < markdown.index("Glob→Read")
+        < markdown.index("Read→Edit")
+    )
+    assert f"[review]({REVIEW_URL}/p6)" in markdown and "[details](#pattern-p6)" in markdown
 
 
 def test_html_is_self_contained_and_escaped(report_dir: Path) -> None:
     page = (report_dir / RUN_DATE / "report.html").read_text()
 
-    assert page.count("<svg") == 4  # three trend charts and the scatter
-    assert page.count("<circle") == 5
+    assert page.count("<svg") == 4  # three trend charts and the savings scatter
+    assert page.count("<circle") == 6  # one per family head
     assert 'role="img"' in page and "aria-labelledby" in page
     assert not re.search(r"<script\b", page, re.IGNORECASE)
-    assert not re.search(r"<link\b", page, re.IGNORECASE)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.IGNORECASE)
+    assert not re.search(r"\ssrc=", page)
     assert "@import" not in page and "url(" not in page
-    assert "http://" not in page and "https://" not in page
+    # the only absolute URLs are links to the review UI
+    for url in re.findall(r"https?://[^\s\"'<]+", page):
+        assert url.startswith(REVIEW_URL), url
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
@@ -271,11 +476,12 @@ def test_empty_day_gives_a_valid_report(workdir: Path, cli: CliRunner) -> None:
     doc = json.loads((workdir / "reports" / "latest.json").read_text())
     assert doc["is_empty"] is True
     assert doc["volume"] == {"events": 0, "sessions": 0}
-    assert doc["patterns"]["total"] == 0 and doc["top_patterns"] == []
-    assert [row["events"] for row in doc["trend"]["rows"]] == [0] * 14
+    assert doc["patterns"]["total"] == 0 and doc["review_queue"] == []
+    assert doc["drilldowns"] == {} and doc["trend"]["rows"] == []
     assert "No events in the window" in (workdir / "reports" / "latest.md").read_text()
     page = (workdir / "reports" / "latest.html").read_text()
     assert "No events in the window" in page and "<circle" not in page
+    assert "Nothing to review" in page and "No activity in the period" in page
 
 
 @pytest.mark.parametrize("warehouse_exists", [True, False], ids=["no-marts", "no-warehouse"])
@@ -315,16 +521,20 @@ def test_missing_mart_values_are_shown_as_na(workdir: Path, cli: CliRunner) -> N
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "update marts.pattern_classifications set confidence_score = null, "
-            "estimated_savings_usd = null where pattern_id = 'p4'"
+            "p50_duration_ms = null, window_p50_duration_ms = null, session_count = null, "
+            "estimated_savings_usd = null where pattern_id in ('p1', 'p4')"
         )
     result = run_report(cli, warehouse, workdir / "reports")
     assert result.exit_code == 0, result.output
 
+    doc = json.loads((workdir / "reports" / "latest.json").read_text())
+    assert doc["review_queue"][-1]["pattern_id"] == "p1", "no value: ranked last"
+    assert "| 3 | `Read→Edit` |" in (workdir / "reports" / "latest.md").read_text()
     assert (
-        "| 5 | `Grep→Read` | 7 | 40 | n/a | n/a |"
+        "20 / 20 | 2 / n/a | n/a | $0.00 / $0.00 | n/a | n/a |"
         in (workdir / "reports" / "latest.md").read_text()
     )
-    assert (workdir / "reports" / "latest.html").read_text().count("<circle") == len(PATTERNS) - 1
+    assert (workdir / "reports" / "latest.html").read_text().count("<circle") == 6 - 2
 
 
 def _check(
@@ -343,7 +553,10 @@ def _check(
 def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
     warehouse = build_warehouse(workdir / "warehouse.duckdb")
     settings = Settings(
-        warehouse=warehouse, report_dir=workdir / "reports", run_date=dt.date(2026, 3, 10)
+        warehouse=warehouse,
+        report_dir=workdir / "reports",
+        run_date=dt.date(2026, 3, 10),
+        review_url=REVIEW_URL,
     )
     checks = CheckSummary(
         run_date=settings.run_date,
@@ -367,7 +580,7 @@ def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
     assert len(written) == 6
 
     doc = json.loads((workdir / "reports" / "latest.json").read_text())
-    assert doc["problems"] == ["checks: source · session_id not null · session_id (observed 12)"]
+    assert doc["problems"] == ["checks: source: session_id not null: observed 12"]
     sync_row, checks_row, blocked = doc["steps"]
     assert sync_row == {
         "step": "sync",
@@ -388,7 +601,7 @@ def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
         },
     }
     assert (checks_row["status"], checks_row["summary"]) == ("failed", checks.description)
-    assert checks_row["warnings"] == ["marts · row count <b>0</b> (observed 0)"]
+    assert checks_row["warnings"] == ["marts: row count <b>0</b>: observed 0"]
     assert checks_row["details"]["source_population"] == 40
     assert (blocked["status"], blocked["summary"]) == ("note", extra["blocked"])
 
@@ -426,22 +639,196 @@ def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_html_renders_charts_in_chromium(report_dir: Path, tmp_path: Path) -> None:
-    page = (report_dir / RUN_DATE / "report.html").resolve()
+class _Links(HTMLParser):
+    """Every id and every href of a page (SVG links included)."""
 
-    dom = _chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile-dom")
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    scatter = re.search(r'<svg[^>]*id="confidence-scatter".*?</svg>', dom.stdout, re.DOTALL)
-    assert scatter is not None, "the scatter chart is missing from the rendered DOM"
-    assert scatter.group(0).count("<circle") == len(PATTERNS)
-    assert len(re.findall(r'<rect[^>]*class="bar"', dom.stdout)) == 3 * 14
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            if name in ("href", "xlink:href") and value is not None:
+                self.hrefs.append(value)
+
+
+def assert_links_resolve(page: Path, dom: str) -> list[str]:
+    """Anchors name an element of the page, relative links a file; returns the hrefs."""
+    links = _Links()
+    links.feed(dom)
+    for href in links.hrefs:
+        if href.startswith("#"):
+            assert href[1:] in links.ids, f"{page.name}: no element for {href}"
+        elif href.startswith(("http://", "https://")):
+            assert href.startswith(REVIEW_URL), f"{page.name}: unexpected external link {href}"
+        else:
+            target = (page.parent / href.split("#")[0]).resolve()
+            assert target.is_file(), f"{page.name}: {href} resolves to no file ({target})"
+    return links.hrefs
+
+
+@pytest.fixture
+def report_with_data_docs(workdir: Path, cli: CliRunner) -> Path:
+    """The report written after the checks left their data docs beside it."""
+    reports = workdir / "reports"
+    docs = reports / "checks" / RUN_DATE / "data_docs" / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<!DOCTYPE html><title>data docs</title>")
+    result = run_report(cli, build_warehouse(workdir / "warehouse.duckdb"), reports)
+    assert result.exit_code == 0, result.output
+    return reports
+
+
+def test_html_renders_and_every_link_resolves_in_chromium(
+    report_with_data_docs: Path, tmp_path: Path
+) -> None:
+    for number, page in enumerate(
+        [report_with_data_docs / RUN_DATE / "report.html", report_with_data_docs / "latest.html"]
+    ):
+        dom = _chromium("--dump-dom", page.resolve().as_uri(), profile=tmp_path / f"p{number}")
+        assert dom.returncode == 0, dom.stderr[-2000:]
+
+        headings = re.findall(r"<h2[^>]*>(.*?)</h2>", dom.stdout, re.DOTALL)
+        assert headings[0] == "Today's review queue", headings
+        assert re.findall(r'class="queue-row" data-pattern-id="(\w+)"', dom.stdout) == (
+            EXPECTED_QUEUE
+        )
+        hrefs = assert_links_resolve(page, dom.stdout)
+        assert {f"{REVIEW_URL}/{pid}" for pid in EXPECTED_QUEUE} <= set(hrefs)
+        assert {f"#pattern-{pid}" for pid in [*EXPECTED_QUEUE, "p3"]} <= set(hrefs)
+        assert any(href.endswith("data_docs/index.html") for href in hrefs)
+        assert "make deploy PASSWORD=*** --target prod" in dom.stdout
+
+        scatter = re.search(r'<svg[^>]*id="savings-scatter".*?</svg>', dom.stdout, re.DOTALL)
+        assert scatter is not None, "the savings chart is missing from the rendered DOM"
+        assert scatter.group(0).count("<circle") == 6
+        assert scatter.group(0).count('class="region"') == 1
+        assert len(re.findall(r'<rect[^>]*class="bar"', dom.stdout)) == 3 * 2
 
     shot = tmp_path / "shot.png"
     result = _chromium(
         f"--screenshot={shot}",
         "--window-size=1200,2000",
-        page.as_uri(),
+        (report_with_data_docs / "latest.html").resolve().as_uri(),
         profile=tmp_path / "profile-shot",
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_a_missing_data_docs_folder_gets_no_link(report_dir: Path) -> None:
+    page = (report_dir / "latest.html").read_text()
+    assert "data_docs/index.html" not in page and "Data-quality docs" not in page
+
+
+@pytest.mark.parametrize("href", ["#nowhere", "missing/index.html", "https://cdn.example/x.js"])
+def test_the_link_check_catches_a_broken_link(tmp_path: Path, href: str) -> None:
+    page = tmp_path / "report.html"
+    with pytest.raises(AssertionError):
+        assert_links_resolve(page, f'<p id="here"><a href="{href}">x</a></p>')
+
+
+# --- the demo's report, through every model ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_demo_report_is_the_reviewers_desk(workdir: Path, cli: CliRunner) -> None:
+    """`runner demo` (sample data, the whole daily job): the page opens with the review
+    queue, ranked by expected value; the first pattern's drill-down shows the real,
+    redacted commands of its example sessions; every link of the page resolves."""
+    review_url = "http://review.test/ui/patterns"
+    (workdir / "runner.toml").write_text(f'review_url = "{review_url}"\n')
+    result = cli.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    page = workdir / "reports" / "latest.html"
+    doc = json.loads((workdir / "reports" / "latest.json").read_text())
+
+    queue = doc["review_queue"]
+    assert queue, "the demo's day has pending families"
+    values = [row["expected_value_usd"] for row in queue]
+    assert values == sorted(values, reverse=True)
+    head = queue[0]
+    assert head["review_link"] == f"{review_url}/{head['pattern_id']}"
+
+    # the drill-down's commands are the warehouse's redacted commands of those sessions
+    examples = doc["drilldowns"][head["pattern_id"]]["examples"]
+    assert examples
+    shown = {
+        (example["session_id"], call["target"])
+        for example in examples
+        for call in example["calls"]
+        if call["tool"] == "Bash"
+    }
+    assert shown, f"no Bash call in the examples of {head['tool_sequence']}"
+    with duckdb.connect(str(workdir / "data" / "warehouse.duckdb"), read_only=True) as con:
+        commands = set(
+            con.execute(
+                "select session_id, command from intermediate.int_tool_calls_signed "
+                "where tool_name = 'Bash' and list_contains(?, session_id)",
+                [[session for session, _ in shown]],
+            ).fetchall()
+        )
+    for session, target in shown:  # a long command is cut short, ending with "…"
+        assert any(
+            found == session and command.startswith(target.removesuffix("…"))
+            for found, command in commands
+        ), (session, target)
+    target = sorted(shown)[0][1]
+    assert str(escape(target)) in _section(page.read_text(), f"pattern-{head['pattern_id']}")
+
+    dom = _chromium("--dump-dom", page.resolve().as_uri(), profile=workdir / "profile")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", dom.stdout, re.DOTALL)
+    assert headings[0] == "Today's review queue", headings
+    hrefs = assert_links_resolve(page, dom.stdout)
+    assert any(href.endswith("data_docs/index.html") for href in hrefs), "checks ran"
+
+
+def test_equal_counts_do_not_stack_into_a_stripe() -> None:
+    """Patterns seen equally often are spread (by less than one occurrence), stably."""
+    points = [
+        charts.Point(x=3, y=10.0, status="pending", tooltip=str(n), key=f"pattern-{n}")
+        for n in range(20)
+    ]
+
+    def positions() -> list[float]:
+        svg = charts.savings_chart(
+            points,
+            chart_id="c",
+            title="t",
+            description="d",
+            x_label="x",
+            y_label="y",
+            empty_message="none",
+            region=(200, 5000, "auto-approve"),
+        )
+        return [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', str(svg))]
+
+    xs = positions()
+    assert len(set(xs)) == len(points), "every point has its own x"
+    two, four = (
+        float(x)
+        for x in re.findall(
+            r'<circle cx="([\d.]+)"',
+            str(
+                charts.savings_chart(
+                    [
+                        charts.Point(x=2, y=10.0, status="pending", tooltip="", key="a"),
+                        charts.Point(x=4, y=10.0, status="pending", tooltip="", key="a"),
+                    ],
+                    chart_id="c",
+                    title="t",
+                    description="d",
+                    x_label="x",
+                    y_label="y",
+                    empty_message="none",
+                    region=(200, 5000, "auto-approve"),
+                )
+            ),
+        )
+    )
+    assert min(xs) > two and max(xs) < four, "the spread stays between the neighbours"
+    assert positions() == xs, "the same on every run"

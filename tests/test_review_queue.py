@@ -15,11 +15,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from scoring_support import fetch, run_dbt
 from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.sample import PLANTED_WORKFLOWS, SampleOptions, SampleSummary, generate_sample
+from tests.support.scoring import fetch, run_dbt
 
 DAY = "2026-11-22"
 MAX_QUEUE = 50

@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scoring_support import (
+
+from tests.support.scoring import (
     Step,
     build_scoring,
     fetch,

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
-from tests.app_databases import create_postgres_source, create_sqlite_source
+from tests.support.app_databases import create_postgres_source, create_sqlite_source
 
 RUN_DATE = "2026-11-22"
 MART_COLUMNS = """

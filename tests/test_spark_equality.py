@@ -29,7 +29,7 @@ import duckdb
 import pytest
 
 from runner.sample import SampleOptions, generate_sample
-from tests.batches import split_in_two_batches, write_lines
+from tests.support.batches import split_in_two_batches, write_lines
 from tests.test_destructive_commands import (
     case_event_lines,
     case_failures,

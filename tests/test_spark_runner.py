@@ -26,7 +26,7 @@ from runner.ingest import ingest_source
 from runner.sample import SampleOptions, generate_sample
 from runner.sources.conform import RAW_TABLE_DDL
 from runner.spark_env import is_local_session, parse_java_major, spark_environment, spark_output
-from tests.lakes import lake_rows, warehouse_rows
+from tests.support.lakes import lake_rows, warehouse_rows
 
 RUN_DATE = dt.date(2026, 11, 22)
 

@@ -21,12 +21,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SQLFLUFF = Path(sys.executable).parent / "sqlfluff"
 
-#: What to lint, and from where: the runner's report queries bind DuckDB parameters and
-#: have their own config in runner/queries (sqlfluff reads `templater` from the cwd).
+#: What to lint, and from where: the runner's queries (the report's, the daily summary's)
+#: bind DuckDB parameters and have their own config in runner/queries (sqlfluff reads
+#: `templater` from the cwd).
 LINTS = {
     "dbt nodes (dbt templater)": (ROOT, ["models", "analyses", "tests/dbt"]),
     "macros (jinja templater)": (ROOT, ["macros", "--templater", "jinja"]),
-    "report queries (placeholder templater)": (ROOT / "runner" / "queries", ["report"]),
+    "runner queries (placeholder templater)": (ROOT / "runner" / "queries", ["report", "daily"]),
 }
 
 

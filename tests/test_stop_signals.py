@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests._sync_killer import Db, PausedSync, pattern, write_mart
+from tests.support.approvals import Db, PausedSync
+from tests.support.marts import pattern, write_mart
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
 

@@ -2,7 +2,7 @@
 
 Scenarios shared by both targets are parametrized over the ``db`` fixture; what only one
 dialect has (SQLite's file lock, PostgreSQL's 4-byte ``real``) is tested on its own, here
-and in test_sync_postgres.py. The mart is a literal DuckDB table (see _sync_killer).
+and in test_sync_postgres.py. The mart is a literal DuckDB table (see tests/support/marts.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
-from _sync_killer import Db, PausedSync, pattern, write_mart
 from typer.testing import CliRunner
 
 from runner import sync, targets
@@ -25,6 +24,8 @@ from runner.cli import app
 from runner.errors import RunnerError
 from runner.redaction import redact_secrets
 from runner.sync import sync_approvals
+from tests.support.approvals import Db, PausedSync
+from tests.support.marts import pattern, write_mart
 
 A, B, C, D, E = (
     "0a1b2c3d4e5f6071",
@@ -589,6 +590,7 @@ def test_redact_secrets_leaves_plain_text_alone(text: str) -> None:
 # --- bad input, through the command line ---------------------------------------------
 def test_the_cli_syncs_and_prints_a_summary(cli: CliRunner, workdir: Path) -> None:
     write_mart(workdir / "w.duckdb", DAY1)
+    (workdir / "out").mkdir()  # the file may be new, its folder may not
     args = ["sync-approvals", "--warehouse", "w.duckdb", "--target", "sqlite:///out/a.db"]
 
     dry = cli.invoke(app, [*args, "--dry-run"])
@@ -628,6 +630,41 @@ def test_bad_targets_fail_with_one_clear_line(
     assert len(error_lines) == 1 and expected in error_lines[0]
     assert "hunter2" not in result.output and "Traceback" not in result.output
     assert not list(workdir.glob("*.db"))
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["sync", "dry-run"])
+def test_a_sqlite_target_in_a_missing_folder_is_refused(
+    cli: CliRunner, workdir: Path, dry_run: bool
+) -> None:
+    """A mistyped folder must not be created: the review UI would never read that file."""
+    write_mart(workdir / "w.duckdb", DAY1)
+    args = [
+        "sync-approvals",
+        "--warehouse",
+        "w.duckdb",
+        "--target",
+        "sqlite:///nonexistent_dir/x.db",
+    ]
+
+    result = cli.invoke(app, [*args, "--dry-run"] if dry_run else args)
+
+    assert result.exit_code == 1, result.output
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error_lines == [
+        "error: target sqlite:///nonexistent_dir/x.db: the folder nonexistent_dir does not exist"
+    ]
+    assert "Traceback" not in result.output
+    assert not (workdir / "nonexistent_dir").exists()
+
+
+def test_only_the_default_targets_folder_is_created(workdir: Path) -> None:
+    """data/ is the runner's own: the defaults must work in an empty directory."""
+    with pytest.raises(RunnerError, match="the folder elsewhere does not exist"):
+        targets.connect(targets.parse_target("sqlite:///elsewhere/pattern_approvals.db"))
+    targets.connect(targets.parse_target("sqlite:///data/pattern_approvals.db")).close()
+
+    assert (workdir / "data" / "pattern_approvals.db").is_file()
+    assert not (workdir / "elsewhere").exists()
 
 
 @pytest.mark.parametrize("mart", [False, True], ids=["no-warehouse", "no-mart"])

@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from _sync_killer import Db, pattern, write_mart
 
 from runner import targets
 from runner.errors import RunnerError
 from runner.sync import sync_approvals
+from tests.support.approvals import Db
+from tests.support.marts import pattern, write_mart
 
 pytestmark = pytest.mark.postgres
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from runner import tested_sessions
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
-from tests.batches import split_in_two_batches, write_lines
+from tests.support.batches import split_in_two_batches, write_lines
 
 RUN_DATE = "2026-11-22"
 FCT = "marts.fct_pattern_occurrences"

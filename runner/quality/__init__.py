@@ -6,8 +6,10 @@ The pieces, in the order `runner.checks.run_checks` uses them:
 - ``frames``: DuckDB queries that turn warehouse tables into small pandas DataFrames
   (GX's SQLAlchemy route returns wrong results on DuckDB, so GX only ever sees pandas);
 - ``suites``: the expectation suites, each expectation tagged error or warning;
-- ``engine``: one in-memory GX context per run: validate, then render the data docs;
-- ``results``: the run's own ``results.json`` and the summary the CLI prints.
+- ``engine``: one in-memory GX context per run, to validate;
+- ``results``: the run's own ``results.json`` and the summary the CLI prints;
+- ``docs``: the run's data-quality page, a self-contained HTML file rendered from the
+  results (GX's own data docs need CDNs and call a failed warning "Failed").
 """
 
 import os

@@ -1,17 +1,16 @@
-"""Run the suites in one in-memory great-expectations context and render its data docs.
+"""Run the suites in one in-memory great-expectations context.
 
 One context per run (not per suite or expectation): building a context and importing GX
 dominate the cost of a check run, validating a few small frames takes milliseconds.
-The context is ephemeral with in-memory stores, analytics and progress bars off, and a
-single data docs site whose filesystem backend points into the run's report folder, so
-GX writes nothing anywhere else (no ``gx/`` folder in the working directory).
+The context is ephemeral with in-memory stores, analytics and progress bars off, and no
+data docs site: GX writes nothing to disk (no ``gx/`` folder in the working directory).
+The run's data-quality page is rendered by runner/quality/docs.py from the results, as
+GX's data docs need CDNs to display and call a failed warning "Failed".
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
@@ -27,7 +26,6 @@ from great_expectations.data_context.types.base import (
 
 from runner.quality.suites import Suite
 
-DOCS_SITE = "checks"
 DATASOURCE = "warehouse"
 
 
@@ -39,23 +37,13 @@ class SuiteRun:
     result: ExpectationSuiteValidationResult
 
 
-def _context(docs_dir: Path) -> Any:
-    """An ephemeral context whose only on-disk output is the data docs in ``docs_dir``."""
+def _context() -> Any:
+    """An ephemeral context that writes nothing to disk."""
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
-        data_docs_sites={
-            DOCS_SITE: {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir.resolve()),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            }
-        },
+        data_docs_sites={},
     )
     return gx.get_context(project_config=config, mode="ephemeral")
 
@@ -68,16 +56,9 @@ def _result_format(suite: Suite) -> dict[str, Any]:
     return result_format
 
 
-def validate_suites(
-    suites: tuple[Suite, ...], frames: dict[str, pd.DataFrame], docs_dir: Path
-) -> tuple[list[SuiteRun], Path]:
-    """Validate each suite against its frame; return the results and the docs index page.
-
-    The docs folder is replaced, so a second run of the same day shows only its results.
-    """
-    if docs_dir.exists():
-        shutil.rmtree(docs_dir)
-    context = _context(docs_dir)
+def validate_suites(suites: tuple[Suite, ...], frames: dict[str, pd.DataFrame]) -> list[SuiteRun]:
+    """Validate each suite against its frame."""
+    context = _context()
     datasource = context.data_sources.add_pandas(DATASOURCE)
     runs: list[SuiteRun] = []
     for suite in suites:
@@ -95,5 +76,4 @@ def validate_suites(
             result_format=_result_format(suite),
         )
         runs.append(SuiteRun(suite=suite, result=result))
-    context.build_data_docs(site_names=[DOCS_SITE])
-    return runs, docs_dir / "index.html"
+    return runs

@@ -44,10 +44,10 @@ class CheckResult:
     details: dict[str, Any]
 
     def describe(self) -> str:
-        """ "source · session_id not null · session_id: why (observed 12)", on one line."""
-        what = " · ".join(part for part in (self.suite, self.expectation, self.column) if part)
-        why = f": {self.description}" if self.description else ""
-        return f"{what}{why} (observed {_short(self.observed_value)})"
+        """One line: which check, what it expects, what it saw."""
+        expects = f" ({self.description.rstrip('.')})" if self.description else ""
+        observed = short_value(self.observed_value)
+        return f"{self.suite}: {self.expectation}{expects}: observed {observed}"
 
 
 @dataclass
@@ -102,10 +102,7 @@ class CheckSummary:
             f"raw rows checked: {self.source_population}{sample_note}",
         ]
         for result in self.failed_errors + self.failed_warnings:
-            lines.append(
-                f"  {result.severity.upper():7} {result.suite}: {result.expectation}"
-                f" (observed {_short(result.observed_value)})"
-            )
+            lines.append(f"  {result.severity.upper():7} {result.describe()}")
         lines.append(f"results: {self.json_path}")
         lines.append(f"data docs: {self.data_docs_path}")
         return "\n".join(lines)
@@ -178,7 +175,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
+    """An observed value in a few words."""
     if isinstance(value, dict) and "unexpected_count" in value:
         return f"{value['unexpected_count']} of {value['element_count']} rows unexpected"
     if isinstance(value, float):

@@ -1,5 +1,6 @@
--- Activity per UTC day over the trend period ending on run_date; days without
--- activity appear with zeros so the chart has no gaps.
+-- Activity per UTC day over the trend period ending on run_date, from the first day
+-- with any activity: the days before the data begins are not padded with zeros (they
+-- would read as quiet days); a quiet day between active ones is shown as zero.
 with hook_events as (
     select * from staging.stg_raw__hook_events
 ),
@@ -55,7 +56,15 @@ days_joined as (
         on trend_days.activity_date = events_per_day.activity_date
     left join occurrences_per_day
         on trend_days.activity_date = occurrences_per_day.activity_date
+),
+
+first_active_day as (
+    select min(days_joined.activity_date) as activity_date
+    from days_joined
+    where days_joined.events > 0 or days_joined.quarantined > 0 or days_joined.occurrences > 0
 )
 
-select * from days_joined
-order by activity_date
+select days_joined.* from days_joined
+inner join first_active_day
+    on days_joined.activity_date >= first_active_day.activity_date
+order by days_joined.activity_date

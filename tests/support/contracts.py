@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: dbt contract data types → DuckDB column types
 _DUCKDB_TYPES = {"string": "varchar"}
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-PROJECT_DIR = Path(os.environ.get("HOOK_PATTERNS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
+PROJECT_DIR = Path(os.environ.get("HOOK_PATTERNS_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 SCORING_NODES = (
     "int_pattern_daily_stats",
     "int_pattern_recent_sessions",

@@ -7,7 +7,7 @@ then read what actually arrived. Either can be told to fail, to exercise error h
 - ``smtp_server.reject_with = "550 rejected"`` makes the server refuse every message;
 - ``http_receiver.status = 500`` makes the receiver answer every request with that status.
 
-Import the fixtures into a conftest (``from tests.receivers import http_receiver,
+Import the fixtures into a conftest (``from tests.support.receivers import http_receiver,
 smtp_server``) or a test module to use them.
 """
 
