@@ -86,38 +86,23 @@ def build_warehouse(
             target=dbt_target,
             extra_env=extra_env,
         )
-    for failure in result.failures:
-        console.print(
-            f"[red]{failure.status}[/] {failure.resource_type} {failure.name}: "
-            f"{_first_lines(failure.message)}",
-            highlight=False,
-        )
+    for failure in result.failed_nodes:
+        console.print(f"[red]{failure.status}[/] {failure.describe()}", highlight=False)
     passed = result.count("success", "pass")
     warned = result.count("warn")
     scope = f"; incremental models tested from {tested:%Y-%m-%d %H:%M:%S}" if tested else ""
     console.print(
         f"dbt build for {settings.run_date}: {passed} ok, {warned} warnings, "
-        f"{len(result.failures)} failed ({time.monotonic() - started:.1f} s){scope}",
+        f"{len(result.failed_nodes)} failed ({time.monotonic() - started:.1f} s){scope}",
         highlight=False,
     )
-    if dbt_target == "duckdb" and select is None and result.success and not result.failures:
+    if dbt_target == "duckdb" and select is None and result.success and not result.failed_nodes:
         tested_sessions.record_tested_through(settings.warehouse, settings.run_date)
     return result
-
-
-def _first_lines(message: str | None, limit: int = 600) -> str:
-    """The gist of a dbt failure message: its non-blank lines, shortened."""
-    text = " ".join(line.strip() for line in (message or "").splitlines() if line.strip())
-    return (text[: limit - 1] + "…") if len(text) > limit else (text or "no message from dbt")
 
 
 def _require_raw_events(warehouse: Path) -> None:
     """dbt would fail on every node without the source table: say what to run instead."""
     hint = "run `runner ingest --source …` first (an empty source is fine)"
     with warehouse_db.connect(warehouse, read_only=True, missing_hint=hint) as con:
-        found = con.sql(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'raw' and table_name = 'hook_events'"
-        ).fetchone()
-    if not found or not found[0]:
-        raise RunnerError(f"warehouse {warehouse} has no raw.hook_events table", hint)
+        warehouse_db.require_table(con, "raw.hook_events", hint=hint)

@@ -1,11 +1,11 @@
 """`runner check`: the data-quality suites (great-expectations) over the warehouse.
 
-Two suites guard the two ends of the pipeline: the source contract of
-``raw.hook_events`` for the analysis window, and the invariants of the marts the runner
-syncs and reports (``pattern_classifications`` against ``fct_pattern_occurrences``).
-A failed error-level check fails the run; warnings are reported only. Results go to
-``<report_dir>/checks/<run_date>/results.json`` and a self-contained HTML page of them
-beside it (``data_docs/index.html``, runner/quality/docs.py).
+The suites guard the raw source: the contract of ``raw.hook_events`` row by row, and
+the health of the analysis window (volume, Pre/Post balance, freshness). The marts'
+invariants are dbt tests, run by every build (docs/ARCHITECTURE.md, "Where each rule is
+checked"). A failed error-level check fails the run; warnings are reported only. Results
+go to ``<report_dir>/checks/<run_date>/results.json`` and a self-contained HTML page of
+them beside it (``data_docs/index.html``, runner/quality/docs.py).
 
 How the pieces fit is described in ``runner/quality/__init__.py``.
 """
@@ -34,7 +34,7 @@ def run_checks(settings: Settings) -> CheckSummary:
     """
     started = time.perf_counter()
     # Read the warehouse before importing GX (seconds): a missing table fails fast.
-    from runner.quality.frames import fetch_frames, open_warehouse, require_tables
+    from runner.quality.frames import fetch_frames, open_warehouse, require_source_table
     from runner.quality.params import CheckWindow, Thresholds, future_tolerance_minutes
 
     thresholds = Thresholds.from_vars(settings.dbt_vars)
@@ -44,7 +44,7 @@ def run_checks(settings: Settings) -> CheckSummary:
         future_tolerance_minutes=future_tolerance_minutes(settings.dbt_vars),
     )
     with open_warehouse(settings.warehouse) as con:
-        require_tables(con)
+        require_source_table(con)
         frames = fetch_frames(con, window, thresholds)
 
     from runner.quality.docs import write_data_docs
@@ -53,7 +53,7 @@ def run_checks(settings: Settings) -> CheckSummary:
     from runner.quality.suites import all_suites
 
     out_dir = check_dir(settings)
-    runs = validate_suites(all_suites(thresholds, settings.run_date), frames.by_name)
+    runs = validate_suites(all_suites(thresholds), frames.by_name)
     summary = CheckSummary(
         run_date=settings.run_date,
         results=collect_results(runs),

@@ -394,7 +394,7 @@ def build(
         )
     if not result.success:
         raise RunnerError(
-            f"dbt build failed: {len(result.failures)} node(s) failed",
+            f"dbt build failed: {len(result.failed_nodes)} node(s) failed",
             "see the failures above; the previous marts stay in place until a build succeeds",
         )
     if target is DbtTarget.duckdb and select is None:
@@ -414,7 +414,7 @@ def check(
     report_dir: ReportDirOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Run the data-quality suites (great-expectations) on the source and the marts."""
+    """Run the data-quality suites (great-expectations) on the raw source."""
     from runner.checks import run_checks
 
     settings = config.resolve(

@@ -25,12 +25,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from runner import stopping
+from runner import bookkeeping, stopping
 from runner import warehouse as warehouse_db
 from runner.build import build_warehouse
 from runner.checks import run_checks
@@ -40,6 +39,7 @@ from runner.errors import RunnerError
 from runner.findings import Findings, read_findings
 from runner.ingest import ingest_source
 from runner.notify import notify_reviewers
+from runner.outcome import StepOutcome
 from runner.publish import publish_marts
 from runner.report import write_report
 from runner.sync import sync_approvals
@@ -48,19 +48,6 @@ from runner.targets import parse_target, require_folder
 #: A run never replays more than this many missed days before the requested one (so it
 #: builds at most MAX_CATCH_UP_DAYS + 1 days); older gaps need `--run-date`.
 MAX_CATCH_UP_DAYS = 7
-
-BOOKKEEPING_DDL = """
-create schema if not exists runner;
-create table if not exists runner.daily_runs (
-    run_id varchar not null,
-    run_date date,
-    step varchar not null,
-    status varchar not null,
-    started_at timestamp not null,
-    finished_at timestamp not null,
-    detail varchar
-);
-"""
 
 
 @dataclass
@@ -173,7 +160,7 @@ def exclusive_lock(warehouse: Path) -> Iterator[None]:
 def _record(warehouse: Path, run_id: str, step: StepResult, started: dt.datetime) -> None:
     """Log a step in the warehouse. Short-lived connection: dbt needs the file next."""
     with warehouse_db.connect(warehouse) as con:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         con.execute(
             "insert into runner.daily_runs values (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -192,11 +179,7 @@ def last_finished_day(warehouse: Path) -> dt.date | None:
     if not warehouse.exists():
         return None
     with warehouse_db.connect(warehouse, read_only=True) as con:
-        exists = con.sql(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'runner' and table_name = 'daily_runs'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        if warehouse_db.missing_tables(con, ["runner.daily_runs"]):
             return None
         row = con.sql(
             "select max(run_date) from runner.daily_runs where step = 'day' and status = 'ok'"
@@ -275,7 +258,7 @@ class _Steps:
         self.summary = summary
         self.console = console
 
-    def run(self, name: str, day: dt.date | None, func: Callable[[], StepOutcome]) -> StepResult:
+    def run(self, name: str, day: dt.date | None, func: Callable[[], StepReturn]) -> StepResult:
         started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         started = time.monotonic()
         label = f"{name} {day}" if day else name
@@ -333,7 +316,7 @@ class _Steps:
 
 #: What a step's function returns: its status and one-line detail, and optionally the
 #: text of each of its warnings.
-StepOutcome = tuple[str, str] | tuple[str, str, list[str]]
+StepReturn = tuple[str, str] | tuple[str, str, list[str]]
 #: Step statuses after which the day goes on.
 PASSED = {"ok", "warning"}
 
@@ -379,45 +362,34 @@ def _ingest(settings: Settings, steps: _Steps) -> bool:
     return steps.run("ingest", None, ingest).status != "failed"
 
 
+def _status(outcome: StepOutcome) -> StepReturn:
+    """A step's status, detail and warnings, read from the outcome its service returned."""
+    status = "failed" if not outcome.success else "warning" if outcome.warnings else "ok"
+    return status, outcome.description, outcome.warnings
+
+
 def _run_day(settings: Settings, steps: _Steps) -> bool:
     """One day's build → check → sync → notify → report. False stops the catch-up."""
     day = settings.run_date
-    extra: dict[str, Any] = {}
+    extra: dict[str, StepOutcome | str] = {}
 
-    def build() -> StepOutcome:
-        result = build_warehouse(settings, console=steps.console)
-        if not result.success:
-            names = ", ".join(f.name for f in result.failures[:5])
-            return "failed", f"{len(result.failures)} dbt node(s) failed: {names}"
-        warned = [
-            f"dbt {o.resource_type} {o.name}: {' '.join((o.message or 'warned').split())}"
-            for o in result.outcomes
-            if o.status == "warn"
-        ]
-        detail = f"{result.count('success', 'pass')} dbt nodes"
-        return ("warning" if warned else "ok"), detail, warned
+    def build() -> StepReturn:
+        return _status(build_warehouse(settings, console=steps.console))
 
-    def check() -> StepOutcome:
-        result = run_checks(settings)
-        extra["checks"] = result
-        warned = [check.describe() for check in result.failed_warnings]
-        status = "failed" if not result.success else "warning" if warned else "ok"
-        return status, f"{result.describe()}".splitlines()[0], warned
+    def check() -> StepReturn:
+        outcome = run_checks(settings)
+        extra["checks"] = outcome
+        return _status(outcome)
 
-    def sync() -> tuple[str, str]:
-        result = sync_approvals(settings.warehouse, settings.target, dry_run=False)
-        extra["sync"] = result
-        return "ok", result.describe().splitlines()[0]
+    def sync() -> StepReturn:
+        outcome = sync_approvals(settings.warehouse, settings.target, dry_run=False)
+        extra["sync"] = outcome
+        return _status(outcome)
 
-    def notify() -> tuple[str, str]:
-        result = notify_reviewers(settings)
-        extra["notify"] = result
-        if not result.success:
-            return (
-                "failed",
-                f"channels failed (retried next run): {', '.join(result.failed_channels)}",
-            )
-        return "ok", result.describe().splitlines()[0]
+    def notify() -> StepReturn:
+        outcome = notify_reviewers(settings)
+        extra["notify"] = outcome
+        return _status(outcome)
 
     def publish() -> tuple[str, str]:
         return "ok", publish_marts(settings.warehouse, settings.published_path).describe()

@@ -48,20 +48,48 @@ class NodeOutcome:
     status: str
     message: str | None = None
 
+    def describe(self) -> str:
+        """ "test not_null_x: Got 3 results, configured to fail if != 0", on one line."""
+        return f"{self.resource_type} {self.name}: {first_lines(self.message)}"
+
 
 @dataclass
 class DbtResult:
+    """A dbt command's node outcomes; a :class:`runner.outcome.StepOutcome`."""
+
     command: str
     success: bool
     outcomes: list[NodeOutcome] = field(default_factory=list)
     log_tail: list[str] = field(default_factory=list)
 
     @property
-    def failures(self) -> list[NodeOutcome]:
+    def failed_nodes(self) -> list[NodeOutcome]:
         return [o for o in self.outcomes if o.status in FAILED_STATUSES]
+
+    @property
+    def description(self) -> str:
+        failed = self.failed_nodes
+        if failed:
+            names = ", ".join(node.name for node in failed[:5])
+            return f"{len(failed)} dbt node(s) failed: {names}"
+        return f"{self.count('success', 'pass')} dbt nodes"
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"dbt {node.describe()}" for node in self.failed_nodes]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"dbt {node.describe()}" for node in self.outcomes if node.status == "warn"]
 
     def count(self, *statuses: str) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
+
+
+def first_lines(message: str | None, limit: int = 600) -> str:
+    """The gist of a dbt message on one line: its non-blank lines, shortened."""
+    text = " ".join(line.strip() for line in (message or "").splitlines() if line.strip())
+    return (text[: limit - 1] + "…") if len(text) > limit else (text or "no message from dbt")
 
 
 def dbt_environment(warehouse: Path) -> dict[str, str]:

@@ -23,7 +23,8 @@ from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
 from runner.report import QUERY_DIR as REPORT_QUERY_DIR
-from runner.report import Window, decision_thresholds
+from runner.report import decision_thresholds, query_params
+from runner.window import AnalysisWindow
 
 QUERY_DIR = Path(__file__).parent / "queries" / "daily"
 #: How many pending families the summary lists.
@@ -85,7 +86,7 @@ def read_findings(settings: Settings, top_n: int = TOP_N) -> Findings:
 
     Raises RunnerError if the marts cannot be read.
     """
-    params = Window(settings.run_date, settings.window_hours).query_params() | {
+    params = query_params(AnalysisWindow(settings.run_date, settings.window_hours)) | {
         "cost_per_hour_usd": decision_thresholds(settings.dbt_vars)["cost_per_hour_usd"]
     }
     with warehouse_db.connect(settings.warehouse, read_only=True) as con:

@@ -32,6 +32,7 @@ import apprise
 import duckdb
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from runner import bookkeeping
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
@@ -51,25 +52,6 @@ SEND_ATTEMPTS = 2
 RETRY_WAIT_S = 0.5
 #: Patterns listed one by one in a message; the rest are counted and linked.
 MAX_LISTED_PATTERNS = 50
-
-BOOKKEEPING_DDL = """
-create schema if not exists runner;
-create table if not exists runner.notifications (
-    pattern_id varchar not null,
-    channel_key varchar not null,
-    notified_at timestamp not null,
-    primary key (pattern_id, channel_key)
-);
-create table if not exists runner.notification_attempts (
-    run_id varchar not null,
-    channel_key varchar not null,
-    channel_label varchar not null,
-    attempted_at timestamp not null,
-    ok boolean not null,
-    error varchar,
-    pattern_count integer not null
-);
-"""
 
 PENDING_SQL = """
 select pattern_id, tool_sequence, occurrence_count, confidence_score, estimated_savings_usd
@@ -309,7 +291,10 @@ class ChannelOutcome:
 
 @dataclass
 class NotifySummary:
-    """What `runner notify` did; the CLI prints `describe()` and exits 1 unless `success`."""
+    """What `runner notify` did; the CLI prints `describe()` and exits 1 unless `success`.
+
+    A :class:`runner.outcome.StepOutcome`: each failed channel is a failure.
+    """
 
     pending_count: int = 0
     outcomes: list[ChannelOutcome] = field(default_factory=list)
@@ -327,7 +312,8 @@ class NotifySummary:
     def sent_count(self) -> int:
         return sum(1 for outcome in self.outcomes if outcome.ok and outcome.pattern_count)
 
-    def describe(self) -> str:
+    @property
+    def description(self) -> str:
         if not self.channels_configured:
             return (
                 "notify: no notification channel configured; nothing sent "
@@ -338,8 +324,21 @@ class NotifySummary:
             f"{self.sent_count} of {len(self.outcomes)} channel(s) got a message"
         )
         if self.failed_channels:
-            head += f", {len(self.failed_channels)} failed"
-        return "\n".join([head, *(outcome.describe() for outcome in self.outcomes)])
+            head += f", {len(self.failed_channels)} failed (retried next run): " + ", ".join(
+                self.failed_channels
+            )
+        return head
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{o.label}: {o.error}" for o in self.outcomes if not o.ok]
+
+    @property
+    def warnings(self) -> list[str]:
+        return []
+
+    def describe(self) -> str:
+        return "\n".join([self.description, *(outcome.describe() for outcome in self.outcomes)])
 
 
 # --- the service -------------------------------------------------------------------------
@@ -441,7 +440,7 @@ def _warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection (the file is not held while messages go out)."""
     con = warehouse_db.connect(path)
     try:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         yield con
     finally:
         con.close()

@@ -28,8 +28,6 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         MASK,
     ),
-    # scheme://user:password@host — keep the user, hide the password.
-    (re.compile(r"\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@", re.I), rf"\1:{MASK}@"),
     # Authorization headers and the like.
     (re.compile(r"\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1\2{MASK}"),
     # Well-known token shapes: OpenAI/Anthropic, GitHub, Slack, AWS access keys, JWTs.
@@ -58,11 +56,33 @@ def _keep_quotes(match: re.Match[str]) -> str:
     return f"{name}{separator}{quote}{MASK}{quote}"
 
 
+#: scheme://user:password@ — the user is kept. The password runs to the last "@" before
+#: white space or a quote, so one holding "@", ":" or "/" unencoded is hidden whole; an
+#: "@" further on (in a path or query) hides more than the password, never less.
+_URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s\"'/@:?#]*):[^\s\"']*@", re.I)
+#: A password or token as a query parameter (?password=…, &sslpassword=…, ?token=…), or as
+#: a key=value pair of a libpq connection string.
+_URL_SECRET_PARAMETER = re.compile(r"(?<![\w-])((?:ssl)?password|passwd|token)=[^\s\"'&#]*", re.I)
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the password of every URL in it (user info or query) replaced by ``***``.
+
+    The only definition of URL masking: targets, source names, database error messages
+    (which may echo the DSN) and :func:`redact_secrets` all use it. Works on the text
+    rather than re-assembling a parsed URL, which would turn ``sqlite:///x.db`` into
+    ``sqlite:/x.db`` and choke on malformed input.
+    """
+    text = _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
+    return _URL_SECRET_PARAMETER.sub(rf"\1={MASK}", text)
+
+
 def redact_secrets(text: str) -> str:
     """``text`` with every password, token, key and URL credential replaced by ``***``.
 
     Idempotent: redacting a redacted text changes nothing, so re-syncing stays a no-op.
     """
+    text = redact_url(text)
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement or _keep_quotes, text)
     return text

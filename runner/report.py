@@ -25,7 +25,6 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,9 @@ from runner import report_charts as charts
 from runner import warehouse as warehouse_db
 from runner.config import Settings
 from runner.errors import RunnerError
+from runner.outcome import StepOutcome
 from runner.redaction import redact_secrets
+from runner.window import AnalysisWindow
 
 REPORT_VERSION = 2
 TREND_DAYS = 14
@@ -81,50 +82,23 @@ DATA_DOCS = "checks/{run_date}/data_docs/index.html"
 BUILD_HINT = "run `runner ingest` and `runner build` first"
 
 
-@dataclass(frozen=True)
-class Window:
-    """The analysis window: the ``hours`` hours ending at the midnight after run_date (UTC)."""
-
-    run_date: dt.date
-    hours: int
-
-    @property
-    def end_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.run_date + dt.timedelta(days=1), dt.time())
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return self.end_at - dt.timedelta(hours=self.hours)
-
-    @property
-    def trend_start_date(self) -> dt.date:
-        return self.run_date - dt.timedelta(days=TREND_DAYS - 1)
-
-    def query_params(self) -> dict[str, Any]:
-        """Naive UTC datetimes: the warehouse stores timestamps without time zone."""
-        return {
-            "window_start_at": self.start_at,
-            "window_end_at": self.end_at,
-            "run_date": self.run_date,
-            "trend_start_date": self.trend_start_date,
-        }
-
-
 # --- entry point --------------------------------------------------------------------
 
 
-def write_report(settings: Settings, extra: Mapping[str, Any] | None = None) -> list[Path]:
+def write_report(
+    settings: Settings, extra: Mapping[str, StepOutcome | str] | None = None
+) -> list[Path]:
     """Collect the report for ``settings.run_date`` and write JSON, Markdown and HTML.
 
-    ``extra`` maps a step name (checks, sync, notify, …) to that step's summary, as
-    ``runner daily`` saw it: the step's summary object, a dict, a bool or a note (str).
-    See ``summarize_steps`` for what is read from it. Failed steps are listed at the top
-    of the report with their reasons. Returns the written paths, the dated files first.
+    ``extra`` maps a step name (checks, sync, notify, …) to that step's outcome, as
+    ``runner daily`` saw it (runner/outcome.py), or to a note (str). Failed steps are
+    listed at the top of the report with their reasons. Returns the written paths, the
+    dated files first.
     """
     data_docs = DATA_DOCS.format(run_date=settings.run_date.isoformat())
     document = collect_report(
         settings.warehouse,
-        Window(settings.run_date, settings.window_hours),
+        AnalysisWindow(settings.run_date, settings.window_hours),
         extra,
         thresholds=decision_thresholds(settings.dbt_vars),
         review_url=settings.review_url,
@@ -146,8 +120,8 @@ def _project_vars() -> dict[str, Any]:
 
 def collect_report(
     warehouse: Path,
-    window: Window,
-    extra: Mapping[str, Any] | None = None,
+    window: AnalysisWindow,
+    extra: Mapping[str, StepOutcome | str] | None = None,
     *,
     thresholds: Mapping[str, float] | None = None,
     review_url: str | None = None,
@@ -163,7 +137,7 @@ def collect_report(
     with _connect(warehouse) as con:
         _require_tables(con)
         _require_window(con, window)
-        params = window.query_params() | {"cost_per_hour_usd": thresholds["cost_per_hour_usd"]}
+        params = query_params(window) | {"cost_per_hour_usd": thresholds["cost_per_hour_usd"]}
         volume = _query(con, "window_volume", params)[0]
         summary = _query(con, "pattern_summary", params)[0]
         queue = _query(con, "review_queue", params)
@@ -342,18 +316,21 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _require_tables(con: duckdb.DuckDBPyConnection) -> None:
-    found = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
+    for table in REQUIRED_TABLES:
+        warehouse_db.require_table(con, table, hint=BUILD_HINT)
+
+
+def query_params(window: AnalysisWindow) -> dict[str, Any]:
+    """Naive UTC datetimes: the warehouse stores timestamps without time zone."""
+    return {
+        "window_start_at": window.start_at,
+        "window_end_at": window.end_at,
+        "run_date": window.run_date,
+        "trend_start_date": window.run_date - dt.timedelta(days=TREND_DAYS - 1),
     }
-    missing = [table for table in REQUIRED_TABLES if table not in found]
-    if missing:
-        raise RunnerError(f"the warehouse has no {', '.join(missing)}", BUILD_HINT)
 
 
-def _require_window(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def _require_window(con: duckdb.DuckDBPyConnection, window: AnalysisWindow) -> None:
     """Refuse to report marts built for another window: the numbers would be misattributed."""
     built = _query(con, "built_windows", {})
     expected = (window.run_date, window.start_at, window.end_at)
@@ -393,108 +370,52 @@ def _query(
 # --- step summaries from `runner daily` ----------------------------------------------
 
 
-def summarize_steps(extra: Mapping[str, Any]) -> list[dict[str, Any]]:
+def summarize_steps(extra: Mapping[str, StepOutcome | str]) -> list[dict[str, Any]]:
     """One row per step: its status, one-line summary, failures, warnings and scalar details.
 
-    A step's value may be a dict, or the summary object the step's service returned
-    (CheckSummary, SyncSummary, NotifySummary, …): those expose ``success`` and their
-    failures as properties, which a plain ``dataclasses.asdict`` would miss.
+    A step's value is the outcome its service returned (runner/outcome.py), read through
+    that protocol only, or a note (str) such as why a step did not run. The details are
+    the outcome's own scalar fields (counts, flags), kept for the JSON.
     """
     rows = []
     for name, value in extra.items():
-        summary = _json_safe(_summary_fields(value))
-        rows.append(
-            {
-                "step": str(name),
-                "status": _step_status(summary),
-                "summary": summary.get("summary"),
-                "failures": _describe_all(summary.get("failures")),
-                "warnings": _describe_all(summary.get("warnings")),
-                "details": {
-                    key: item
-                    for key, item in summary.items()
-                    if key not in STEP_KEYS
-                    and (item is None or isinstance(item, str | int | float | bool))
-                },
-            }
-        )
+        if isinstance(value, str):
+            row = _step_row(name, "note", value, [], [])
+        else:
+            status = "ok" if value.success else "failed"
+            row = _step_row(name, status, value.description, value.failures, value.warnings)
+            row["details"] = _scalar_fields(value)
+        rows.append(row)
     return rows
 
 
-#: Keys of a step summary that get their own place in a step row (not in details).
-STEP_KEYS = {"success", "status", "summary", "failures", "warnings"}
-#: Attributes that hold a step's failures, in order of preference, and its warnings.
-FAILURE_ATTRIBUTES = ("failures", "failed_errors", "failed_outcomes", "failed_channels")
-WARNING_ATTRIBUTES = ("warnings", "failed_warnings")
+def _step_row(
+    name: str, status: str, summary: str, failures: list[str], warnings: list[str]
+) -> dict[str, Any]:
+    return {
+        "step": str(name),
+        "status": status,
+        "summary": summary or None,
+        "failures": list(failures),
+        "warnings": list(warnings),
+        "details": {},
+    }
 
 
-def _summary_fields(value: Any) -> dict[str, Any]:
-    """A step summary as a dict: its fields plus the properties the report needs."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, bool):
-        return {"success": value}
-    if isinstance(value, str):
-        return {"status": "note", "summary": value}
-    is_instance = dataclasses.is_dataclass(value) and not isinstance(value, type)
-    fields = dataclasses.asdict(value) if is_instance else {}
-    if isinstance(getattr(value, "success", None), bool):
-        fields["success"] = value.success
-    if isinstance(getattr(value, "status", None), str):
-        fields["status"] = value.status
-    fields["failures"] = _first_attribute(value, FAILURE_ATTRIBUTES)
-    if not fields["failures"] and isinstance(getattr(value, "outcomes", None), list):
-        fields["failures"] = [o for o in value.outcomes if getattr(o, "ok", True) is False]
-    fields["warnings"] = _first_attribute(value, WARNING_ATTRIBUTES)
-    describe = getattr(value, "describe", None)
-    if callable(describe):
-        fields["summary"] = (str(describe()).splitlines() or [""])[0].strip()
-    return fields
+#: The StepOutcome members, which have their own place in a step row.
+PROTOCOL_KEYS = frozenset({"success", "description", "failures", "warnings"})
 
 
-def _first_attribute(value: Any, names: Sequence[str]) -> list[Any]:
-    for name in names:
-        found = getattr(value, name, None)
-        if found:
-            return list(found)
-    return []
-
-
-def _step_status(summary: Mapping[str, Any]) -> str:
-    if isinstance(summary.get("success"), bool):
-        return "ok" if summary["success"] else "failed"
-    if summary.get("status") is not None:
-        return str(summary["status"])
-    return "failed" if summary.get("failures") else "ok"
-
-
-def _describe_all(items: Any) -> list[str]:
-    if not items:
-        return []
-    return [_describe_failure(item) for item in (items if isinstance(items, list) else [items])]
-
-
-def _describe_failure(item: Any) -> str:
-    """A failure as one line, "<what>: <why> (observed …)", from the usual keys."""
-    if not isinstance(item, dict):
-        return str(item)
-    what = " · ".join(
-        str(item[key])
-        for key in ("suite", "name", "check", "expectation", "label", "column")
-        if item.get(key)
-    )
-    why = next(
-        (
-            str(item[key])
-            for key in ("message", "reason", "error", "description", "detail")
-            if item.get(key)
-        ),
-        "",
-    )
-    observed = f"observed {item['observed_value']}" if "observed_value" in item else ""
-    text = ": ".join(part for part in (what, why) if part)
-    text = " ".join(part for part in (text, f"({observed})" if observed else "") if part)
-    return text or json.dumps(item, sort_keys=True, default=str)
+def _scalar_fields(value: Any) -> dict[str, Any]:
+    """The scalar fields of a dataclass outcome (paths as text); nothing for other types."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return {}
+    fields = _json_safe({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    return {
+        key: item
+        for key, item in fields.items()
+        if key not in PROTOCOL_KEYS and (item is None or isinstance(item, str | int | float | bool))
+    }
 
 
 # --- JSON -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from runner import approvals_schema as schema
 from runner import warehouse as warehouse_db
 from runner.errors import RunnerError
+from runner.outcome import first_line
 from runner.redaction import redact_secrets
 from runner.targets import Target, connect, describe_db_error, parse_target, require_folder
 
@@ -62,7 +63,11 @@ _DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error, duckdb.
 
 @dataclass
 class SyncSummary:
-    """What a sync did (or, for a dry run, would do) to pattern_approvals."""
+    """What a sync did (or, for a dry run, would do) to pattern_approvals.
+
+    A :class:`runner.outcome.StepOutcome` that always succeeded: a sync that fails
+    raises RunnerError and rolls back instead of returning.
+    """
 
     target: str
     dry_run: bool
@@ -78,6 +83,22 @@ class SyncSummary:
     @property
     def total(self) -> int:
         return self.inserted + self.updated + self.unchanged + self.protected
+
+    @property
+    def success(self) -> bool:
+        return True
+
+    @property
+    def description(self) -> str:
+        return first_line(self.describe())
+
+    @property
+    def failures(self) -> list[str]:
+        return []
+
+    @property
+    def warnings(self) -> list[str]:
+        return []
 
     def add_detail(self, line: str) -> None:
         if len(self.details) <= DETAIL_LIMIT:
@@ -133,21 +154,13 @@ def _open_mart(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only, after checking the mart is there with the needed columns."""
     con = warehouse_db.connect(warehouse, read_only=True, missing_hint=_REBUILD_HINT)
     try:
-        present = {
-            name
-            for (name,) in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'marts' and table_name = 'pattern_classifications'"
-            ).fetchall()
-        }
-        if not present:
-            raise RunnerError(f"warehouse {warehouse} has no {MART}", _REBUILD_HINT)
-        missing = [c for c in (*schema.SYNCED_COLUMNS, QUEUE_COLUMN) if c not in present]
-        if missing:
-            raise RunnerError(
-                f"{MART} in {warehouse} lacks column(s) {', '.join(missing)}",
-                "the warehouse is older than this runner: run `runner build` again",
-            )
+        warehouse_db.require_table(
+            con,
+            MART,
+            (*schema.SYNCED_COLUMNS, QUEUE_COLUMN),
+            hint=_REBUILD_HINT,
+            stale_hint="the warehouse is older than this runner: run `runner build` again",
+        )
         yield con
     finally:
         con.close()

@@ -9,7 +9,6 @@ gets a busy timeout, PostgreSQL a short connect timeout so an unreachable server
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,18 +17,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 from runner import paths
 from runner.errors import RunnerError
+from runner.redaction import redact_url
 
 Dialect = Literal["sqlite", "postgres"]
 
 #: How long a SQLite statement waits for another connection's lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30.0
-#: How long a PostgreSQL connection attempt may take; a dead host should fail quickly.
-PG_CONNECT_TIMEOUT_S = 5
+#: How long a PostgreSQL connection attempt may take, for a target or a source: a dead
+#: host fails quickly, a slow network (TLS across regions) still connects.
+PG_CONNECT_TIMEOUT_S = 10
 
 _SQLITE_PREFIX = "sqlite:///"
 _PG_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"}
-_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^/@:?#]*):[^?#]*@", re.I)
-_SECRET_QUERY_KEYS = re.compile(r"(?i)((?:password|passwd|sslpassword|token)=)[^&]*")
 _URL_HINT = (
     "use sqlite:///relative/path.db, sqlite:////absolute/path.db or postgresql://user@host:5432/db"
 )
@@ -55,15 +54,6 @@ class Target:
     def exists(self) -> bool:
         """False only for a SQLite file that isn't there yet (a server database is assumed)."""
         return self.path is None or str(self.path) == ":memory:" or self.path.exists()
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password (in the user info or the query) replaced by ``***``.
-
-    Works on the text rather than re-assembling a parsed URL, which would turn
-    ``sqlite:///x.db`` into ``sqlite:/x.db`` and choke on malformed input.
-    """
-    return _SECRET_QUERY_KEYS.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", url))
 
 
 def parse_target(url: str) -> Target:

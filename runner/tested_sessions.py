@@ -14,22 +14,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
-
-from runner import paths
+from runner import bookkeeping, paths
 from runner import warehouse as warehouse_db
 
 #: The dbt var the tests read.
 VAR = "hook_patterns_tested_through"
-
-STATE_DDL = """
-create schema if not exists runner;
-create table if not exists runner.tested_through (
-    tested_through timestamp not null,
-    recorded_at timestamp not null,
-    run_date date
-);
-"""
 
 
 def session_incremental_relations(manifest: Path | None = None) -> list[tuple[str, str]] | None:
@@ -61,7 +50,7 @@ def tested_through(warehouse: Path) -> dt.datetime | None:
     if not relations or not warehouse.is_file():
         return None
     with warehouse_db.connect(warehouse, read_only=True) as con:
-        if not _all_exist(con, [("runner", "tested_through"), *relations]):
+        if warehouse_db.missing_tables(con, ["runner.tested_through", *_names(relations)]):
             return None
         row = con.execute(
             "select tested_through from runner.tested_through order by recorded_at desc limit 1"
@@ -75,7 +64,7 @@ def record_tested_through(warehouse: Path, run_date: dt.date) -> dt.datetime | N
     if not relations:
         return None
     with warehouse_db.connect(warehouse) as con:
-        if not _all_exist(con, relations):
+        if warehouse_db.missing_tables(con, _names(relations)):
             return None
         maxima = " union all ".join(
             f'select max(session_loaded_at) as loaded_at from "{schema}"."{table}"'
@@ -85,7 +74,7 @@ def record_tested_through(warehouse: Path, run_date: dt.date) -> dt.datetime | N
         watermark = row[0] if row else None
         if watermark is None:  # nothing built yet: nothing to skip next time
             return None
-        con.execute(STATE_DDL)
+        bookkeeping.create_tables(con)
         con.execute(
             "insert into runner.tested_through values (?, ?, ?)",
             [watermark, dt.datetime.now(dt.UTC).replace(tzinfo=None), run_date],
@@ -93,11 +82,5 @@ def record_tested_through(warehouse: Path, run_date: dt.date) -> dt.datetime | N
     return watermark
 
 
-def _all_exist(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) -> bool:
-    found = {
-        (schema.lower(), table.lower())
-        for schema, table in con.execute(
-            "select schema_name, table_name from duckdb_tables()"
-        ).fetchall()
-    }
-    return all((schema.lower(), table.lower()) in found for schema, table in relations)
+def _names(relations: list[tuple[str, str]]) -> list[str]:
+    return [f"{schema}.{table}" for schema, table in relations]

@@ -1,8 +1,12 @@
-"""Opening the DuckDB warehouse: one configuration and one set of errors for every step."""
+"""The DuckDB warehouse: opening it, and checking that a step's tables are there.
+
+One configuration and one set of errors for every step.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -63,6 +67,54 @@ def connect(
             raise RunnerError(in_use, IN_USE_HINT) from None
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         raise RunnerError(f"cannot open warehouse {path}: {first_line}", BUSY_HINT) from None
+
+
+def missing_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> list[str]:
+    """Those of ``tables`` ("schema.table", tables or views) the warehouse lacks."""
+    return [table for table in tables if _columns(con, table) is None]
+
+
+def require_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Iterable[str] = (),
+    *,
+    hint: str,
+    stale_hint: str | None = None,
+) -> None:
+    """Raise RunnerError unless ``table`` ("schema.table") is there with ``columns``.
+
+    ``hint`` says what creates the table; ``stale_hint`` (default: ``hint``) what to do
+    about a table from an older version that lacks some columns.
+    """
+    present = _columns(con, table)
+    if present is None:
+        raise RunnerError(f"warehouse {_path(con)} has no {table}", hint)
+    missing = [column for column in columns if column.lower() not in present]
+    if missing:
+        raise RunnerError(
+            f"{table} in warehouse {_path(con)} lacks column(s) {', '.join(missing)}",
+            stale_hint or hint,
+        )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str] | None:
+    """The (lower-case) columns of "schema.table"; None when there is no such table."""
+    schema, name = table.split(".")
+    rows = con.execute(
+        "select lower(column_name) from information_schema.columns "
+        "where lower(table_schema) = lower(?) and lower(table_name) = lower(?)",
+        [schema, name],
+    ).fetchall()
+    return {str(column) for (column,) in rows} or None
+
+
+def _path(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute(
+        "select coalesce(path, database_name) from duckdb_databases() "
+        "where database_name = current_database()"
+    ).fetchone()
+    return str(row[0]) if row else "?"
 
 
 def require_writable(path: Path) -> None:

@@ -1,7 +1,7 @@
 """`runner check`: the great-expectations suites over literal warehouse tables.
 
-Each test writes a small DuckDB warehouse by hand (raw.hook_events and the two marts,
-with the documented columns), so the checks are tested independently of the dbt models.
+Each test writes raw.hook_events by hand (as `runner ingest` creates it), so the checks
+are tested independently of ingest and of the dbt models.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -21,33 +20,11 @@ from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.config import Settings
+from runner.sources.conform import RAW_COLUMNS, RAW_TABLE_DDL
 
 #: Two days ago, so the whole window lies in the past whenever the tests run.
 RUN_DATE = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)
 WINDOW_START = dt.datetime.combine(RUN_DATE, dt.time())
-WINDOW_END = WINDOW_START + dt.timedelta(days=1)
-
-RAW_COLUMNS = {
-    "event_id": "varchar",
-    "event_type": "varchar",
-    "source_app": "varchar",
-    "session_id": "varchar",
-    "workflow_id": "varchar",
-    "timestamp": "varchar",
-    "payload": "varchar",
-    "tool_name": "varchar",
-    "chat_history": "varchar",
-    "source_row_id": "bigint",
-    "processed": "integer",
-    "processed_at": "varchar",
-    "created_at": "varchar",
-    "_source": "varchar",
-    "_source_line": "bigint",
-    "_batch_id": "varchar",
-    "_ingested_at": "timestamp",
-    "_row_hash": "varchar",
-    "_load_error": "varchar",
-}
 
 
 def tool_events(
@@ -75,48 +52,15 @@ def tool_events(
     return rows
 
 
-def pattern(pattern_id: str, occurrences: int = 3, **overrides: Any) -> dict:
-    """A valid pattern_classifications row."""
-    return {
-        "pattern_id": pattern_id,
-        "tool_sequence": "Read→Edit",
-        "run_date": RUN_DATE,
-        "window_start_at": WINDOW_START,
-        "window_end_at": WINDOW_END,
-        "occurrence_count": occurrences,
-        "confidence_score": 0.97,
-        "estimated_savings_usd": 12.5,
-        "is_destructive": False,
-        "status": "pending",
-        **overrides,
-    }
-
-
 @dataclass
 class Warehouse:
     events: list[dict] = field(default_factory=tool_events)
-    patterns: list[dict] = field(
-        default_factory=lambda: [pattern("aaaa", 3), pattern("bbbb", 2, status="auto-rejected")]
-    )
-
-    def occurrences(self) -> list[tuple[str, dt.datetime]]:
-        """Fact rows agreeing with each pattern's occurrence_count (one after the window)."""
-        rows = [
-            (p["pattern_id"], WINDOW_START + dt.timedelta(hours=i + 1))
-            for p in self.patterns
-            for i in range(p["occurrence_count"])
-        ]
-        return [*rows, ("aaaa", WINDOW_END + dt.timedelta(hours=1))]
 
     def write(self, path: Path) -> Path:
+        """raw.hook_events as `runner ingest` creates it, holding ``events``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
-        con.execute("create schema raw; create schema marts")
-        con.execute(
-            "create table raw.hook_events ("
-            + ", ".join(f'"{c}" {t}' for c, t in RAW_COLUMNS.items())
-            + ")"
-        )
+        con.execute(RAW_TABLE_DDL)
         raw_rows = pd.DataFrame(
             [
                 {c: None for c in RAW_COLUMNS} | {"_batch_id": "batch-1", "_source_line": line} | e
@@ -126,24 +70,6 @@ class Warehouse:
         )
         con.register("raw_rows", raw_rows)
         con.execute("insert into raw.hook_events by name select * from raw_rows")
-        con.execute(
-            "create table marts.pattern_classifications (pattern_id varchar, tool_sequence "
-            "varchar, run_date date, window_start_at timestamp, window_end_at timestamp, "
-            "occurrence_count bigint, confidence_score double, estimated_savings_usd double, "
-            "is_destructive boolean, status varchar)"
-        )
-        for p in self.patterns:
-            con.execute(
-                "insert into marts.pattern_classifications by name select "
-                + ", ".join(f"${k} as {k}" for k in p),
-                p,
-            )
-        con.execute(
-            "create table marts.fct_pattern_occurrences (pattern_id varchar, started_at timestamp)"
-        )
-        con.executemany(
-            "insert into marts.fct_pattern_occurrences values (?, ?)", self.occurrences()
-        )
         con.close()
         return path
 
@@ -173,7 +99,9 @@ def test_clean_warehouse_passes_and_writes_results_and_data_docs(check, workdir:
     assert results["success"] is True
     assert failed(results) == {}
     checks = {r["expectation"]: r for r in results["results"]}
-    assert {"event_type_known", "no_destructive_auto_approved", "source_fresh"} <= set(checks)
+    assert {"event_type_known", "payload_is_json", "source_fresh"} <= set(checks)
+    # the marts' rules are dbt tests (tests/test_dbt_project.py), not checked twice
+    assert {r["suite"] for r in results["results"]} == {"source.hook_events", "source.window"}
     assert {r["severity"] for r in results["results"]} == {"error", "warning"}
     assert checks["pre_post_balanced"]["observed_value"] == 0.0
     day_dir = workdir / "reports" / "checks" / RUN_DATE.isoformat()
@@ -183,36 +111,6 @@ def test_clean_warehouse_passes_and_writes_results_and_data_docs(check, workdir:
     )
     # GX writes only into the report dir: no gx/ or great_expectations/ in the cwd.
     assert sorted(p.name for p in workdir.iterdir()) == ["data", "reports"]
-
-
-def test_destructive_auto_approved_pattern_fails_the_run(check) -> None:
-    warehouse = Warehouse()
-    warehouse.patterns.append(pattern("cccc", 1, is_destructive=True, status="auto-approved"))
-    code, results, output = check(warehouse)
-    assert code == 1
-    assert "error-level data-quality checks failed" in output
-    assert failed(results) == {"no_destructive_auto_approved": "error"}
-    entry = next(
-        r for r in results["results"] if r["expectation"] == "no_destructive_auto_approved"
-    )
-    assert entry["details"]["partial_unexpected_index_list"][0]["pattern_id"] == "cccc"
-
-
-def test_confidence_outside_unit_interval_fails(check) -> None:
-    warehouse = Warehouse()
-    warehouse.patterns[0]["confidence_score"] = 1.3
-    code, results, _ = check(warehouse)
-    assert code == 1
-    assert failed(results) == {"confidence_score_in_unit_interval": "error"}
-
-
-def test_occurrence_count_disagreeing_with_fact_table_fails(check) -> None:
-    warehouse = Warehouse()
-    occurrences = warehouse.occurrences
-    warehouse.occurrences = lambda: occurrences()[1:]  # type: ignore[method-assign]
-    code, results, _ = check(warehouse)
-    assert code == 1
-    assert failed(results) == {"occurrence_count_matches_fact_table": "error"}
 
 
 def corrupt(events: list[dict], every: int) -> list[dict]:
@@ -269,7 +167,7 @@ def test_warnings_do_not_fail_the_run(check) -> None:
 
 
 def test_empty_warehouse_day_passes(check) -> None:
-    code, results, output = check(Warehouse(events=[], patterns=[]))
+    code, results, output = check(Warehouse(events=[]))
     assert code == 0, output
     assert failed(results) == {"events_in_window": "warning", "source_fresh": "warning"}
 
@@ -280,9 +178,9 @@ def test_missing_warehouse_or_tables_tell_what_to_run(check, workdir: Path) -> N
     path = workdir / "data" / "warehouse.duckdb"
     Warehouse().write(path)
     with duckdb.connect(str(path)) as con:
-        con.execute("drop table marts.pattern_classifications")
+        con.execute("alter table raw.hook_events drop column _load_error")
     code, _, output = check(None)
-    assert code == 1 and "marts.pattern_classifications" in output and "runner build" in output
+    assert code == 1 and "lacks column(s) _load_error" in output and "runner ingest" in output
 
 
 def test_large_window_is_validated_on_a_sample(tmp_path: Path) -> None:
@@ -313,14 +211,14 @@ def test_data_docs_work_offline_and_show_a_warning_as_a_warning(check, workdir: 
         if e["event_type"] == "PreToolUse"
     ]
     events.append({**events[0], "event_id": "late-pre", "timestamp": str(WINDOW_START)})
-    warehouse = Warehouse(events=events)
-    warehouse.patterns[0]["confidence_score"] = 1.3  # and one failed error check
-    code, results, _ = check(warehouse)
+    for event in events[::2]:
+        event["payload"] = "{not json"  # and one failed error check
+    code, results, _ = check(Warehouse(events=events))
     assert code == 1
     assert failed(results) == {
         "pre_post_balanced": "warning",
         "source_fresh": "warning",
-        "confidence_score_in_unit_interval": "error",
+        "payload_is_json": "error",
     }
     docs_dir = workdir / "reports" / "checks" / RUN_DATE.isoformat() / "data_docs"
     html = (docs_dir / "index.html").read_text()
@@ -341,6 +239,6 @@ def test_data_docs_work_offline_and_show_a_warning_as_a_warning(check, workdir: 
     assert set(outcome_of) == {r["expectation"] for r in results["results"]}
     assert outcome_of["pre_post_balanced"] == "warning"
     assert outcome_of["source_fresh"] == "warning"
-    assert outcome_of["confidence_score_in_unit_interval"] == "failed"
+    assert outcome_of["payload_is_json"] == "failed"
     assert {outcome_of[r["expectation"]] for r in results["results"] if r["success"]} == {"passed"}
     assert "2 warnings" in html and "1 error" in html

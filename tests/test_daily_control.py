@@ -19,11 +19,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from runner import daily
+from runner import bookkeeping, daily
 from runner.cli import app
 from runner.config import Settings
 from runner.daily import (
-    BOOKKEEPING_DDL,
     MAX_CATCH_UP_DAYS,
     catch_up_message,
     days_to_run,
@@ -60,7 +59,7 @@ def finish_day(warehouse: Path, day: dt.date) -> None:
     """What a finished run leaves in the bookkeeping."""
     now = dt.datetime(2026, 11, 1)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         con.execute(
             "insert into runner.daily_runs values ('r', ?, 'day', 'ok', ?, ?, '')", [day, now, now]
         )
@@ -129,7 +128,7 @@ def test_last_finished_day_reads_only_finished_days(tmp_path: Path) -> None:
     warehouse = tmp_path / "wh.duckdb"
     assert last_finished_day(warehouse) is None
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(BOOKKEEPING_DDL)
+        bookkeeping.create_tables(con)
         now = dt.datetime(2026, 11, 21, 1, 0)
         con.execute(
             "insert into runner.daily_runs values "

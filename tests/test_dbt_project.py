@@ -3,7 +3,9 @@
 - every bad row the generator plants ends in quarantine with its reason, and every good
   row reaches the tool calls;
 - `dbt docs generate` works offline and every model and column is described;
-- the analyses compile and run against the marts.
+- the analyses compile and run against the marts;
+- the marts' rules are dbt tests (not great-expectations checks): a destructive pattern
+  marked auto-approved fails the build's tests.
 """
 
 from __future__ import annotations
@@ -183,6 +185,38 @@ def test_analyses_compile_as_their_comments_say_and_run_on_any_warehouse_file(
         results[name] = rows(other_name, sql)
     assert results["top_patterns_by_savings"], "the sample has patterns with savings"
     assert results["pattern_drilldown"], "the drill-down lists the pattern's occurrences"
+
+
+def test_a_destructive_pattern_auto_approved_fails_the_marts_tests(built, tmp_path: Path) -> None:
+    """The rule lives once, in pattern_classifications.yml; `runner check` no longer has it."""
+    warehouse = tmp_path / "tampered.duckdb"
+    shutil.copy(built[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        tampered = con.execute(
+            """
+            update marts.pattern_classifications
+            set is_destructive = true,
+                destructive_rule_id = coalesce(destructive_rule_id, 'git_force_push'),
+                status = 'auto-approved'
+            where pattern_id = (select min(pattern_id) from marts.pattern_classifications)
+            returning pattern_id
+            """
+        ).fetchall()
+    assert len(tampered) == 1
+    result = run_dbt(
+        "test",
+        warehouse=warehouse,
+        dbt_vars={"hook_patterns_run_date": RUN_DATE},
+        args=["--select", "pattern_classifications", "--exclude-resource-type", "unit_test"],
+    )
+    assert not result.success
+    assert [node.name for node in result.failed_nodes] == [
+        next(
+            node.name
+            for node in result.outcomes
+            if node.name.startswith("expression_is_true_pattern_classifications_not_is_destructive")
+        )
+    ]
 
 
 def test_build_without_ingested_events_says_what_to_run(tmp_path: Path) -> None:

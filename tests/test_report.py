@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,11 @@ from typer.testing import CliRunner
 from runner import report_charts as charts
 from runner.cli import app
 from runner.config import Settings
+from runner.outcome import StepOutcome
+from runner.quality.params import Severity
+from runner.quality.results import CheckResult, CheckSummary
 from runner.report import write_report
+from runner.sync import SyncSummary
 from tests.support.contracts import FAMILY_HEAD_DEFAULTS, mart_ddl
 
 RUN_DATE = "2026-03-10"
@@ -536,37 +539,17 @@ def test_missing_mart_values_are_shown_as_na(workdir: Path, cli: CliRunner) -> N
     assert (workdir / "reports" / "latest.html").read_text().count("<circle") == 6 - 2
 
 
-@dataclass(frozen=True)
-class FakeCheckResult:
-    suite: str
-    expectation: str
-    column: str | None
-    severity: str
-    success: bool
-    observed_value: Any
-
-
-@dataclass
-class FakeCheckSummary:
-    """The shape of runner.quality's CheckSummary: success and failures are properties."""
-
-    results: list[FakeCheckResult]
-    source_population: int
-
-    @property
-    def failed_errors(self) -> list[FakeCheckResult]:
-        return [r for r in self.results if not r.success and r.severity == "error"]
-
-    @property
-    def failed_warnings(self) -> list[FakeCheckResult]:
-        return [r for r in self.results if not r.success and r.severity == "warning"]
-
-    @property
-    def success(self) -> bool:
-        return not self.failed_errors
-
-    def describe(self) -> str:
-        return f"checks: {len(self.failed_errors)} error(s)\nmore lines"
+def _check(
+    suite: str,
+    expectation: str,
+    column: str | None,
+    severity: Severity,
+    success: bool,
+    observed: Any,
+) -> CheckResult:
+    return CheckResult(
+        suite, expectation, "expect_x", column, None, severity, success, observed, {}
+    )
 
 
 def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
@@ -577,16 +560,21 @@ def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
         run_date=dt.date(2026, 3, 10),
         review_url=REVIEW_URL,
     )
-    checks = FakeCheckSummary(
+    checks = CheckSummary(
+        run_date=settings.run_date,
         results=[
-            FakeCheckResult("source", "session_id not null", "session_id", "error", False, 12),
-            FakeCheckResult("marts", "row count <b>0</b>", None, "warning", False, 0),
-            FakeCheckResult("marts", "unique pattern_id", "pattern_id", "error", True, 0),
+            _check("source", "session_id not null", "session_id", "error", False, 12),
+            _check("marts", "row count <b>0</b>", None, "warning", False, 0),
+            _check("marts", "unique pattern_id", "pattern_id", "error", True, 0),
         ],
+        json_path=workdir / "results.json",
+        data_docs_path=workdir / "data_docs" / "index.html",
         source_population=40,
+        source_sampled=False,
     )
-    extra = {
-        "sync": {"success": True, "inserted": 2, "updated": 3},
+    sync = SyncSummary(target="sqlite:///approvals.db", dry_run=False, inserted=2, updated=3)
+    extra: dict[str, StepOutcome | str] = {
+        "sync": sync,
         "checks": checks,
         "blocked": "the sync did not run: error-level data-quality checks failed",
     }
@@ -594,19 +582,29 @@ def test_step_summaries_and_failed_checks_are_reported(workdir: Path) -> None:
     assert len(written) == 6
 
     doc = json.loads((workdir / "reports" / "latest.json").read_text())
-    assert doc["problems"] == ["checks: source · session_id not null · session_id (observed 12)"]
-    sync, checks_row, blocked = doc["steps"]
-    assert sync == {
+    assert doc["problems"] == ["checks: source: session_id not null: observed 12"]
+    sync_row, checks_row, blocked = doc["steps"]
+    assert sync_row == {
         "step": "sync",
         "status": "ok",
-        "summary": None,
+        "summary": "synced 5 patterns to sqlite:///approvals.db: 2 new, 3 updated, 0 unchanged, "
+        "0 protected by a human decision",
         "failures": [],
         "warnings": [],
-        "details": {"inserted": 2, "updated": 3},
+        "details": {
+            "target": "sqlite:///approvals.db",
+            "dry_run": False,
+            "inserted": 2,
+            "updated": 3,
+            "unchanged": 0,
+            "protected": 0,
+            "protected_refreshed": 0,
+            "created_table": False,
+        },
     }
-    assert (checks_row["status"], checks_row["summary"]) == ("failed", "checks: 1 error(s)")
-    assert checks_row["warnings"] == ["marts · row count <b>0</b> (observed 0)"]
-    assert checks_row["details"] == {"source_population": 40}
+    assert (checks_row["status"], checks_row["summary"]) == ("failed", checks.description)
+    assert checks_row["warnings"] == ["marts: row count <b>0</b>: observed 0"]
+    assert checks_row["details"]["source_population"] == 40
     assert (blocked["status"], blocked["summary"]) == ("note", extra["blocked"])
 
     markdown = (workdir / "reports" / "latest.md").read_text()

@@ -18,8 +18,9 @@ pandas. What we fetch is chosen so that a big warehouse stays cheap:
 - **Raw events, window level.** Counts, the Pre/Post balance and freshness are
   aggregated in DuckDB over the whole window (never sampled): one row. Temp tables are
   allowed on a read-only connection and vanish with it.
-- **Marts.** ``pattern_classifications`` is one row per candidate pattern (small). The
-  occurrence-count invariant is computed per pattern in DuckDB against the fact table.
+
+The marts are not fetched: their rules are dbt tests, run by every `runner build`
+(docs/ARCHITECTURE.md, "Where each rule is checked").
 """
 
 from __future__ import annotations
@@ -35,54 +36,26 @@ import duckdb
 import pandas as pd
 
 from runner import warehouse as warehouse_db
+from runner.dbt_macros import project_macros
 from runner.errors import RunnerError
 from runner.quality.params import CheckWindow, Thresholds
 
 INGEST_HINT = "run `runner ingest --source …` first, then `runner build`"
-BUILD_HINT = "run `runner build` first (it creates the staging and marts tables)"
 
-#: Columns each table must have, and the command that creates the table.
-REQUIRED_COLUMNS: dict[str, tuple[tuple[str, ...], str]] = {
-    "raw.hook_events": (
-        (
-            "event_id",
-            "event_type",
-            "session_id",
-            "timestamp",
-            "payload",
-            "tool_name",
-            "_batch_id",
-            "_load_error",
-        ),
-        INGEST_HINT,
-    ),
-    "marts.pattern_classifications": (
-        (
-            "pattern_id",
-            "run_date",
-            "window_end_at",
-            "occurrence_count",
-            "confidence_score",
-            "estimated_savings_usd",
-            "is_destructive",
-            "status",
-        ),
-        BUILD_HINT,
-    ),
-    "marts.fct_pattern_occurrences": (("pattern_id", "started_at"), BUILD_HINT),
-}
+#: The columns of raw.hook_events the checks read.
+REQUIRED_COLUMNS = (
+    "event_id",
+    "event_type",
+    "session_id",
+    "timestamp",
+    "payload",
+    "tool_name",
+    "_batch_id",
+    "_load_error",
+)
 
-#: Mirrors macros/timestamps.sql (duckdb__parse_utc_timestamp): naive UTC or null.
-PARSE_TIMESTAMP_SQL = r"""
-    case
-        when regexp_matches(trim("timestamp"),
-                            '\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$')
-            then timezone('UTC', try_cast(
-                regexp_replace(trim("timestamp"), '\s*([Zz]|[+-]\d{2}(:?\d{2})?)$', '\1')
-                as timestamptz))
-        else try_cast(trim("timestamp") as timestamp)
-    end
-"""
+#: Text to naive UTC or null: staging's own macro (macros/timestamps.sql), rendered here.
+PARSE_TIMESTAMP_SQL = project_macros("timestamps.sql")["duckdb__parse_utc_timestamp"]('"timestamp"')
 
 #: The text timestamp's date prefix: a cheap bound on when a row can fall. UTC offsets are
 #: at most ±14 h, so a row whose text date is D lies in [D - 14 h, D + 38 h) UTC: rows
@@ -229,49 +202,6 @@ from window_counted
 cross join latest_found
 """
 
-CLASSIFICATIONS_SQL = """
-select
-    pattern_id,
-    cast(run_date as varchar) as run_date,
-    status,
-    confidence_score,
-    estimated_savings_usd,
-    is_destructive,
-    occurrence_count,
-from marts.pattern_classifications
-order by pattern_id
-"""
-
-OCCURRENCE_AGREEMENT_SQL = """
-with pattern_classifications as (
-    select * from marts.pattern_classifications
-),
-fct_pattern_occurrences as (
-    select * from marts.fct_pattern_occurrences
-),
-occurrences_counted as (
-    select
-        pattern_classifications.pattern_id,
-        count(fct_pattern_occurrences.pattern_id) as fact_occurrence_count,
-    from pattern_classifications
-    left join fct_pattern_occurrences
-        on fct_pattern_occurrences.pattern_id = pattern_classifications.pattern_id
-        and fct_pattern_occurrences.started_at
-            < coalesce(pattern_classifications.window_end_at, $end_at)
-    group by pattern_classifications.pattern_id
-)
-select
-    pattern_classifications.pattern_id,
-    pattern_classifications.occurrence_count,
-    occurrences_counted.fact_occurrence_count,
-    pattern_classifications.occurrence_count - occurrences_counted.fact_occurrence_count
-        as occurrence_count_difference,
-from pattern_classifications
-inner join occurrences_counted
-    on occurrences_counted.pattern_id = pattern_classifications.pattern_id
-order by pattern_classifications.pattern_id
-"""
-
 
 @dataclass(frozen=True)
 class Frames:
@@ -294,20 +224,9 @@ def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def require_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Fail with the command to run when a table or one of its columns is missing."""
-    rows = con.execute(
-        "select table_schema || '.' || table_name, column_name from information_schema.columns"
-    ).fetchall()
-    present: dict[str, set[str]] = {}
-    for table, column in rows:
-        present.setdefault(table, set()).add(column)
-    for table, (columns, hint) in REQUIRED_COLUMNS.items():
-        if table not in present:
-            raise RunnerError(f"table {table} is missing from the warehouse", hint)
-        missing = [column for column in columns if column not in present[table]]
-        if missing:
-            raise RunnerError(f"table {table} lacks column(s) {', '.join(missing)}", hint)
+def require_source_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Fail with the command to run when the raw table or one of its columns is missing."""
+    warehouse_db.require_table(con, "raw.hook_events", REQUIRED_COLUMNS, hint=INGEST_HINT)
 
 
 def fetch_frames(
@@ -325,10 +244,6 @@ def fetch_frames(
                 con,
                 SOURCE_WINDOW_SQL,
                 window_params | {"older_latest_at": _older_latest_event(con, window)},
-            ),
-            "pattern_classifications": _query(con, CLASSIFICATIONS_SQL, {}),
-            "occurrence_agreement": _query(
-                con, OCCURRENCE_AGREEMENT_SQL, {"end_at": window.end_at}
             ),
         },
         source_population=population,

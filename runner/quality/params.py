@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from runner.window import AnalysisWindow
+
 #: Prefix of the config-file vars ([vars] in runner.toml) that override a threshold,
 #: e.g. ``hook_patterns_check_freshness_hours = 6``. Project-prefixed like the dbt vars.
 VAR_PREFIX = "hook_patterns_check_"
@@ -15,15 +17,12 @@ Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
-class CheckWindow:
-    """The analysis window, computed exactly as the dbt models do (macros/window.sql).
+class CheckWindow(AnalysisWindow):
+    """The analysis window (runner/window.py), and where "the future" starts for a check.
 
     All values are naive UTC timestamps, like every timestamp after staging.
     """
 
-    run_date: dt.date
-    start_at: dt.datetime
-    end_at: dt.datetime
     #: Events stamped later than this are "in the future" (now + the staging tolerance).
     future_limit_at: dt.datetime
 
@@ -36,12 +35,10 @@ class CheckWindow:
         future_tolerance_minutes: float,
         now: dt.datetime | None = None,
     ) -> CheckWindow:
-        end_at = dt.datetime.combine(run_date + dt.timedelta(days=1), dt.time())
         now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         return cls(
             run_date=run_date,
-            start_at=end_at - dt.timedelta(hours=window_hours),
-            end_at=end_at,
+            hours=window_hours,
             future_limit_at=now + dt.timedelta(minutes=future_tolerance_minutes),
         )
 

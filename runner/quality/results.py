@@ -52,7 +52,11 @@ class CheckResult:
 
 @dataclass
 class CheckSummary:
-    """What ``runner check`` reports; ``success`` is False only for failed error checks."""
+    """What ``runner check`` reports; ``success`` is False only for failed error checks.
+
+    A :class:`runner.outcome.StepOutcome`: failed error checks are its failures, failed
+    warning checks its warnings.
+    """
 
     run_date: dt.date
     results: list[CheckResult]
@@ -74,13 +78,27 @@ class CheckSummary:
     def success(self) -> bool:
         return not self.failed_errors
 
+    @property
+    def description(self) -> str:
+        passed = sum(1 for r in self.results if r.success)
+        return (
+            f"checks {self.run_date}: {passed} passed, {len(self.failed_warnings)} warning(s), "
+            f"{len(self.failed_errors)} error(s) in {self.seconds:.1f}s"
+        )
+
+    @property
+    def failures(self) -> list[str]:
+        return [result.describe() for result in self.failed_errors]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [result.describe() for result in self.failed_warnings]
+
     def describe(self) -> str:
         """A few lines for the terminal: the verdict, then every failed check."""
-        passed = sum(1 for r in self.results if r.success)
         sample_note = " (a sample of them)" if self.source_sampled else ""
         lines = [
-            f"checks {self.run_date}: {passed} passed, {len(self.failed_warnings)} warning(s), "
-            f"{len(self.failed_errors)} error(s) in {self.seconds:.1f}s",
+            self.description,
             f"raw rows checked: {self.source_population}{sample_note}",
         ]
         for result in self.failed_errors + self.failed_warnings:

@@ -1,4 +1,7 @@
-"""The expectation suites: what "good data" means for the source and for the marts.
+"""The expectation suites: what "good data" means for the raw source.
+
+Only the source: the marts' rules are dbt tests, which every `runner build` runs
+(docs/ARCHITECTURE.md, "Where each rule is checked"), so no rule is checked twice.
 
 Each GX suite validates one DataFrame from ``frames``. Every expectation is wrapped in a
 ``Check`` with a stable name (what ``results.json`` reports) and a severity:
@@ -14,7 +17,6 @@ docs and any GX tooling show the same thing.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +32,6 @@ GX_SEVERITY: dict[Severity, FailureSeverity] = {
     "error": FailureSeverity.CRITICAL,
     "warning": FailureSeverity.WARNING,
 }
-
-#: DESIGN.md's input contract: the hook event types the application writes.
-KNOWN_EVENT_TYPES = HOOK_EVENT_TYPES
-
-#: pattern_classifications.status values the models may produce.
-CLASSIFICATION_STATUSES = ("auto-approved", "pending", "auto-rejected")
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def source_event_suite(thresholds: Thresholds) -> Suite:
             "error",
             gxe.ExpectColumnValuesToBeInSet,
             column="event_type",
-            value_set=list(KNOWN_EVENT_TYPES),
+            value_set=list(HOOK_EVENT_TYPES),
             mostly=mostly,
             description="Event types are one of the hook event types the app writes.",
         ),
@@ -182,127 +178,6 @@ def source_window_suite(thresholds: Thresholds) -> Suite:
     return Suite(name="source.window", frame="source_window", index_columns=(), checks=checks)
 
 
-def classification_suite(run_date: dt.date) -> Suite:
-    """Invariants of marts.pattern_classifications, the table the runner syncs and reports."""
-    is_destructive = Column("is_destructive") == True  # noqa: E712 - builds a GX condition
-    checks = (
-        _check(
-            "pattern_id_not_null",
-            "error",
-            gxe.ExpectColumnValuesToNotBeNull,
-            column="pattern_id",
-            description="Every pattern has an id.",
-        ),
-        _check(
-            "pattern_id_unique",
-            "error",
-            gxe.ExpectColumnValuesToBeUnique,
-            column="pattern_id",
-            description="One row per pattern (the sync's upsert key).",
-        ),
-        _check(
-            "confidence_score_present",
-            "error",
-            gxe.ExpectColumnValuesToNotBeNull,
-            column="confidence_score",
-            description="pattern_approvals.confidence_score is not null.",
-        ),
-        _check(
-            "confidence_score_in_unit_interval",
-            "error",
-            gxe.ExpectColumnValuesToBeBetween,
-            column="confidence_score",
-            min_value=0,
-            max_value=1,
-            description="Confidence is a probability, in [0, 1].",
-        ),
-        _check(
-            "status_known",
-            "error",
-            gxe.ExpectColumnValuesToBeInSet,
-            column="status",
-            value_set=list(CLASSIFICATION_STATUSES),
-            description="The models only auto-approve, auto-reject or leave pending.",
-        ),
-        _check(
-            "status_present",
-            "error",
-            gxe.ExpectColumnValuesToNotBeNull,
-            column="status",
-            description="Every pattern has a status.",
-        ),
-        _check(
-            "savings_not_negative",
-            "error",
-            gxe.ExpectColumnValuesToBeBetween,
-            column="estimated_savings_usd",
-            min_value=0,
-            description="Estimated savings are never negative.",
-        ),
-        _check(
-            "savings_present",
-            "error",
-            gxe.ExpectColumnValuesToNotBeNull,
-            column="estimated_savings_usd",
-            description="pattern_approvals.estimated_savings_usd is not null.",
-        ),
-        _check(
-            "no_destructive_auto_approved",
-            "error",
-            gxe.ExpectColumnValuesToNotBeInSet,
-            column="status",
-            value_set=["auto-approved"],
-            row_condition=is_destructive,
-            description="A destructive pattern is never auto-approved, whatever its numbers.",
-        ),
-        _check(
-            "built_for_run_date",
-            "warning",
-            gxe.ExpectColumnValuesToBeInSet,
-            column="run_date",
-            value_set=[run_date.isoformat()],
-            description=f"The marts were built for the checked day ({run_date}); "
-            "otherwise the last build failed or used another --run-date.",
-        ),
-    )
-    return Suite(
-        name="marts.pattern_classifications",
-        frame="pattern_classifications",
-        index_columns=("pattern_id",),
-        checks=checks,
-    )
-
-
-def occurrence_agreement_suite() -> Suite:
-    """The mart agrees with the fact table it summarises.
-
-    occurrence_count is "all occurrences up to the window end", so it must equal the
-    number of fct_pattern_occurrences rows of the pattern that started before then.
-    """
-    checks = (
-        _check(
-            "occurrence_count_matches_fact_table",
-            "error",
-            gxe.ExpectColumnValuesToBeInSet,
-            column="occurrence_count_difference",
-            value_set=[0],
-            description="occurrence_count equals the pattern's fct_pattern_occurrences "
-            "rows that started before the window end.",
-        ),
-    )
-    return Suite(
-        name="marts.occurrence_agreement",
-        frame="occurrence_agreement",
-        index_columns=("pattern_id",),
-        checks=checks,
-    )
-
-
-def all_suites(thresholds: Thresholds, run_date: dt.date) -> tuple[Suite, ...]:
-    """The source suites first, then the marts: the order the report lists them in."""
-    return (
-        source_event_suite(thresholds),
-        source_window_suite(thresholds),
-        classification_suite(run_date),
-        occurrence_agreement_suite(),
-    )
+def all_suites(thresholds: Thresholds) -> tuple[Suite, ...]:
+    """The suites in the order the report lists them: rows first, then the window."""
+    return (source_event_suite(thresholds), source_window_suite(thresholds))

@@ -12,24 +12,12 @@ from __future__ import annotations
 import re
 
 from runner.errors import RunnerError
+from runner.redaction import redact_url
 from runner.sources.base import Source
 
-__all__ = ["Source", "open_source", "redact_url"]
+__all__ = ["Source", "open_source"]
 
-_PASSWORD_IN_AUTHORITY = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@?#]*):[^@/?#]*@", re.I
-)
-_PASSWORD_IN_QUERY = re.compile(r"(?P<key>[?&]password=)[^&#]*", re.I)
 _SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://", re.I)
-
-
-def redact_url(text: str) -> str:
-    """Mask passwords in URLs (``user:pass@`` and ``?password=``) anywhere in ``text``.
-
-    Used on every source name and on database error messages, which may echo the DSN.
-    """
-    text = _PASSWORD_IN_AUTHORITY.sub(r"\g<scheme>\g<user>:***@", text)
-    return _PASSWORD_IN_QUERY.sub(r"\g<key>***", text)
 
 
 def open_source(spec: str) -> Source:

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import duckdb
 
+from runner import bookkeeping
 from runner.contracts import HOOK_EVENTS_COLUMNS
+
+#: The event's content: what makes two records "the same event, delivered twice".
+CONTENT_COLUMNS = HOOK_EVENTS_COLUMNS[1:10]  # event_id … chat_history
+#: The application's columns as raw.hook_events stores them: the content, then its ``id``
+#: (a database source's row id) as ``source_row_id``, then its bookkeeping columns.
+STORED_SOURCE_COLUMNS = (*CONTENT_COLUMNS, "source_row_id", *HOOK_EVENTS_COLUMNS[10:])
 
 #: Columns every source's select must produce, in this order (all varchar except the
 #: line number and the two booleans). ``_hash_extra`` only feeds the hash: unreadable
@@ -26,19 +33,7 @@ from runner.contracts import HOOK_EVENTS_COLUMNS
 #: escape (null: look for ``\ud`` here); ``_line_repaired`` that the source already
 #: repaired the record's line. Neither is stored.
 RECORD_COLUMNS = (
-    "event_id",
-    "event_type",
-    "source_app",
-    "session_id",
-    "workflow_id",
-    "timestamp",
-    "payload",
-    "tool_name",
-    "chat_history",
-    "source_row_id",
-    "processed",
-    "processed_at",
-    "created_at",
+    *STORED_SOURCE_COLUMNS,
     "_source",
     "_source_line",
     "_load_error",
@@ -47,57 +42,38 @@ RECORD_COLUMNS = (
     "_line_repaired",
 )
 
-#: The event's content: what makes two records "the same event, delivered twice".
-CONTENT_COLUMNS = HOOK_EVENTS_COLUMNS[1:10]  # event_id … chat_history
-
+#: The columns of raw.hook_events, in the table's order: the source's, then the lineage.
+RAW_COLUMNS = (
+    *STORED_SOURCE_COLUMNS,
+    "_source",
+    "_source_line",
+    "_batch_id",
+    "_ingested_at",
+    "_row_hash",
+    "_load_error",
+)
+#: Every column is varchar but these.
+_RAW_TYPES = {
+    "source_row_id": "bigint",
+    "processed": "integer",
+    "_source_line": "bigint",
+    "_ingested_at": "timestamp",
+}
 #: The long, high-cardinality text columns name their compression (FSST, which DuckDB
 #: picks for them anyway at any real size): without it DuckDB tries every string
 #: compression on each segment before choosing, about 0.5 s of a 6.5 s ingest per 1M
 #: events (docs/ingest.md). The short, repetitive columns are left to DuckDB, which gives
 #: them dictionaries. A warehouse created before keeps its columns as they were.
-RAW_TABLE_DDL = """
-create schema if not exists raw;
-create table if not exists raw.hook_events (
-    event_id varchar using compression fsst,
-    event_type varchar,
-    source_app varchar,
-    session_id varchar,
-    workflow_id varchar,
-    "timestamp" varchar using compression fsst,
-    payload varchar using compression fsst,
-    tool_name varchar,
-    chat_history varchar,
-    source_row_id bigint,
-    processed integer,
-    processed_at varchar using compression fsst,
-    created_at varchar using compression fsst,
-    _source varchar,
-    _source_line bigint,
-    _batch_id varchar,
-    _ingested_at timestamp,
-    _row_hash varchar using compression fsst,
-    _load_error varchar
-);
-create schema if not exists runner;
-create table if not exists runner.ingest_state (
-    source varchar primary key,
-    high_water_id bigint not null,
-    updated_at timestamp not null
-);
-create table if not exists runner.ingest_batches (
-    batch_id varchar primary key,
-    source varchar not null,
-    started_at timestamp not null,
-    finished_at timestamp not null,
-    rows_read bigint not null,
-    rows_inserted bigint not null,
-    rows_skipped bigint not null,
-    rows_unreadable bigint not null
-);
--- added with the line accounting (issue 19); older warehouses gain them here
-alter table runner.ingest_batches add column if not exists rows_blank bigint default 0;
-alter table runner.ingest_batches add column if not exists rows_repaired bigint default 0;
-"""
+_FSST_COLUMNS = {"event_id", "timestamp", "payload", "processed_at", "created_at", "_row_hash"}
+RAW_TABLE_DDL = (
+    "create schema if not exists raw;\ncreate table if not exists raw.hook_events (\n"
+    + ",\n".join(
+        f'    "{column}" {_RAW_TYPES.get(column, "varchar")}'
+        + (" using compression fsst" if column in _FSST_COLUMNS else "")
+        for column in RAW_COLUMNS
+    )
+    + "\n);\n"
+)
 
 #: A timestamp already in the canonical form (UTC ``YYYY-MM-DD HH:MM:SS.ffffff``): the
 #: form the application writes, so nearly every record's. A regex is 3-4x cheaper than the
@@ -144,25 +120,12 @@ create or replace temp macro ingest_flag(v) as try_cast(
 );
 """
 
-RAW_COLUMNS = (
-    *CONTENT_COLUMNS,
-    "source_row_id",
-    "processed",
-    "processed_at",
-    "created_at",
-    "_source",
-    "_source_line",
-    "_batch_id",
-    "_ingested_at",
-    "_row_hash",
-    "_load_error",
-)
-
 
 def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and bookkeeping tables if missing, and the conform macros."""
     con.execute("set TimeZone = 'UTC'")
     con.execute(RAW_TABLE_DDL)
+    bookkeeping.create_tables(con)
     con.execute(MACROS)
     con.execute(REPAIR_MACRO)
 

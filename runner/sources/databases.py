@@ -18,9 +18,10 @@ import duckdb
 
 from runner.contracts import HOOK_EVENTS_COLUMNS
 from runner.errors import RunnerError
-from runner.sources import redact_url
+from runner.redaction import redact_url
 from runner.sources.base import ReadCounts, Source
 from runner.sources.conform import count_repaired, insert_records
+from runner.targets import PG_CONNECT_TIMEOUT_S
 
 ALIAS = "ingest_source_db"
 TABLE = "hook_events"
@@ -31,7 +32,6 @@ EXTENSION_PACKAGES = {
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
 }
-PG_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def load_scanner(con: duckdb.DuckDBPyConnection, extension: str) -> None:
@@ -244,7 +244,7 @@ class PostgresSource(DatabaseSource):
     def from_url(cls, url: str) -> PostgresSource:
         dsn = "postgresql://" + url.split("://", 1)[1]
         if "connect_timeout=" not in dsn:
-            dsn += ("&" if "?" in dsn else "?") + f"connect_timeout={PG_CONNECT_TIMEOUT_SECONDS}"
+            dsn += ("&" if "?" in dsn else "?") + f"connect_timeout={PG_CONNECT_TIMEOUT_S}"
         return cls(name=redact_url(url), dsn=dsn)
 
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
