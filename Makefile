@@ -23,7 +23,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --inexact
 	@touch $@
 
 # The tests also run the project on Spark: the `spark` extra (pyspark, dbt-spark) on top.
