@@ -3,12 +3,14 @@
 For each size: generate a JSONL file with the project's generator, then run `runner
 ingest`, `runner build` and `runner sync-approvals` (SQLite target) as child processes,
 each timed and with its peak RSS (``os.wait4``: the child and the processes it waited
-for, e.g. dbt). Then the reference miner (benchmarks/reference.py) and the bare DuckDB
-statement (benchmarks/bare_duckdb.py) run on the same file, also as children, and
-their per-pattern counts are checked against marts.fct_pattern_occurrences. After the
+for, e.g. dbt). Then the reference miner (benchmarks/reference.py) and the limit, the
+fastest exact DuckDB statement for the job (benchmarks/limit_duckdb.py; with
+--with-bare also the earlier bare statement), run on the same file, also as children,
+and their per-pattern counts are checked against marts.fct_pattern_occurrences. After the
 largest size, a day of new events (the smallest size, a later day, another seed) is
 ingested and built on top of its warehouse: the incremental figure (the median of
---repeat runs, against as many empty runs of the smallest size).
+--repeat runs, against as many empty runs of the smallest size, and against the limit
+on the day's new events alone).
 
 Figures go to stdout and to bench-results/bench-<timestamp>.json and latest.json.
 See benchmarks/README.md.
