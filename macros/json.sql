@@ -107,8 +107,10 @@
     array[{{ items | join(', ') }}]
 {%- endmacro %}
 
+{#- DuckDB: text or JSON alike; text is parsed once here (a cast to json first would
+    parse it twice). -#}
 {% macro duckdb__json_get_paths(expr, paths) -%}
-    json_extract(cast({{ expr }} as json), ['{{ paths | join("', '") }}'])
+    json_extract({{ expr }}, ['{{ paths | join("', '") }}'])
 {%- endmacro %}
 
 {#- Spark: an array of VARIANT values, one per path, read from the parsed document

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import benchmarks.__main__ as bench
-from benchmarks import bare_duckdb, reference
+from benchmarks import bare_duckdb, limit_duckdb, reference
 from benchmarks.__main__ import BenchError, MemoryModel, check_resources, main, parse_size
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
@@ -73,6 +73,62 @@ def test_reference_applies_the_models_rules(tmp_path: Path) -> None:
     }
 
 
+def test_the_limit_statement_counts_what_the_reference_counts_on_edge_cases(
+    tmp_path: Path,
+) -> None:
+    """The limit's shortcuts (duplicates by aggregate + join, typed payload, signatures
+    per distinct command, integer codes, n-grams as numbers) keep the reference's rules."""
+    pre, post = "PreToolUse", "PostToolUse"
+    at = "2025-01-31 10:{:02d}:00"
+    lines = [
+        *_call(10, S1, 0, "Read"),
+        *_call(20, S1, 1, "Edit"),
+        *_call(30, S1, 2, "Edit"),  # collapses into the step before
+        *_call(40, S1, 3, "Bash", "cd /repo && uv run python -m pytest -q"),
+        *_call(50, S1, 4, "Bash", "git status"),
+        *_call(60, S1, 5, "Bash", "git status"),  # same command: one signature, one step
+        *_call(70, S1, 40, "Read"),  # a new segment
+        *_call(80, S1, 41, "Bash", "ls -la"),
+        "{not json",
+        "[1, 2]",
+        "",
+        # a duplicate of an id whose first line is not a tool event: both are dropped
+        _row(100, "Stop", S2, at.format(0), "Read"),
+        _row(100, pre, S2, at.format(0), "Grep", tool_input={"pattern": "x"}),
+        # the first copy of a duplicated id wins, even when a later copy differs
+        _row(101, pre, S2, at.format(1), "Grep", tool_input={"pattern": "x"}),
+        _row(102, post, S2, at.format(1), "Grep", tool_result="ok"),
+        _row(101, pre, S2, at.format(2), "Write", tool_input={"file_path": "/y"}),
+        # a Pre without input takes its Post's command; a JSON null input is no input
+        _row(103, pre, S2, at.format(3), "Bash", tool_input=None),
+        _row(104, post, S2, at.format(3), "Bash", tool_input={"command": "make test"}),
+        # a non-object input is an input without a command: plain "Bash"
+        _row(105, pre, S2, at.format(4), "Bash", tool_input="ls"),
+        # a Post alone, and two Pres in a row (the first is a call alone)
+        _row(106, post, S2, at.format(5), "Glob", tool_result="ok"),
+        _row(107, pre, S2, at.format(6), "Read", tool_input={"file_path": "/a"}),
+        _row(108, pre, S2, at.format(6), "Read", tool_input={"file_path": "/b"}),
+        _row(109, post, S2, at.format(7), "Read", tool_result="ok"),
+        _row(110, pre, S2, at.format(8), "Grep", tool_input={"pattern": "y"}),
+        _row(111, pre, S2, at.format(8), "Edit", tool_input={"file_path": "/a"}),  # tie
+        # lone surrogate escapes (Windows mojibake) in the payload, and in the line: the
+        # events are good (ingest repairs them; DuckDB's JSON functions refuse them)
+        _row(112, pre, S2, at.format(9), "Read", tool_input={"file_path": "C:/Caf\udc9d"}),
+        _row(113, post, S2, at.format(9), "Read", tool_result="ok", note="\udc9d"),
+        json.dumps({**json.loads(_row(114, pre, S2, at.format(10), "Glob")), "x": "\udc9d"}),
+        _row(90, pre, None, at.format(9), "Grep"),  # no session
+        _row(91, pre, S2, "yesterday 14:03", "Grep"),  # unparseable time
+        _row(92, pre, S2, "2099-01-31 10:02:00", "Grep"),  # future
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    expected = reference.mine([path])
+    assert len(expected) > 20, "the edge cases should leave patterns to count"
+    check = reference.compare_counts(limit_duckdb.mine(path), expected, ("limit", "reference"))
+    assert check.equal, check.describe()
+
+
 def test_reference_bare_and_pipeline_counts_agree_on_a_tiny_sample(
     tmp_path: Path, cli: CliRunner
 ) -> None:
@@ -93,6 +149,8 @@ def test_reference_bare_and_pipeline_counts_agree_on_a_tiny_sample(
     assert check.equal, check.describe()
     bare = reference.compare_counts(pipeline, bare_duckdb.mine(path), ("pipeline", "bare"))
     assert bare.equal, bare.describe()
+    limit = reference.compare_counts(pipeline, limit_duckdb.mine(path), ("pipeline", "limit"))
+    assert limit.equal, limit.describe()
 
     # The check is real: one count off, one pattern missing, one extra are all reported.
     sequence = next(iter(mined))

@@ -40,23 +40,103 @@ rows_in_scope as (
 
 ),
 
+session_loads as (
+
+    -- every row of a session carries the session's latest and earliest load: aggregated
+    -- per session and joined back, as duplicates are ranked among the rows of the
+    -- duplicated event ids only (below), since a window over every row would sort the
+    -- whole table, payloads included, for a few thousand keys (issue 22)
+    select
+        session_key,
+        max(_ingested_at) as last_ingested_at,
+        min(_ingested_at) as first_ingested_at
+    from rows_in_scope
+    where session_key is not null
+    group by session_key
+
+),
+
+event_keys as (
+
+    -- only the columns duplicates are ranked by
+    select
+        nullif(trim(event_id), '') as event_key,
+        _ingested_at,
+        _batch_id,
+        _source,
+        _source_line
+    from rows_in_scope
+
+),
+
+duplicated_event_keys as (
+
+    select event_key
+    from event_keys
+    where event_key is not null
+    group by event_key
+    having count(*) > 1
+
+),
+
+duplicates_ranked as (
+
+    select
+        event_keys.*,
+        row_number() over (
+            partition by event_keys.event_key
+            order by
+                event_keys._ingested_at, event_keys._batch_id, event_keys._source,
+                event_keys._source_line
+        ) as event_id_rank
+    from event_keys
+    inner join duplicated_event_keys
+        on event_keys.event_key = duplicated_event_keys.event_key
+
+),
+
+-- the copies after the first of each duplicated id; a raw row is one line (or row) of
+-- one source in one batch, so (batch, source, line) names it (the lineage columns'
+-- not-null tests only warn: null-safe comparisons) and the join adds no row
+later_copies as (
+
+    select distinct
+        event_key,
+        _ingested_at,
+        _batch_id,
+        _source,
+        _source_line
+    from duplicates_ranked
+    where event_id_rank > 1
+
+),
+
 sessions_versioned as (
 
     select
-        *,
+        rows_in_scope.*,
         cast(
             case
-                when session_key is null then _ingested_at
-                else max(_ingested_at) over (partition by session_key)
+                when rows_in_scope.session_key is null then rows_in_scope._ingested_at
+                else session_loads.last_ingested_at
             end as timestamp
         ) as session_loaded_at,
         cast(
             case
-                when session_key is null then _ingested_at
-                else min(_ingested_at) over (partition by session_key)
+                when rows_in_scope.session_key is null then rows_in_scope._ingested_at
+                else session_loads.first_ingested_at
             end as date
-        ) as session_load_date
+        ) as session_load_date,
+        later_copies.event_key is not null as is_later_copy
     from rows_in_scope
+    left join session_loads
+        on rows_in_scope.session_key = session_loads.session_key
+    left join later_copies
+        on nullif(trim(rows_in_scope.event_id), '') = later_copies.event_key
+        and rows_in_scope._ingested_at is not distinct from later_copies._ingested_at
+        and rows_in_scope._batch_id is not distinct from later_copies._batch_id
+        and rows_in_scope._source is not distinct from later_copies._source
+        and rows_in_scope._source_line is not distinct from later_copies._source_line
 
 ),
 
@@ -83,7 +163,7 @@ payloads_parsed as (
     select
         *,
         case
-            when is_object_payload then {{ json_get_paths(to_json('payload'), payload_paths) }}
+            when is_object_payload then {{ json_get_paths('payload', payload_paths) }}
         end as payload_values
     from payloads_shaped
 
@@ -129,6 +209,7 @@ fields_extracted as (
         _ingested_at as ingested_at,
         session_loaded_at,
         session_load_date,
+        is_later_copy,
         is_rebuilt
     from payloads_parsed
 
@@ -150,21 +231,6 @@ success_derived as (
 
 ),
 
-duplicates_ranked as (
-
-    select
-        *,
-        case
-            when event_id is null then null
-            else row_number() over (
-                partition by event_id
-                order by ingested_at, batch_id, source, source_line
-            )
-        end as event_id_rank
-    from success_derived
-
-),
-
 quarantine_decided as (
 
     select
@@ -173,7 +239,7 @@ quarantine_decided as (
             when not is_valid_json then 'invalid_json'
             when not is_object_payload then 'payload_not_object'
             when event_id is null then 'missing_event_id'
-            when event_id_rank > 1 then 'duplicate_event_id'
+            when is_later_copy then 'duplicate_event_id'
             when event_type is null
                 or event_type not in ('{{ known_event_types | join("', '") }}')  -- noqa: LT05
                 then 'unknown_event_type'
@@ -185,7 +251,7 @@ quarantine_decided as (
                 then 'future_timestamp'
             when is_tool_event and tool_name is null then 'missing_tool_name'
         end as quarantine_reason
-    from duplicates_ranked
+    from success_derived
 
 ),
 
