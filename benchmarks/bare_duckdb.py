@@ -1,4 +1,4 @@
-"""The "limit": the mining job as one DuckDB SQL statement, no dbt, no warehouse file.
+"""The bare statement (the former limit): the mining job as one DuckDB SQL statement.
 
 One query reads the JSONL file with DuckDB (as numbered text lines, then its JSON
 functions) and does the work that decides the pattern counts, with the same rules as the
@@ -10,8 +10,9 @@ count per sequence with its distinct sessions.
 
 What it leaves out is everything the pipeline does beyond the counts: the raw copy and
 content hash of ingest, redaction, destructive rules, the lists of call and event ids,
-scoring, classification, tests and materialising each model. Its time is the floor the
-pipeline's ingest + build could approach. Timestamps are parsed with a plain cast (the
+scoring, classification, tests and materialising each model. It was taken as the floor
+until benchmarks/limit_duckdb.py showed a faster exact statement; it runs on request
+(`python -m benchmarks --with-bare`). Timestamps are parsed with a plain cast (the
 generator writes no offsets).
 
     python -m benchmarks.bare_duckdb events.jsonl --out counts.json
@@ -23,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -200,27 +202,48 @@ def bare_sql(jsonl: str, seed: Path = SEED) -> str:
 
 def mine(jsonl: Path, *, threads: int | None = None) -> dict[str, tuple[int, int]]:
     """Run the statement in an in-memory DuckDB; (occurrences, sessions) per sequence."""
-    config = {"threads": threads} if threads else {}
+    return run_statement(bare_sql(str(jsonl.resolve())), threads=threads)
+
+
+def run_statement(
+    sql: str, *, threads: int | None = None, prelude: tuple[str, ...] = ()
+) -> dict[str, tuple[int, int]]:
+    """A counting statement (sequence, occurrences, sessions) in an in-memory DuckDB, in UTC;
+    ``prelude`` runs first (e.g. the macros the statement calls)."""
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"threads": threads} if threads else {}
+    )
     with duckdb.connect(config=config) as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set enable_progress_bar = false")
-        rows = con.execute(bare_sql(str(jsonl.resolve()))).fetchall()
+        for statement in prelude:
+            con.execute(statement)
+        rows = con.execute(sql).fetchall()
     return {seq: (int(n), int(s)) for seq, n, s in rows}
 
 
-def main(argv: list[str] | None = None) -> None:
+def statement_main(
+    mine_file: Callable[[Path], dict[str, tuple[int, int]]],
+    description: str,
+    argv: list[str] | None = None,
+) -> None:
+    """The command line of a counting statement: mine a file, write its counts, print the time."""
     from benchmarks.reference import write_counts
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("file", type=Path, help="JSONL file")
     parser.add_argument("--out", type=Path, required=True, help="counts as JSON")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = mine(args.file)
+    counts = mine_file(args.file)
     seconds = time.perf_counter() - started
     write_counts(counts, args.out)
     json.dump({"seconds": seconds, "patterns": len(counts)}, sys.stdout)
     print()
+
+
+def main(argv: list[str] | None = None) -> None:
+    statement_main(mine, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

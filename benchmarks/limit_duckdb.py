@@ -28,15 +28,9 @@ Its time is the floor that the pipeline's ingest + build is compared with.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-import time
 from pathlib import Path
 
-import duckdb
-
-from benchmarks.bare_duckdb import SEED, _first_word, _lit, _rest
+from benchmarks.bare_duckdb import SEED, _first_word, _lit, _rest, run_statement, statement_main
 from runner.sample import STRIP_PREFIXES, SUBCOMMAND
 from runner.sources.conform import REPAIR_MACRO
 
@@ -299,30 +293,11 @@ def limit_sql(jsonl: str, seed: Path = SEED) -> str:
 
 def mine(jsonl: Path, *, threads: int | None = None) -> dict[str, tuple[int, int]]:
     """Run the statement in an in-memory DuckDB; (occurrences, sessions) per sequence."""
-    config: dict[str, str | bool | int | float | list[str]] = (
-        {"threads": threads} if threads else {}
-    )
-    with duckdb.connect(config=config) as con:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("set enable_progress_bar = false")
-        con.execute(REPAIR_MACRO)
-        rows = con.execute(limit_sql(str(jsonl.resolve()))).fetchall()
-    return {seq: (int(n), int(s)) for seq, n, s in rows}
+    return run_statement(limit_sql(str(jsonl.resolve())), threads=threads, prelude=(REPAIR_MACRO,))
 
 
 def main(argv: list[str] | None = None) -> None:
-    from benchmarks.reference import write_counts
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", type=Path, help="JSONL file")
-    parser.add_argument("--out", type=Path, required=True, help="counts as JSON")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    counts = mine(args.file)
-    seconds = time.perf_counter() - started
-    write_counts(counts, args.out)
-    json.dump({"seconds": seconds, "patterns": len(counts)}, sys.stdout)
-    print()
+    statement_main(mine, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
