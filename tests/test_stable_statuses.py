@@ -20,11 +20,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from scoring_support import fetch, run_dbt
 from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
+from tests.support.scoring import fetch, run_dbt
 
 pytestmark = pytest.mark.slow
 
