@@ -35,6 +35,7 @@ from typing import Any
 
 from benchmarks.launch import run_measured
 from benchmarks.reference import compare_counts, pipeline_counts, read_counts
+from runner import paths
 
 RESULTS_DIR = Path("bench-results")
 END_DATE = dt.date(2025, 1, 31)  # last day of the main data; the increment is the day after
@@ -67,6 +68,12 @@ TARGETS = {
 
 class BenchError(Exception):
     """A benchmark that cannot run: one clear line, exit code 2."""
+
+
+def warehouse_files(warehouse: Path) -> tuple[Path, ...]:
+    """What a pipeline run leaves for a warehouse: the file, its WAL and the published
+    copy of the marts that every full `runner build` writes (runner/publish.py)."""
+    return (warehouse, warehouse.with_suffix(".duckdb.wal"), paths.default_published(warehouse))
 
 
 def parse_size(text: str) -> int:
@@ -261,7 +268,7 @@ def run_size(
     data = workdir / f"events-{name}.jsonl"
     warehouse = workdir / f"warehouse-{name}.duckdb"
     target = workdir / f"pattern_approvals-{name}.db"
-    for stale in (warehouse, warehouse.with_suffix(".duckdb.wal"), target):
+    for stale in (*warehouse_files(warehouse), target):
         stale.unlink(missing_ok=True)
     say(f"\n== {name} events ==")
     meta = generate(data, events, days=DAYS, seed=SEED, end=END_DATE)
@@ -447,7 +454,7 @@ def run_incremental(
     try:
         for attempt in range(1, args.repeat + 1):
             if attempt > 1:
-                for stale in (empty_warehouse, empty_warehouse.with_suffix(".duckdb.wal")):
+                for stale in warehouse_files(empty_warehouse):
                     stale.unlink(missing_ok=True)
                 again = run_pipeline(
                     empty_data,
@@ -472,7 +479,7 @@ def run_incremental(
             "(the new events alone)"
         )
     finally:
-        for leftover in (pristine, empty_warehouse, empty_warehouse.with_suffix(".duckdb.wal")):
+        for leftover in (pristine, *warehouse_files(empty_warehouse)):
             leftover.unlink(missing_ok=True)
         if not args.keep_data:
             data.unlink(missing_ok=True)
@@ -714,8 +721,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_data:
             for warehouse in warehouses:
-                warehouse.unlink(missing_ok=True)
-                warehouse.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+                for leftover in warehouse_files(warehouse):
+                    leftover.unlink(missing_ok=True)
 
     targets = evaluate_targets(results, incremental)
     say("\n== targets ==")
