@@ -2,16 +2,14 @@
     (when set) does not. `rules` is the relation holding the rules (the model's
     ref('destructive_rules')); the other arguments are SQL expressions of the joined row. -#}
 {% macro destructive_rule_matches(text, match_regex, unless_regex, rules) -%}
-    {{ return(adapter.dispatch('destructive_rule_matches', 'hook_patterns')(text, match_regex, unless_regex, rules)) }}
+    {%- set implementation = adapter.dispatch('destructive_rule_matches', 'hook_patterns') -%}
+    {{ return(implementation(text, match_regex, unless_regex, rules)) }}
 {%- endmacro %}
 
 {#- The table-driven test: the patterns come from the joined row's columns. -#}
 {% macro default__destructive_rule_matches(text, match_regex, unless_regex, rules) -%}
     {{ hook_patterns.regex_matches(text, match_regex) }}
-    and not coalesce(
-        {{ hook_patterns.regex_matches(text, unless_regex) }},
-        false
-    )
+        and not coalesce({{ hook_patterns.regex_matches(text, unless_regex) }}, false)
 {%- endmacro %}
 
 {#- DuckDB compiles a pattern that comes from a column once per row (at 1M events the
@@ -24,7 +22,9 @@
     read only when it is a real table (not at parse time, not in a unit test, whose
     ref() is a fixture CTE, not before the seed is built). -#}
 {% macro duckdb__destructive_rule_matches(text, match_regex, unless_regex, rules) -%}
-    {%- set table_driven = hook_patterns.default__destructive_rule_matches(text, match_regex, unless_regex, rules) -%}
+    {%- set table_driven = hook_patterns.default__destructive_rule_matches(
+        text, match_regex, unless_regex, rules
+    ) -%}
     {%- set rule_patterns = hook_patterns.destructive_rule_patterns(rules) -%}
     {%- if rule_patterns | length == 0 -%}
         {{ table_driven }}
