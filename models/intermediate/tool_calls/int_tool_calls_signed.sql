@@ -257,7 +257,9 @@ inputs_signed as (
     as up to three kinds of text: `shell` (what a Bash command executes), `sql` (each
     statement it sends to a database client; for tools other than Bash with no file
     path, such as an MCP database tool, the tool input split on `;`) and `file_path`
-    (the file a Write/Edit/NotebookEdit call touches). #}
+    (the file a Write/Edit/NotebookEdit call touches). On DuckDB the rules' patterns are
+    also written into the SQL as literals (macros/destructive_rules.sql), so each one is
+    compiled once instead of once per text-rule pair. #}
 texts_to_match as (
 
     select distinct
@@ -389,11 +391,12 @@ destructive_matches as (
     inner join rules_by_tool
         on texts_checked.tool_name = rules_by_tool.tool_name
         and texts_checked.text_kind = rules_by_tool.reads
-        and {{ regex_matches('texts_checked.read_text', 'rules_by_tool.match_regex') }}
-        and not coalesce(
-            {{ regex_matches('texts_checked.read_text', 'rules_by_tool.unless_regex') }},
-            false
-        )
+        and {{ destructive_rule_matches(
+            'texts_checked.read_text',
+            'rules_by_tool.match_regex',
+            'rules_by_tool.unless_regex',
+            ref('destructive_rules')
+        ) }}
 
 ),
 
