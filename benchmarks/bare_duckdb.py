@@ -47,11 +47,12 @@ def _rest(expr: str) -> str:
     return f"regexp_replace({expr}, {_lit(AFTER_FIRST_WORD)}, '')"
 
 
-def bare_sql(jsonl: str, seed: Path = SEED) -> str:
-    """The whole job as one select of (tool_sequence, occurrences, sessions)."""
+def unwrap_ctes(first: str) -> list[str]:
+    """CTEs ``unwrapped_1`` and ``unwrapped_2``: two passes of the seed's launcher unwrap
+    (``rules``) over ``first``'s ``program_0`` / ``rest_0``, as the models do."""
     unwraps = []
     for n in (1, 2):
-        prev = "commands" if n == 1 else "unwrapped_1"
+        prev = first if n == 1 else "unwrapped_1"
         launched = (
             f"regexp_replace(regexp_replace(p.rest_{n - 1}, r.unwrap_regex, ''), "
             f"{_lit(STRIP_PREFIXES)}, '')"
@@ -67,6 +68,12 @@ def bare_sql(jsonl: str, seed: Path = SEED) -> str:
         from {prev} as p left join rules as r on p.program_{n - 1} = r.program
     ),"""
         )
+    return unwraps
+
+
+def bare_sql(jsonl: str, seed: Path = SEED) -> str:
+    """The whole job as one select of (tool_sequence, occurrences, sessions)."""
+    unwraps = unwrap_ctes("commands")
     return f"""
     with
     rules as (

@@ -30,7 +30,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.bare_duckdb import SEED, _first_word, _lit, _rest, run_statement, statement_main
+from benchmarks.bare_duckdb import (
+    SEED,
+    _first_word,
+    _lit,
+    _rest,
+    run_statement,
+    statement_main,
+    unwrap_ctes,
+)
 from runner.sample import STRIP_PREFIXES, SUBCOMMAND
 from runner.sources.conform import REPAIR_MACRO
 
@@ -48,24 +56,7 @@ _MAY_HOLD_SURROGATE = "(contains({0}, '\\ud') or contains({0}, '\\uD'))"
 def _signature_sql(seed: Path) -> str:
     """CTEs ``rules`` .. ``command_signatures(command, signature)``: the seed's Bash rules
     applied to each distinct command of ``distinct_commands(command)``."""
-    unwraps = []
-    for n in (1, 2):
-        prev = "command_words" if n == 1 else "unwrapped_1"
-        launched = (
-            f"regexp_replace(regexp_replace(p.rest_{n - 1}, r.unwrap_regex, ''), "
-            f"{_lit(STRIP_PREFIXES)}, '')"
-        )
-        matches = f"coalesce(regexp_matches(p.rest_{n - 1}, r.unwrap_regex), false)"
-        unwraps.append(
-            f"""
-    unwrapped_{n} as (
-        select p.*,
-            case when {matches} then {_first_word(launched)} else p.program_{n - 1} end
-                as program_{n},
-            case when {matches} then {_rest(launched)} else p.rest_{n - 1} end as rest_{n}
-        from {prev} as p left join rules as r on p.program_{n - 1} = r.program
-    ),"""
-        )
+    unwraps = unwrap_ctes("command_words")
     return f"""
     rules as (
         select program, nullif(alias, '') as alias,
