@@ -21,7 +21,7 @@
 {#- A predicate on `column` (a session version) that keeps only untested rows, or
     `true` when no scope is set. -#}
 {% macro untested_sessions_only(column='session_loaded_at') -%}
-    {%- set tested_through = var('hook_patterns_tested_through', none) -%}
+    {%- set tested_through = run_var('hook_patterns_tested_through') -%}
     {%- if tested_through -%}
         {{ column }} > cast('{{ tested_through }}' as timestamp)
     {%- else -%}
@@ -55,7 +55,7 @@
     {%- if where -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- if var('hook_patterns_tested_through', none) and execute
+    {%- if run_var('hook_patterns_tested_through') and execute
         and is_session_incremental_relation(relation) -%}
         {%- do conditions.append(untested_sessions_only()) -%}
     {%- endif -%}

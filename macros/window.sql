@@ -10,7 +10,7 @@
 -#}
 
 {% macro analysis_run_date_value() -%}
-    {%- set raw = var('hook_patterns_run_date') | string | trim -%}
+    {%- set raw = run_var('hook_patterns_run_date') | string | trim -%}
     {%- set parsed = none -%}
     {%- if modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', raw) -%}
         {%- set parsed = modules.datetime.datetime.strptime(raw, '%Y-%m-%d') -%}
@@ -24,11 +24,11 @@
 {%- endmacro %}
 
 {% macro analysis_window_hours_value() -%}
-    {%- set hours = var('hook_patterns_window_hours') | int -%}
+    {%- set hours = run_var('hook_patterns_window_hours') | int -%}
     {%- if hours <= 0 -%}
         {{ exceptions.raise_compiler_error(
             "var hook_patterns_window_hours must be a positive integer, got '"
-            ~ var('hook_patterns_window_hours') ~ "'"
+            ~ run_var('hook_patterns_window_hours') ~ "'"
         ) }}
     {%- endif -%}
     {{ return(hours) }}

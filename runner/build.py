@@ -85,6 +85,7 @@ def build_warehouse(
             on_node=on_node,
             target=dbt_target,
             extra_env=extra_env,
+            run_vars_in_env=not unit_tests,
         )
     for failure in result.failed_nodes:
         console.print(f"[red]{failure.status}[/] {failure.describe()}", highlight=False)

@@ -38,6 +38,13 @@ from runner.errors import RunnerError
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 #: How long a dbt child may take to exit on SIGTERM before it gets SIGKILL.
 STOP_GRACE_SECONDS = 5.0
+#: The vars that change with every run. They go to dbt in the environment variable
+#: ``RUN_VARS_ENV`` (read at execution by macros/run_vars.sql), not in ``--vars``: dbt
+#: parses the whole project again whenever ``--vars`` differ from the last invocation's.
+RUN_VARS = frozenset(
+    {"hook_patterns_run_date", "hook_patterns_window_hours", "hook_patterns_tested_through"}
+)
+RUN_VARS_ENV = "RUNNER_RUN_VARS"
 
 
 @dataclass
@@ -113,11 +120,16 @@ def run_dbt(
     on_node: Callable[[NodeOutcome], None] | None = None,
     target: str | None = None,
     extra_env: dict[str, str] | None = None,
+    run_vars_in_env: bool = True,
 ) -> DbtResult:
     """Run ``dbt <command>`` and collect one outcome per finished node.
 
     ``target`` picks an output of profiles.yml (the default is DuckDB); ``extra_env`` adds
     to the child's environment (the Spark target reads its folders from it).
+    The vars of ``RUN_VARS`` go in the environment, so that a new run date keeps dbt's
+    partial parse; ``run_vars_in_env=False`` passes them in ``--vars`` like the others,
+    which dbt unit tests need (their ``overrides`` replace ``--vars``, not the
+    environment).
 
     Raises RunnerError when dbt cannot run at all (invalid project, unreadable
     warehouse); a build whose models or tests fail returns ``success=False``.
@@ -141,6 +153,10 @@ def run_dbt(
         *(["--target", target] if target else []),
         *args,
     ]
+    dbt_vars = dict(dbt_vars or {})
+    run_vars = {k: dbt_vars.pop(k) for k in sorted(RUN_VARS & dbt_vars.keys())}
+    if not run_vars_in_env:
+        dbt_vars, run_vars = {**dbt_vars, **run_vars}, {}
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
 
@@ -152,6 +168,7 @@ def run_dbt(
         env={
             **dbt_environment(warehouse),
             **(extra_env or {}),
+            RUN_VARS_ENV: json.dumps(run_vars, sort_keys=True),
             PARENT_PID_ENV: str(os.getpid()),
         },
         stdout=subprocess.PIPE,
