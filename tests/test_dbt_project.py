@@ -219,6 +219,38 @@ def test_a_destructive_pattern_auto_approved_fails_the_marts_tests(built, tmp_pa
     ]
 
 
+def test_a_null_in_any_required_column_fails_its_models_not_null_columns_test(
+    built, tmp_path: Path
+) -> None:
+    """One `not_null_columns` test per model stands for a `not_null` test per column: a
+    null in any one of its columns fails it, and the failing row names the column."""
+    warehouse = tmp_path / "nulled.duckdb"
+    shutil.copy(built[0], warehouse)
+    nulled = {
+        "intermediate.int_tool_steps_sequenced": "is_beyond_step_cap",
+        "marts.pattern_classifications": "status_reason",
+    }
+    with duckdb.connect(str(warehouse)) as con:
+        for table, column in nulled.items():
+            con.execute(f"update {table} set {column} = null where rowid = 0")
+    result = run_dbt(
+        "test",
+        warehouse=warehouse,
+        dbt_vars={"hook_patterns_run_date": RUN_DATE},
+        args=[
+            "--select",
+            "int_tool_steps_sequenced,test_name:not_null_columns "
+            "pattern_classifications,test_name:not_null_columns",
+        ],
+    )
+    assert not result.success
+    failed = sorted(node.name for node in result.failed_nodes)
+    assert len(failed) == 2, failed
+    assert failed[0].startswith("not_null_columns_int_tool_steps_sequenced")
+    assert failed[1].startswith("not_null_columns_pattern_classifications")
+    assert all("Got 1 result" in (node.message or "") for node in result.failed_nodes)
+
+
 def test_build_without_ingested_events_says_what_to_run(tmp_path: Path) -> None:
     cli = CliRunner()
     missing = tmp_path / "missing.duckdb"
