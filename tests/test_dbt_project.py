@@ -219,35 +219,40 @@ def test_a_destructive_pattern_auto_approved_fails_the_marts_tests(built, tmp_pa
     ]
 
 
-def test_a_null_in_any_required_column_fails_its_models_not_null_columns_test(
-    built, tmp_path: Path
-) -> None:
-    """One `not_null_columns` test per model stands for a `not_null` test per column: a
-    null in any one of its columns fails it, and the failing row names the column."""
-    warehouse = tmp_path / "nulled.duckdb"
+def test_the_grouped_column_tests_fail_on_one_broken_row(built, tmp_path: Path) -> None:
+    """One `not_null_columns` test per model stands for a `not_null` test per column, one
+    `relationships_of_columns` for a `relationships` test per column: one broken value
+    in any of their columns fails them (macros/tests/)."""
+    warehouse = tmp_path / "broken.duckdb"
     shutil.copy(built[0], warehouse)
-    nulled = {
-        "intermediate.int_tool_steps_sequenced": "is_beyond_step_cap",
-        "marts.pattern_classifications": "status_reason",
-    }
     with duckdb.connect(str(warehouse)) as con:
-        for table, column in nulled.items():
-            con.execute(f"update {table} set {column} = null where rowid = 0")
+        for statement in (
+            "update intermediate.int_tool_steps_sequenced set is_beyond_step_cap = null",
+            "update marts.pattern_classifications set status_reason = null",
+            "update intermediate.int_tool_calls_paired set post_event_id = 'no-such-event'",
+        ):
+            con.execute(
+                f"{statement} where rowid = (select min(rowid) from {statement.split()[1]})"
+            )
     result = run_dbt(
         "test",
         warehouse=warehouse,
         dbt_vars={"hook_patterns_run_date": RUN_DATE},
         args=[
             "--select",
-            "int_tool_steps_sequenced,test_name:not_null_columns "
+            "int_tool_steps_sequenced,test_name:not_null_columns",
             "pattern_classifications,test_name:not_null_columns",
+            "int_tool_calls_paired,test_name:relationships_of_columns",
         ],
     )
     assert not result.success
     failed = sorted(node.name for node in result.failed_nodes)
-    assert len(failed) == 2, failed
-    assert failed[0].startswith("not_null_columns_int_tool_steps_sequenced")
-    assert failed[1].startswith("not_null_columns_pattern_classifications")
+    expected = (
+        "not_null_columns_int_tool_s",
+        "not_null_columns_pattern_c",
+        "relationships_of_columns_int_t",
+    )
+    assert len(failed) == 3 and all(map(str.startswith, failed, expected)), failed
     assert all("Got 1 result" in (node.message or "") for node in result.failed_nodes)
 
 
