@@ -233,8 +233,9 @@ def _saved_parse(target_path: Path, warehouse: Path, target: str | None) -> Path
     """Where the parse of this warehouse (and dbt target) is kept between runs.
 
     dbt keeps one parse, target/partial_parse.msgpack, and parses the whole project again
-    (about 5 s) when the profile differs from the last invocation's: the warehouse path is
-    part of it (the file's name is the database name in every relation). So each
+    (several seconds, macros/run_vars.sql) when the profile differs from the last
+    invocation's: the warehouse path is part of it (the file's name is the database name
+    in every relation). So each
     warehouse's last parse is kept aside and handed back to dbt
     (``--partial-parse-file-path``) when that warehouse is built again, after a run on
     another one (alternating warehouses, as the benchmark's daily runs do). dbt still
