@@ -136,28 +136,39 @@ segments_counted as (
 
 ),
 
-pattern_lengths_listed as (
+sessions_start_positions_counted as (
 
-    select distinct candidates.pattern_length
-    from candidates
+    -- N_k(u), one column per pattern length k: the call positions of session u where a
+    -- length-k pattern can start, summed over its segments (an occurrence never crosses
+    -- a segment boundary)
+    select
+        segments_counted.session_id,
+        {%- for length in range(1, max_length + 1) %}
+        cast(sum(greatest(segments_counted.segment_call_count - {{ length }} + 1, 0)) as bigint)
+            as start_position_count_{{ length }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from segments_counted
+    group by segments_counted.session_id
 
 ),
 
-session_start_positions_counted as (
+session_last_signatures_counted as (
 
-    -- N_k(u): the call positions of session u where a length-k pattern can start,
-    -- summed over its segments (an occurrence never crosses a segment boundary)
+    -- what the last step of a pattern reads in a session: c(u, s), n(u) and N_k(u)
     select
-        sessions_coded.session_code,
-        pattern_lengths_listed.pattern_length,
-        sum(
-            greatest(segments_counted.segment_call_count - pattern_lengths_listed.pattern_length + 1, 0)
-        ) as start_position_count
-    from segments_counted
+        session_signatures_counted.session_signature_key,
+        session_signatures_counted.signature_call_count,
+        session_signatures_counted.session_call_count,
+        {%- for length in range(1, max_length + 1) %}
+        sessions_start_positions_counted.start_position_count_{{ length }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from session_signatures_counted
     inner join sessions_coded
-        on segments_counted.session_id = sessions_coded.session_id
-    cross join pattern_lengths_listed
-    group by sessions_coded.session_code, pattern_lengths_listed.pattern_length
+        on session_signatures_counted.session_code = sessions_coded.session_code
+    inner join sessions_start_positions_counted
+        on sessions_coded.session_id = sessions_start_positions_counted.session_id
 
 ),
 
@@ -342,13 +353,12 @@ prefix_probabilities as (
 
 pattern_sessions_extended as (
 
-    -- each pattern's rows: its parent prefix's sessions
+    -- each pattern's rows: its parent prefix's sessions (step_position: the last one,
+    -- the pattern's length)
     select
         pattern_steps_keyed.pattern_code,
-        pattern_steps_keyed.pattern_length,
         pattern_steps_keyed.step_position,
         pattern_steps_keyed.earlier_use_count,
-        prefix_probabilities.session_code,
         prefix_probabilities.prefix_probability,
         {{ session_signature_key('prefix_probabilities.session_code', 'pattern_steps_keyed.signature_code') }}
             as session_signature_key
@@ -361,19 +371,23 @@ pattern_sessions_extended as (
 
 session_probabilities_multiplied as (
 
-    -- P_u(pattern) = Q_(k−1)(prefix, u) · the draw of the last step
+    -- P_u(pattern) = Q_(k−1)(prefix, u) · the draw of the last step, beside N_k(u)
     select
         pattern_sessions_extended.pattern_code,
-        pattern_sessions_extended.pattern_length,
-        pattern_sessions_extended.session_code,
+        case pattern_sessions_extended.step_position
+            {%- for length in range(1, max_length + 1) %}
+            when {{ length }} then session_last_signatures_counted.start_position_count_{{ length }}
+            {%- endfor %}
+        end as start_position_count,
         pattern_sessions_extended.prefix_probability
-        * ({{ session_draw_share('pattern_sessions_extended', 'session_signatures_counted', 'session_signatures_counted') }})
-            as sequence_probability
+        * ({{ session_draw_share(
+            'pattern_sessions_extended', 'session_last_signatures_counted', 'session_last_signatures_counted'
+        ) }}) as sequence_probability
     from pattern_sessions_extended
-    inner join session_signatures_counted
-        on pattern_sessions_extended.session_signature_key = session_signatures_counted.session_signature_key
-    where session_signatures_counted.signature_call_count > pattern_sessions_extended.earlier_use_count
-        and session_signatures_counted.session_call_count >= pattern_sessions_extended.pattern_length
+    inner join session_last_signatures_counted
+        on pattern_sessions_extended.session_signature_key = session_last_signatures_counted.session_signature_key
+    where session_last_signatures_counted.signature_call_count > pattern_sessions_extended.earlier_use_count
+        and session_last_signatures_counted.session_call_count >= pattern_sessions_extended.step_position
 
 ),
 
@@ -384,14 +398,11 @@ expected_counts_summed as (
         count(*) as null_session_count,
         -- an exact decimal sum: the same last bit whatever the order of the sessions
         cast(sum(cast(
-            session_start_positions_counted.start_position_count
+            session_probabilities_multiplied.start_position_count
             * session_probabilities_multiplied.sequence_probability
             as decimal(38, 18)
         )) as double) as expected_count
     from session_probabilities_multiplied
-    inner join session_start_positions_counted
-        on session_probabilities_multiplied.session_code = session_start_positions_counted.session_code
-        and session_probabilities_multiplied.pattern_length = session_start_positions_counted.pattern_length
     group by session_probabilities_multiplied.pattern_code
 
 ),
