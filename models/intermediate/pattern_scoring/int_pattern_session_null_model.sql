@@ -61,13 +61,12 @@ candidates as (
 
 ),
 
-{#- Integer codes, each computed once on a small distinct set: the per-session work
-    below (millions of rows at 2M events) joins, groups and hashes integers only. -#}
-
 signatures_coded as (
 
-    -- the signatures the candidates use (a few dozen; sessions' other signatures never
-    -- enter a pattern's probability)
+    -- Integer codes, each computed once on a small distinct set: the per-session work
+    -- below (millions of rows at 2M events) joins, groups and hashes integers only.
+    -- Here the signatures the candidates use (a few dozen; sessions' other signatures
+    -- never enter a pattern's probability).
     select
         signatures_listed.tool_signature,
         row_number() over (order by signatures_listed.tool_signature) as signature_code
@@ -234,7 +233,8 @@ pattern_prefixes_keyed as (
     select
         pattern_prefixes_ranked.pattern_code,
         {{ position }} as step_position,
-        pattern_prefixes_ranked.prefix_rank_{{ position }} * {{ max_length + 1 }} + {{ position }} as prefix_id,
+        pattern_prefixes_ranked.prefix_rank_{{ position }} * {{ max_length + 1 }} + {{ position }}
+            as prefix_id,
         {%- if position == 1 %}
         cast(null as bigint) as parent_prefix_id
         {%- else %}
@@ -311,8 +311,9 @@ prefix_probabilities_{{ position }} as (
     select
         prefix_steps_listed.prefix_id,
         session_signatures_counted.session_code,
-        {{ session_draw_share('prefix_steps_listed', 'session_signatures_counted', 'session_signatures_counted') }}
-            as prefix_probability
+        {{ session_draw_share(
+            'prefix_steps_listed', 'session_signatures_counted', 'session_signatures_counted'
+        ) }} as prefix_probability
     from prefix_steps_listed
     inner join session_signatures_counted
         on prefix_steps_listed.signature_code = session_signatures_counted.signature_code
@@ -385,7 +386,8 @@ session_probabilities_multiplied as (
         ) }}) as sequence_probability
     from pattern_sessions_extended
     inner join session_last_signatures_counted
-        on pattern_sessions_extended.session_signature_key = session_last_signatures_counted.session_signature_key
+        on pattern_sessions_extended.session_signature_key
+        = session_last_signatures_counted.session_signature_key
     where session_last_signatures_counted.signature_call_count > pattern_sessions_extended.earlier_use_count
         and session_last_signatures_counted.session_call_count >= pattern_sessions_extended.step_position
 
