@@ -24,3 +24,9 @@
     {{ session_draw_share(steps, counts, sessions) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- A (session, signature) pair of dense codes packed in one BIGINT (sessions below 2^32):
+    the per-session rows of the null model join their counts on one integer. -#}
+{% macro session_signature_key(session_code, signature_code) -%}
+    (cast({{ signature_code }} as bigint) * 4294967296 + {{ session_code }})
+{%- endmacro %}

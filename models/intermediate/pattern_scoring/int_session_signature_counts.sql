@@ -38,16 +38,28 @@ signatures_counted as (
 
 ),
 
+sessions_counted as (
+
+    -- n(u) from the (session, signature) rows, not a window over them: DuckDB turns such
+    -- a window into a second aggregation of the steps
+    select
+        signatures_counted.session_id,
+        sum(signatures_counted.signature_call_count) as session_call_count
+    from signatures_counted
+    group by signatures_counted.session_id
+
+),
+
 final as (
 
     select
         signatures_counted.session_id,
         signatures_counted.tool_signature,
         cast(signatures_counted.signature_call_count as bigint) as signature_call_count,
-        cast(sum(signatures_counted.signature_call_count) over (
-            partition by signatures_counted.session_id
-        ) as bigint) as session_call_count
+        cast(sessions_counted.session_call_count as bigint) as session_call_count
     from signatures_counted
+    inner join sessions_counted
+        on signatures_counted.session_id = sessions_counted.session_id
 
 )
 
