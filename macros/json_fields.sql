@@ -74,7 +74,7 @@
     {%- if path not in known -%}
         {{ exceptions.raise_compiler_error('json_field: ' ~ path ~ ' is not a field') }}
     {%- endif -%}
-    {{ record }}{% for key in path[2:].split('.') %}."{{ key }}"{% endfor %}
+    {{ record }}{% for key in path[2:].split('.') %}['{{ key }}']{% endfor %}
 {%- endmacro %}
 
 

@@ -1,9 +1,9 @@
 
 {#- The raw rows an incremental run of staging reads (a select of the raw columns, plus
-    `session_key` and `event_key` = the trimmed session and event ids, and `is_rebuilt`): the rows of every changed
-    session and the new rows without a session (is_rebuilt), and the rows of other
-    sessions that share an event id with them (read only to rank duplicates against all
-    history). `raw` is the raw relation. -#}
+    `session_key` and `event_key` = the trimmed session and event ids, and `is_rebuilt`):
+    the rows of every changed session and the new rows without a session (is_rebuilt), and
+    the rows of other sessions that share an event id with them (read only to rank
+    duplicates against all history). `raw` is the raw relation. -#}
 {% macro staging_rows_in_scope(raw) -%}
     {{ return(adapter.dispatch('staging_rows_in_scope', 'hook_patterns')(raw)) }}
 {%- endmacro %}

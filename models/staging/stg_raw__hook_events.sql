@@ -202,8 +202,12 @@ fields_extracted as (
             nullif({{ json_field('payload_fields', payload_fields, '$.context.cwd') }}, ''),
             nullif({{ json_field('payload_fields', payload_fields, '$.cwd') }}, '')
         ) as cwd,
-        try_cast({{ json_field('payload_fields', payload_fields, '$.success') }} as boolean) as reported_success,
-        try_cast({{ json_field('payload_fields', payload_fields, '$.duration_ms') }} as double) as reported_duration_ms,
+        try_cast(
+            {{ json_field('payload_fields', payload_fields, '$.success') }} as boolean
+        ) as reported_success,
+        try_cast(
+            {{ json_field('payload_fields', payload_fields, '$.duration_ms') }} as double
+        ) as reported_duration_ms,
         is_valid_json,
         is_object_payload,
         payload as raw_payload,
