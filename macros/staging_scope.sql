@@ -1,9 +1,9 @@
 
 {#- The raw rows an incremental run of staging reads (a select of the raw columns, plus
-    `session_key` = the trimmed session id and `is_rebuilt`): the rows of every changed
-    session and the new rows without a session (is_rebuilt), and the rows of other
-    sessions that share an event id with them (read only to rank duplicates against all
-    history). `raw` is the raw relation. -#}
+    `session_key` and `event_key` = the trimmed session and event ids, and `is_rebuilt`):
+    the rows of every changed session and the new rows without a session (is_rebuilt), and
+    the rows of other sessions that share an event id with them (read only to rank
+    duplicates against all history). `raw` is the raw relation. -#}
 {% macro staging_rows_in_scope(raw) -%}
     {{ return(adapter.dispatch('staging_rows_in_scope', 'hook_patterns')(raw)) }}
 {%- endmacro %}
@@ -129,6 +129,7 @@
     select
         rebuilt_rows.*,
         nullif(trim(rebuilt_rows.session_id), '') as session_key,
+        nullif(trim(rebuilt_rows.event_id), '') as event_key,
         true as is_rebuilt
     from rebuilt_rows
 
@@ -140,6 +141,7 @@
     select
         same_event_id_rows.*,
         nullif(trim(same_event_id_rows.session_id), '') as session_key,
+        nullif(trim(same_event_id_rows.event_id), '') as event_key,
         false as is_rebuilt
     from same_event_id_rows
     where {{ before_earliest_load | replace('raw_row.', 'same_event_id_rows.') }}
@@ -212,7 +214,8 @@
 
         select
             *,
-            nullif(trim(session_id), '') as session_key
+            nullif(trim(session_id), '') as session_key,
+            nullif(trim(event_id), '') as event_key
         from {{ raw }}
 
     ),

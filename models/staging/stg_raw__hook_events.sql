@@ -7,33 +7,39 @@
 
 {{ config(**session_incremental_config()) }}
 
-{#- the payload paths read below, parsed in one pass (json_get_paths); positions are 1-based -#}
-{%- set payload_paths = [
-    '$.tool_name', '$.tool_input', '$.tool_response', '$.tool_result', '$.tool_use_id',
-    '$.context.cwd', '$.cwd', '$.success', '$.tool_response.is_error',
-    '$.tool_response.error', '$.duration_ms',
+{#- the payload fields read below, parsed in one typed pass (macros/json_fields.sql); the
+    tool response's is_error / error are read from it only where is_success needs them -#}
+{%- set payload_fields = [
+    ['$.tool_name', 'text'], ['$.tool_input', 'json'], ['$.tool_response', 'json'],
+    ['$.tool_result', 'json'], ['$.tool_use_id', 'text'], ['$.context.cwd', 'text'],
+    ['$.cwd', 'text'], ['$.success', 'text'], ['$.duration_ms', 'text'],
 ] -%}
-{%- set p = {} -%}
-{%- for path in payload_paths -%}{%- do p.update({path: loop.index}) -%}{%- endfor -%}
 
 {%- set known_event_types = [
     'PreToolUse', 'PostToolUse', 'UserPromptSubmit', 'Stop', 'SubagentStop',
     'PreCompact', 'SessionStart', 'SessionEnd', 'Notification',
 ] -%}
 
+{%- set response_is_error -%}
+    try_cast({{ json_get_text('response_field', '$.is_error') }} as boolean)
+{%- endset %}
+
 with
 
-rows_in_scope as (
+rows_in_scope as {% if not is_incremental() %}{{ not_materialized() }} {% endif %}(
 
-    -- the raw rows read, with their trimmed session id and whether this run rebuilds
+    -- the raw rows read, with their trimmed session and event ids and whether this run rebuilds
     -- them (macros/staging_scope.sql): an incremental run also reads the other sessions'
-    -- rows with a rebuilt row's event id, only to rank duplicates against all history
+    -- rows with a rebuilt row's event id, only to rank duplicates against all history.
+    -- A full build reads the raw table once per use instead of storing it, payloads
+    -- included: the session loads and the event keys read only their narrow columns
     {%- if is_incremental() %}
     {{ staging_rows_in_scope(source('raw', 'hook_events')) | indent(4) }}
     {%- else %}
     select
         *,
         nullif(trim(session_id), '') as session_key,
+        nullif(trim(event_id), '') as event_key,
         true as is_rebuilt
     from {{ source('raw', 'hook_events') }}
     {%- endif %}
@@ -60,7 +66,7 @@ event_keys as (
 
     -- only the columns duplicates are ranked by
     select
-        nullif(trim(event_id), '') as event_key,
+        event_key,
         _ingested_at,
         _batch_id,
         _source,
@@ -69,12 +75,14 @@ event_keys as (
 
 ),
 
-duplicated_event_keys as (
+duplicated_key_hashes as (
 
-    select event_key
+    -- the ids that occur more than once, found by a 64-bit hash of each (a narrow
+    -- aggregate); a hash collision only adds a candidate, ranked alone below
+    select {{ lookup_hash('event_key') }} as event_key_hash
     from event_keys
     where event_key is not null
-    group by event_key
+    group by {{ lookup_hash('event_key') }}
     having count(*) > 1
 
 ),
@@ -90,8 +98,9 @@ duplicates_ranked as (
                 event_keys._source_line
         ) as event_id_rank
     from event_keys
-    inner join duplicated_event_keys
-        on event_keys.event_key = duplicated_event_keys.event_key
+    inner join duplicated_key_hashes
+        on {{ lookup_hash('event_keys.event_key') }} = duplicated_key_hashes.event_key_hash
+    where event_keys.event_key is not null
 
 ),
 
@@ -132,7 +141,7 @@ sessions_versioned as (
     left join session_loads
         on rows_in_scope.session_key = session_loads.session_key
     left join later_copies
-        on nullif(trim(rows_in_scope.event_id), '') = later_copies.event_key
+        on rows_in_scope.event_key = later_copies.event_key
         and rows_in_scope._ingested_at is not distinct from later_copies._ingested_at
         and rows_in_scope._batch_id is not distinct from later_copies._batch_id
         and rows_in_scope._source is not distinct from later_copies._source
@@ -163,8 +172,8 @@ payloads_parsed as (
     select
         *,
         case
-            when is_object_payload then {{ json_get_paths('payload', payload_paths) }}
-        end as payload_values
+            when is_object_payload then {{ json_get_fields('payload', payload_fields) }}
+        end as payload_fields
     from payloads_shaped
 
 ),
@@ -172,7 +181,7 @@ payloads_parsed as (
 fields_extracted as (
 
     select
-        nullif(trim(event_id), '') as event_id,
+        event_key as event_id,
         nullif(trim(event_type), '') as event_type,
         nullif(trim(source_app), '') as source_app,
         session_key as session_id,
@@ -180,25 +189,25 @@ fields_extracted as (
         {{ parse_utc_timestamp('timestamp') }} as event_at,
         coalesce(
             nullif(trim(tool_name), ''),
-            nullif(trim({{ json_item_text('payload_values', p['$.tool_name']) }}), '')
+            nullif(trim({{ json_field('payload_fields', payload_fields, '$.tool_name') }}), '')
         ) as tool_name,
-        {{ json_item('payload_values', p['$.tool_input']) }} as tool_input,
+        {{ json_field('payload_fields', payload_fields, '$.tool_input') }} as tool_input,
         coalesce(
-            {{ json_item('payload_values', p['$.tool_response']) }},
-            {{ json_item('payload_values', p['$.tool_result']) }}
+            {{ json_field('payload_fields', payload_fields, '$.tool_response') }},
+            {{ json_field('payload_fields', payload_fields, '$.tool_result') }}
         ) as tool_response,
-        nullif({{ json_item_text('payload_values', p['$.tool_use_id']) }}, '') as tool_use_id,
+        {{ json_field('payload_fields', payload_fields, '$.tool_response') }} as response_field,
+        nullif({{ json_field('payload_fields', payload_fields, '$.tool_use_id') }}, '') as tool_use_id,
         coalesce(
-            nullif({{ json_item_text('payload_values', p['$.context.cwd']) }}, ''),
-            nullif({{ json_item_text('payload_values', p['$.cwd']) }}, '')
+            nullif({{ json_field('payload_fields', payload_fields, '$.context.cwd') }}, ''),
+            nullif({{ json_field('payload_fields', payload_fields, '$.cwd') }}, '')
         ) as cwd,
-        try_cast({{ json_item_text('payload_values', p['$.success']) }} as boolean) as reported_success,
-        try_cast({{ json_item_text('payload_values', p['$.tool_response.is_error']) }} as boolean)
-            as response_is_error,
-        coalesce({{ json_item_exists('payload_values', p['$.tool_response.error']) }}, false)
-            as response_has_error,
-        try_cast({{ json_item_text('payload_values', p['$.duration_ms']) }} as double)
-            as reported_duration_ms,
+        try_cast(
+            {{ json_field('payload_fields', payload_fields, '$.success') }} as boolean
+        ) as reported_success,
+        try_cast(
+            {{ json_field('payload_fields', payload_fields, '$.duration_ms') }} as double
+        ) as reported_duration_ms,
         is_valid_json,
         is_object_payload,
         payload as raw_payload,
@@ -223,8 +232,10 @@ success_derived as (
         case
             when event_type <> 'PostToolUse' then null
             when reported_success is not null then reported_success
-            when response_is_error is not null then not response_is_error
-            when response_has_error then false
+            -- the tool response's is_error, then whether it has an error key: read only
+            -- for the Post events that report no success
+            when {{ response_is_error }} is not null then not {{ response_is_error }}
+            when coalesce({{ json_has_path('response_field', '$.error') }}, false) then false
             when tool_response is not null then true
         end as is_success
     from fields_extracted
