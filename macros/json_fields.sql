@@ -39,7 +39,9 @@
             {%- else -%}
                 {%- if key not in node.value -%}{%- do node.value.update({key: {}}) -%}{%- endif -%}
                 {%- if node.value[key] is string -%}
-                    {{ exceptions.raise_compiler_error('json_get_fields: ' ~ field[0] ~ ' read through a field') }}
+                    {{ exceptions.raise_compiler_error(
+                        'json_get_fields: ' ~ field[0] ~ ' read through a field'
+                    ) }}
                 {%- endif -%}
                 {%- set node.value = node.value[key] -%}
             {%- endif -%}
@@ -56,7 +58,9 @@
 {% macro default__json_field(record, fields, path) -%}
     {%- set found = namespace(position=none, kind=none) -%}
     {%- for field in fields -%}
-        {%- if field[0] == path -%}{%- set found.position = loop.index -%}{%- set found.kind = field[1] -%}{%- endif -%}
+        {%- if field[0] == path -%}
+            {%- set found.position = loop.index -%}{%- set found.kind = field[1] -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- if found.position is none -%}
         {{ exceptions.raise_compiler_error('json_field: ' ~ path ~ ' is not a field') }}
