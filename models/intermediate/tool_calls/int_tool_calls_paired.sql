@@ -66,10 +66,10 @@ neighbours_found as (
 
 ),
 
-{#- One pass over the events makes both kinds of call: a Pre (paired with the event
+{# One pass over the events makes both kinds of call: a Pre (paired with the event
     after it when that is a Post) and an orphan Post (one whose previous event is not a
     Pre). Two selects from neighbours_found would make DuckDB materialize it, every
-    event with every column. -#}
+    event with every column. #}
 neighbours_read as (
 
     select

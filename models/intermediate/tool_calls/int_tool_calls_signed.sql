@@ -20,8 +20,8 @@ tool_calls as (
 
 ),
 
-{#- the same calls, read again for their inputs only: one CTE read twice would be
-    materialized with every column of every call -#}
+{# the same calls, read again for their inputs only: one CTE read twice would be
+    materialized with every column of every call #}
 call_inputs as (
 
     select
