@@ -64,7 +64,9 @@ calls_ordered as (
         {#- the latest end seen so far: a long call that overlaps later ones keeps the
             session active until it ends -#}
         max(coalesce(ended_at, started_at)) over (
-            call_order rows between unbounded preceding and 1 preceding
+            partition by session_id
+            order by started_at, tool_call_id
+            rows between unbounded preceding and 1 preceding
         ) as previous_activity_ended_at,
         tool_signature = lag(tool_signature) over call_order as repeats_previous_signature
     from call_keys
