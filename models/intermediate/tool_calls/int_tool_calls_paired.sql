@@ -66,65 +66,60 @@ neighbours_found as (
 
 ),
 
-pre_events_paired as (
+{# One pass over the events makes both kinds of call: a Pre (paired with the event
+    after it when that is a Post) and an orphan Post (one whose previous event is not a
+    Pre). Two selects from neighbours_found would make DuckDB materialize it, every
+    event with every column. #}
+neighbours_read as (
 
     select
-        event_id as tool_call_id,
-        session_id,
-        tool_name,
-        tool_use_id,
-        true as has_pre,
-        next_event_type = 'PostToolUse' as has_post,
-        event_id as pre_event_id,
-        case when next_event_type = 'PostToolUse' then next_event_id end as post_event_id,
-        event_at as started_at,
-        case when next_event_type = 'PostToolUse' then next_event_at end as ended_at,
-        coalesce(
-            tool_input,
-            case when next_event_type = 'PostToolUse' then next_tool_input end
-        ) as tool_input,
-        coalesce(cwd, case when next_event_type = 'PostToolUse' then next_cwd end) as cwd,
-        case when next_event_type = 'PostToolUse' then next_is_success end as is_success,
-        case
-            when next_event_type = 'PostToolUse' then next_reported_duration_ms
-        end as reported_duration_ms,
-        session_loaded_at,
-        session_load_date
+        *,
+        event_type = 'PreToolUse' as is_pre,
+        next_event_type = 'PostToolUse' as is_paired
     from neighbours_found
     where event_type = 'PreToolUse'
-
-),
-
-orphan_post_events as (
-
-    select
-        event_id as tool_call_id,
-        session_id,
-        tool_name,
-        tool_use_id,
-        false as has_pre,
-        true as has_post,
-        cast(null as {{ dbt.type_string() }}) as pre_event_id,
-        event_id as post_event_id,
-        event_at as started_at,
-        event_at as ended_at,
-        tool_input,
-        cwd,
-        is_success,
-        reported_duration_ms,
-        session_loaded_at,
-        session_load_date
-    from neighbours_found
-    where event_type = 'PostToolUse'
-        and coalesce(previous_event_type, '') <> 'PreToolUse'
+        or (event_type = 'PostToolUse' and coalesce(previous_event_type, '') <> 'PreToolUse')
 
 ),
 
 tool_calls_unioned as (
 
-    select * from pre_events_paired
-    union all
-    select * from orphan_post_events
+    select
+        event_id as tool_call_id,
+        session_id,
+        tool_name,
+        tool_use_id,
+        is_pre as has_pre,
+        case when is_pre then is_paired else true end as has_post,
+        case when is_pre then event_id end as pre_event_id,
+        case
+            when not is_pre then event_id
+            when is_paired then next_event_id
+        end as post_event_id,
+        event_at as started_at,
+        case
+            when not is_pre then event_at
+            when is_paired then next_event_at
+        end as ended_at,
+        case
+            when not is_pre then tool_input
+            else coalesce(tool_input, case when is_paired then next_tool_input end)
+        end as tool_input,
+        case
+            when not is_pre then cwd
+            else coalesce(cwd, case when is_paired then next_cwd end)
+        end as cwd,
+        case
+            when not is_pre then is_success
+            when is_paired then next_is_success
+        end as is_success,
+        case
+            when not is_pre then reported_duration_ms
+            when is_paired then next_reported_duration_ms
+        end as reported_duration_ms,
+        session_loaded_at,
+        session_load_date
+    from neighbours_read
 
 ),
 

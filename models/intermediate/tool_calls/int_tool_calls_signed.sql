@@ -20,6 +20,20 @@ tool_calls as (
 
 ),
 
+{# the same calls, read again for their inputs only: one CTE read twice would be
+    materialized with every column of every call #}
+call_inputs as (
+
+    select
+        tool_name,
+        tool_input
+    from {{ ref('int_tool_calls_paired') }}
+    {%- if is_incremental() %}
+    where {{ session_rebuild_filter(ref('int_tool_calls_paired')) }}
+    {%- endif %}
+
+),
+
 signature_rules as (
 
     select
@@ -56,7 +70,7 @@ inputs_distinct as (
     select distinct
         tool_name,
         tool_input
-    from tool_calls
+    from call_inputs
 
 ),
 
@@ -408,7 +422,7 @@ first_destructive_matches as (
 
 ),
 
-inputs_classified as (
+inputs_classified as {{ cte_materialized() }} (
 
     select
         inputs_signed.*,
