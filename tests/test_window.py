@@ -10,6 +10,7 @@ the rendered SQL reads every accepted form as staging documents it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import types
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from runner.dbt_invocation import RUN_VARS_ENV
 from runner.dbt_macros import project_macros
 from runner.quality.frames import PARSE_TIMESTAMP_SQL
 from runner.quality.params import CheckWindow
@@ -27,15 +29,33 @@ class CompilerError(Exception):
     pass
 
 
-def _window_macros(run_date: str, hours: Any) -> dict[str, Any]:
+def _window_macros(run_date: str, hours: Any, *, in_env: bool = True) -> dict[str, Any]:
+    """window.sql's macros, reading the run vars through the project's own run_var.
+
+    ``in_env``: the vars come in RUNNER_RUN_VARS, as the runner passes them
+    (runner/dbt_invocation.py); otherwise through ``var``, as with plain ``dbt --vars``.
+    """
     dbt_vars = {"hook_patterns_run_date": run_date, "hook_patterns_window_hours": hours}
+    environment = {RUN_VARS_ENV: json.dumps(dbt_vars)} if in_env else {}
 
     def raise_compiler_error(message: str) -> None:
         raise CompilerError(message)
 
+    def var(name: str, default: Any = None) -> Any:
+        assert not in_env, f"{name} was read from --vars, not from {RUN_VARS_ENV}"
+        return dbt_vars[name]
+
+    run_vars = project_macros(
+        "run_vars.sql",
+        execute=True,
+        env_var=lambda name, default="": environment.get(name, default),
+        fromjson=json.loads,
+        var=var,
+    )
     return project_macros(
         "window.sql",
-        var=dbt_vars.__getitem__,
+        run_var=run_vars["run_var"],
+        var=var,
         modules=types.SimpleNamespace(datetime=dt, re=re),
         exceptions=types.SimpleNamespace(raise_compiler_error=raise_compiler_error),
     )
@@ -58,8 +78,9 @@ def _literal(sql: str) -> str:
         ("2026-03-29", 24),  # a DST change day in Europe: UTC has none
     ],
 )
-def test_python_and_the_macro_give_the_same_window(run_date: str, hours: int) -> None:
-    macros = _window_macros(run_date, hours)
+@pytest.mark.parametrize("in_env", [True, False], ids=["RUNNER_RUN_VARS", "--vars"])
+def test_python_and_the_macro_give_the_same_window(run_date: str, hours: int, in_env: bool) -> None:
+    macros = _window_macros(run_date, hours, in_env=in_env)
     window = AnalysisWindow(dt.date.fromisoformat(run_date), hours)
     assert _literal(macros["analysis_run_date"]()) == window.run_date.isoformat()
     assert _literal(macros["analysis_window_start_at"]()) == f"{window.start_at:%Y-%m-%d %H:%M:%S}"
