@@ -48,6 +48,13 @@ PAYLOAD_TYPE = (
     '{"tool_name": "VARCHAR", "tool_use_id": "VARCHAR", "tool_input": {"command": "VARCHAR"}}'
 )
 ARROW = "→"
+#: An n-gram is a number: its signature codes as digits in base b = number of signatures
+#: + 1, up to 5 digits. BIGINT holds them while b^5 < 2^63 (b <= BIGINT_MAX_BASE); the
+#: generator's 10M-event file has 10,839 signatures (scripts and subcommands), so past
+#: that base the n-grams are HUGEINT (holds b up to 47 million), which costs about 25 %
+#: more at 2M events: each file gets the narrowest type that holds its n-grams.
+BIGINT_MAX_BASE = 6208
+GRAM_LIMITS = {"bigint": "9.2e18", "hugeint": "1.7e38"}
 #: Text that may hold a lone surrogate escape, which DuckDB's JSON functions refuse and
 #: ingest repairs (conform.REPAIR_MACRO): only such text pays for the repair.
 _MAY_HOLD_SURROGATE = "(contains({0}, '\\ud') or contains({0}, '\\uD'))"
@@ -86,6 +93,50 @@ def _signature_sql(seed: Path) -> str:
             end as signature
         from unwrapped_2 as u left join rules as r on u.program_2 = r.program
     ),"""
+
+
+def _counting_sql(name: str, gram_type: str, condition: str) -> str:
+    """CTEs ``grams_<name>`` .. ``counted_<name>(tool_sequence, occurrences, sessions)``:
+    the n-grams of ``steps_numbered`` as numbers of ``gram_type``, counted, and turned
+    into text once per distinct n-gram; no rows unless ``condition`` holds for ``b``."""
+    return f"""
+    grams_{name} as (
+        select session_code, g2, g2 * b + s3 as g3, (g2 * b + s3) * b + s4 as g4,
+            ((g2 * b + s3) * b + s4) * b + s5 as g5
+        from (
+            select session_code,
+                cast(signature_code as {gram_type}) * b + lead(signature_code, 1) over w as g2,
+                lead(signature_code, 2) over w as s3, lead(signature_code, 3) over w as s4,
+                lead(signature_code, 4) over w as s5
+            from steps_numbered, base
+            where {condition}
+            window w as (partition by session_code, segment order by step)
+        ), base
+        where g2 is not null
+    ),
+    per_session_{name} as (
+        select gram, session_code, count(*) as occurrences
+        from (select session_code, unnest([g2, g3, g4, g5]) as gram from grams_{name})
+        where gram is not null
+        group by gram, session_code
+    ),
+    counted_{name} as (
+        select
+            array_to_string(list_transform(
+                range(case when gram < b * b then 1 when gram < b * b * b then 2
+                           when gram < b * b * b * b then 3 else 4 end, -1, -1),
+                i -> names[cast((gram // cast(pow(b, i) as bigint)) % b as bigint)]),
+                '{ARROW}') as tool_sequence,
+            occurrences, sessions
+        from (
+            select gram, sum(occurrences) as occurrences, count(*) as sessions
+            from per_session_{name} group by gram
+        ), base, names
+        -- on the n-grams' rows (a test of b alone would be pushed down to base and
+        -- raise in the counting that has no rows)
+        where case when gram is not null and pow(b, 5) > {GRAM_LIMITS[gram_type]}
+                   then error('too many signatures for {gram_type} n-grams') else true end
+    )"""
 
 
 def limit_sql(jsonl: str, seed: Path = SEED) -> str:
@@ -244,41 +295,17 @@ def limit_sql(jsonl: str, seed: Path = SEED) -> str:
                                order by started_at, call_id) as step
         from changes where is_new_step
     ),
-    grams as (
-        select session_code, g2, g2 * b + s3 as g3, (g2 * b + s3) * b + s4 as g4,
-            ((g2 * b + s3) * b + s4) * b + s5 as g5
-        from (
-            select session_code, signature_code * b + lead(signature_code, 1) over w as g2,
-                lead(signature_code, 2) over w as s3, lead(signature_code, 3) over w as s4,
-                lead(signature_code, 4) over w as s5
-            from steps, base
-            where step <= 5000
-            window w as (partition by session_code, segment order by step)
-        ), base
-        where g2 is not null
-    ),
-    per_session as (
-        select gram, session_code, count(*) as occurrences
-        from (select session_code, unnest([g2, g3, g4, g5]) as gram from grams)
-        where gram is not null
-        group by gram, session_code
-    ),
-    counted as (
-        select gram, sum(occurrences) as occurrences, count(*) as sessions
-        from per_session group by gram
+    steps_numbered as materialized (
+        -- read by both countings below; only the one whose type holds the n-grams gets rows
+        select * from steps where step <= 5000
     ),
     names as (
         select list(signature order by code) as names from signatures
-    )
-    select
-        array_to_string(list_transform(
-            range(case when gram < b * b then 1 when gram < b * b * b then 2
-                       when gram < b * b * b * b then 3 else 4 end, -1, -1),
-            i -> names[(gram // cast(pow(b, i) as bigint)) % b]), '{ARROW}') as tool_sequence,
-        occurrences, sessions
-    from counted, base, names
-    where case when b * b * b * b * b > 9.2e18 then error('too many signatures for BIGINT n-grams')
-               else true end
+    ),{_counting_sql("small", "bigint", f"b <= {BIGINT_MAX_BASE}")},
+    {_counting_sql("large", "hugeint", f"b > {BIGINT_MAX_BASE}")}
+    select * from counted_small
+    union all
+    select * from counted_large
     """
 
 

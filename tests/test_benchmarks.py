@@ -73,11 +73,16 @@ def test_reference_applies_the_models_rules(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.parametrize("bigint_max_base", [limit_duckdb.BIGINT_MAX_BASE, 0])
 def test_the_limit_statement_counts_what_the_reference_counts_on_edge_cases(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bigint_max_base: int
 ) -> None:
     """The limit's shortcuts (duplicates by aggregate + join, typed payload, signatures
-    per distinct command, integer codes, n-grams as numbers) keep the reference's rules."""
+    per distinct command, integer codes, n-grams as numbers) keep the reference's rules.
+
+    With a largest BIGINT base of 0 the n-grams are counted as HUGEINT, as for a file
+    with more signatures than BIGINT n-grams hold (the 10M file: 10,839)."""
+    monkeypatch.setattr(limit_duckdb, "BIGINT_MAX_BASE", bigint_max_base)
     pre, post = "PreToolUse", "PostToolUse"
     at = "2025-01-31 10:{:02d}:00"
     lines = [
