@@ -93,6 +93,13 @@ def label(events: int) -> str:
 
 
 # --- child processes ------------------------------------------------------------------
+#: A stage ran beside other work when the rest of the machine used more CPU than this
+#: share of one core over the stage's wall time (and more than BUSY_MIN_CPU_SECONDS):
+#: the idle machine's services use well under 1 %.
+BUSY_CPU_SHARE = 0.10
+BUSY_MIN_CPU_SECONDS = 1.0
+
+
 @dataclass
 class Stage:
     name: str
@@ -100,16 +107,29 @@ class Stage:
     peak_rss_bytes: int
     events: int
     output: str = ""
+    cpu_seconds: float = 0.0
+    other_cpu_seconds: float | None = None
 
     @property
     def events_per_second(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
+
+    @property
+    def ran_beside_other_work(self) -> bool:
+        other = self.other_cpu_seconds
+        return other is not None and other > max(
+            BUSY_MIN_CPU_SECONDS, BUSY_CPU_SHARE * self.seconds
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.events_per_second),
             "peak_rss_bytes": self.peak_rss_bytes,
+            "cpu_seconds": round(self.cpu_seconds, 2),
+            "other_cpu_seconds": (
+                None if self.other_cpu_seconds is None else round(self.other_cpu_seconds, 2)
+            ),
         }
 
 
@@ -121,7 +141,45 @@ def run_child(name: str, argv: list[str], events: int, log: Path) -> Stage:
     if finished.exit_code != 0:
         tail = "\n".join(text.strip().splitlines()[-15:])
         raise BenchError(f"{name} failed (exit {finished.exit_code}): {' '.join(argv)}\n{tail}")
-    return Stage(name, finished.seconds, finished.peak_rss_bytes, events, text)
+    stage = Stage(
+        name,
+        finished.seconds,
+        finished.peak_rss_bytes,
+        events,
+        text,
+        finished.cpu_seconds,
+        finished.other_cpu_seconds,
+    )
+    if stage.ran_beside_other_work:
+        say(busy_warning(stage))
+    return stage
+
+
+def busy_warning(stage: Stage) -> str:
+    """One line: the stage's time was taken beside other work, and how much."""
+    other = stage.other_cpu_seconds or 0.0
+    return (
+        f"! {stage.name}: other processes used {other:.1f} CPU-s while it ran "
+        f"({other / stage.seconds:.2f} of a core on average): its time is not comparable; "
+        "run the benchmark on an otherwise idle machine"
+    )
+
+
+def busy_stages(report: Any, where: str = "") -> list[str]:
+    """Where in a results report (sizes, incremental runs) a stage ran beside other work."""
+    found: list[str] = []
+    if isinstance(report, dict):
+        other, seconds = report.get("other_cpu_seconds"), report.get("seconds")
+        if isinstance(other, int | float) and isinstance(seconds, int | float) and seconds:
+            if other > max(BUSY_MIN_CPU_SECONDS, BUSY_CPU_SHARE * seconds):
+                found.append(f"{where} ({other:.1f} CPU-s of other work in {seconds:.1f} s)")
+        for key, value in report.items():
+            found += busy_stages(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(report, list):
+        for index, value in enumerate(report):
+            label_of = value.get("label") if isinstance(value, dict) else None
+            found += busy_stages(value, f"{where}[{label_of or index}]")
+    return found
 
 
 def runner_bin() -> str:
@@ -746,6 +804,12 @@ def main(argv: list[str] | None = None) -> int:
         "incremental": incremental,
         "targets": targets,
     }
+    busy = busy_stages({"sizes": report["sizes"], "incremental": incremental})
+    if busy:
+        say(
+            f"\nwarning: {len(busy)} timed stage(s) ran beside other work; their figures "
+            "and the ratios built on them are not comparable:\n  " + "\n  ".join(busy)
+        )
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
     path = args.results_dir / f"bench-{stamp}.json"

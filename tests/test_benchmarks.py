@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
@@ -193,6 +194,39 @@ def test_a_stage_peak_is_its_own_not_the_benchmark_process_peak(tmp_path: Path) 
     assert len(held) == 800_000_000
     assert 0 < stage.peak_rss_bytes < 300_000_000, stage.peak_rss_bytes
     assert stage.seconds > 0
+
+
+_BURN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+
+
+def test_a_stage_that_ran_beside_other_work_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CPU other processes use while a stage runs is measured (/proc/stat less the
+    child's own time) and a stage taken beside other work says so: its figure, and every
+    ratio built on it, is not comparable."""
+    burner = subprocess.Popen([sys.executable, "-c", _BURN.format(seconds=2.5)])
+    try:
+        sleeper = [sys.executable, "-c", "import time; time.sleep(1.5)"]
+        stage = bench.run_child("limit", sleeper, 1, tmp_path / "sleep.log")
+    finally:
+        burner.wait()
+    assert stage.cpu_seconds < 0.5, stage.cpu_seconds
+    assert stage.other_cpu_seconds is not None and stage.other_cpu_seconds > 1.0, stage
+    assert stage.ran_beside_other_work
+    assert "! limit: other processes used" in capsys.readouterr().out
+    report = {"sizes": [{"label": "2M", "limit": stage.as_json()}], "incremental": None}
+    assert [line.split(" (")[0] for line in bench.busy_stages(report)] == ["sizes[2M].limit"]
+
+
+def test_a_stage_own_cpu_is_not_counted_as_other_work(tmp_path: Path) -> None:
+    """A child that keeps a core busy is the stage's own work: counted in cpu_seconds,
+    not as other work (the machine is otherwise idle while the tests run alone)."""
+    burner = [sys.executable, "-c", _BURN.format(seconds=1.5)]
+    stage = bench.run_child("limit", burner, 1, tmp_path / "burn.log")
+    assert stage.cpu_seconds > 1.2, stage.cpu_seconds
+    assert stage.other_cpu_seconds is not None
+    assert stage.other_cpu_seconds < stage.cpu_seconds / 2, stage
 
 
 def test_each_timed_pipeline_starts_once_the_disk_has_settled(

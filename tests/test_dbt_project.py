@@ -256,6 +256,40 @@ def test_the_grouped_column_tests_fail_on_one_broken_row(built, tmp_path: Path) 
     assert all("Got 1 result" in (node.message or "") for node in result.failed_nodes)
 
 
+def test_a_pattern_id_that_is_not_its_sequences_hash_fails_the_id_test(
+    built, tmp_path: Path
+) -> None:
+    """The id test hashes each distinct (pattern_id, tool_sequence) pair once and lists
+    the occurrences of a failing pair: one occurrence given another pattern's id is one
+    failing pair, and only that occurrence is listed (its pattern's others are fine)."""
+    warehouse = tmp_path / "wrong_id.duckdb"
+    shutil.copy(built[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        row = con.execute(
+            "select occurrence_id, pattern_id from marts.fct_pattern_occurrences "
+            "where pattern_id <> (select min(pattern_id) from marts.fct_pattern_occurrences) "
+            "order by occurrence_id limit 1"
+        ).fetchone()
+        assert row is not None
+        con.execute(
+            "update marts.fct_pattern_occurrences set pattern_id = "
+            "(select min(pattern_id) from marts.fct_pattern_occurrences) "
+            "where occurrence_id = ?",
+            [row[0]],
+        )
+    result = run_dbt(
+        "test",
+        warehouse=warehouse,
+        dbt_vars={"hook_patterns_run_date": RUN_DATE},
+        args=["--select", "assert_pattern_id_is_sha256_prefix_of_tool_sequence"],
+    )
+    assert not result.success
+    assert [node.name for node in result.failed_nodes] == [
+        "assert_pattern_id_is_sha256_prefix_of_tool_sequence"
+    ]
+    assert "Got 1 result" in (result.failed_nodes[0].message or "")
+
+
 def test_build_without_ingested_events_says_what_to_run(tmp_path: Path) -> None:
     cli = CliRunner()
     missing = tmp_path / "missing.duckdb"
