@@ -116,10 +116,7 @@ class Stage:
 
     @property
     def ran_beside_other_work(self) -> bool:
-        other = self.other_cpu_seconds
-        return other is not None and other > max(
-            BUSY_MIN_CPU_SECONDS, BUSY_CPU_SHARE * self.seconds
-        )
+        return _beside_other_work(self.other_cpu_seconds, self.seconds)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +152,13 @@ def run_child(name: str, argv: list[str], events: int, log: Path) -> Stage:
     return stage
 
 
+def _beside_other_work(other_cpu_seconds: Any, seconds: float) -> bool:
+    """More CPU went to other processes than an idle machine's services use."""
+    return isinstance(other_cpu_seconds, int | float) and other_cpu_seconds > max(
+        BUSY_MIN_CPU_SECONDS, BUSY_CPU_SHARE * seconds
+    )
+
+
 def busy_warning(stage: Stage) -> str:
     """One line: the stage's time was taken beside other work, and how much."""
     other = stage.other_cpu_seconds or 0.0
@@ -170,9 +174,8 @@ def busy_stages(report: Any, where: str = "") -> list[str]:
     found: list[str] = []
     if isinstance(report, dict):
         other, seconds = report.get("other_cpu_seconds"), report.get("seconds")
-        if isinstance(other, int | float) and isinstance(seconds, int | float) and seconds:
-            if other > max(BUSY_MIN_CPU_SECONDS, BUSY_CPU_SHARE * seconds):
-                found.append(f"{where} ({other:.1f} CPU-s of other work in {seconds:.1f} s)")
+        if isinstance(seconds, int | float) and _beside_other_work(other, seconds):
+            found.append(f"{where} ({other:.1f} CPU-s of other work in {seconds:.1f} s)")
         for key, value in report.items():
             found += busy_stages(value, f"{where}.{key}" if where else str(key))
     elif isinstance(report, list):
