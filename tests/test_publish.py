@@ -36,7 +36,8 @@ create table staging.stg_raw__hook_events as
     select 'e' || i as event_id, case when i % 3 = 0 then 'invalid_json' end as quarantine_reason
     from range(6) t(i);
 create table intermediate.int_tool_steps_sequenced as
-    select 's' || (i // 3) as segment_id, i % 3 as step_index, ['cmd ' || i] as commands
+    select 's' || (i // 3) as segment_id, 'Bash(rm)' as tool_signature, i % 3 as step_index,
+        ['cmd ' || i] as commands, i as is_beyond_step_cap
     from range(6) t(i);
 create table intermediate.int_pattern_families as select 1 as unused;
 create table marts.fct_pattern_occurrences as
@@ -47,14 +48,26 @@ create table marts.pattern_classifications as
 create table reference.destructive_rules as select 'rm' as rule_id;
 create table runner.daily_runs as select 1 as run_id;
 create view marts.pattern_occurrence_calls as
+    with steps as (select * from intermediate.int_tool_steps_sequenced)
     select o.occurrence_id, flatten(list(s.commands order by s.step_index)) as commands
     from marts.fct_pattern_occurrences as o
-    inner join intermediate.int_tool_steps_sequenced as s on s.segment_id = o.segment_id
+    inner join steps as s using (segment_id)
+    where s.is_beyond_step_cap < 5
     group by all;
 create view marts.quarantined_events as
     select event_id, quarantine_reason from staging.stg_raw__hook_events
     where quarantine_reason is not null;
 """
+
+
+def copy_columns(published: Path, schema: str, table: str) -> list[str]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+            "order by column_index",
+            [schema, table],
+        ).fetchall()
+    return [str(column) for (column,) in rows]
 
 
 def make_warehouse(path: Path, version: int = 1) -> Path:
@@ -151,8 +164,43 @@ def test_the_copy_holds_the_marts_and_reference_and_reads_like_the_warehouse(
         "intermediate.int_tool_steps_sequenced": "table",  # what that view reads
         "reference.destructive_rules": "table",
     }
+    # of a table copied for a kept view, the columns the view reads (a join's USING
+    # column and a filter's included), not its others
+    columns = copy_columns(published, "intermediate", "int_tool_steps_sequenced")
+    assert columns == ["segment_id", "step_index", "commands", "is_beyond_step_cap"]
     assert stat.S_IMODE(published.stat().st_mode) == 0o444
     assert sorted(p.name for p in published.parent.iterdir()) == ["analytics.duckdb"]
+
+
+def test_a_kept_view_whose_output_has_every_column_of_a_table_gets_them_all(
+    tmp_path: Path,
+) -> None:
+    """A ``*`` that reaches a kept view's output reads every column of its table (DuckDB's
+    plan of the view says so): the copy keeps them all, and the view reads the same."""
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create or replace view marts.pattern_occurrence_calls as "
+            "select o.occurrence_id, s.* from marts.fct_pattern_occurrences as o "
+            "inner join intermediate.int_tool_steps_sequenced as s on s.segment_id = o.segment_id"
+        )
+    published = tmp_path / "analytics.duckdb"
+
+    publish_marts(warehouse, published)
+
+    assert copy_columns(published, "intermediate", "int_tool_steps_sequenced") == [
+        "segment_id",
+        "tool_signature",
+        "step_index",
+        "commands",
+        "is_beyond_step_cap",
+    ]
+    query = "select * from marts.pattern_occurrence_calls order by all"
+    with (
+        duckdb.connect(str(warehouse), read_only=True) as source,
+        duckdb.connect(str(published), read_only=True) as copy,
+    ):
+        assert copy.sql(query).fetchall() == source.sql(query).fetchall()
 
 
 def test_a_copy_named_like_a_schema_in_it_is_refused(tmp_path: Path) -> None:
