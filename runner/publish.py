@@ -17,7 +17,7 @@ and the views of ``marts``. A view is copied as a table of its rows, except thos
 ``schema.table`` names, which is how the project's views name them; see
 docs/ARCHITECTURE.md). Of a table that is copied only because a kept view reads it
 (``intermediate.int_tool_steps_sequenced``), only the columns the view reads are copied:
-at 10M events the publish took 20.9–25.5 s before and 16.4–17.3 s after, the copy 1.29 GB
+at 10M events the publish took 20.9 to 25.5 s before and 16.4 to 17.3 s after, the copy 1.29 GB
 before and 1.18 GB after (benchmarks/README.md, session 13). The file is made read-only
 (mode 0444).
 """
@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,23 +238,25 @@ def _columns_scanned(con: duckdb.DuckDBPyConnection, query: str) -> dict[tuple[s
     finally:
         con.execute(f"use {_COPY}")
     scanned: dict[tuple[str, str], set[str]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            info = node.get("extra_info")
-            if isinstance(info, dict) and isinstance(info.get("Table"), str):
-                parts = info["Table"].replace('"', "").split(".")
-                if len(parts) == 3 and parts[0] == _SOURCE:
-                    columns = {str(c).lower() for c in info.get("Projections", [])}
-                    scanned.setdefault((parts[1], parts[2]), set()).update(columns)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(plan)
+    for node in _objects(plan):
+        info = node.get("extra_info")
+        if isinstance(info, dict) and isinstance(info.get("Table"), str):
+            parts = info["Table"].replace('"', "").split(".")
+            if len(parts) == 3 and parts[0] == _SOURCE:
+                columns = {str(c).lower() for c in info.get("Projections", [])}
+                scanned.setdefault((parts[1], parts[2]), set()).update(columns)
     return scanned
+
+
+def _objects(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in ``tree`` (a parse or a plan), depth first."""
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _objects(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _objects(value)
 
 
 def _tables_read(
@@ -275,21 +278,12 @@ def _tables_read(
         )
     found: set[tuple[str, str]] = set()
     names: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "BASE_TABLE" and node.get("schema_name"):
-                found.add((str(node["schema_name"]), str(node["table_name"])))
-            for key in ("column_names", "using_columns"):
-                if isinstance(node.get(key), list):
-                    names.update(str(part).lower() for part in node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(tree)
+    for node in _objects(tree):
+        if node.get("type") == "BASE_TABLE" and node.get("schema_name"):
+            found.add((str(node["schema_name"]), str(node["table_name"])))
+        for key in ("column_names", "using_columns"):
+            if isinstance(node.get(key), list):
+                names.update(str(part).lower() for part in node[key])
     return found, names
 
 
