@@ -111,7 +111,7 @@ def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
                 if table not in tables:
                     known = read_only_by_views.setdefault(table, [])
                     known += [c for c in columns if c not in known]
-        shapes = {view: _view_columns(con, *view) for view in kept}
+        shapes = {view: _relation_columns(con, *view) for view in kept}
         copied = set(tables) | set(read_only_by_views)
         for schema in sorted({schema for schema, _ in copied} | {s for s, _, _ in views}):
             con.execute(f'create schema if not exists "{schema}"')
@@ -131,7 +131,7 @@ def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
         con.execute(f"detach {_SOURCE}")
         for (schema, name), sql in kept.items():
             con.execute(sql)  # schema.table names, the warehouse detached: they bind to the copies
-            if _view_columns(con, schema, name, _COPY) != shapes[(schema, name)]:
+            if _relation_columns(con, schema, name, _COPY) != shapes[(schema, name)]:
                 raise RunnerError(
                     f"cannot publish the view {schema}.{name}: over the columns copied for it "
                     "it has other columns than in the warehouse",
@@ -195,10 +195,10 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _view_columns(
+def _relation_columns(
     con: duckdb.DuckDBPyConnection, schema: str, name: str, catalog: str = _SOURCE
 ) -> list[tuple[str, str]]:
-    """A view's (column, type) pairs, in order."""
+    """A table's or view's (column, type) pairs, in order."""
     rows = con.execute(
         "select column_name, data_type from duckdb_columns() "
         "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
@@ -220,13 +220,9 @@ def _columns_read(
     scanned = _columns_scanned(con, create_view_sql.removeprefix(_view_prefix(schema, name)))
     read = {}
     for table in sorted(tables):
-        rows = con.execute(
-            "select column_name from duckdb_columns() where database_name = ? "
-            "and schema_name = ? and table_name = ? order by column_index",
-            [_SOURCE, *table],
-        ).fetchall()
         wanted = names | scanned.get(table, set())
-        read[table] = [str(column) for (column,) in rows if str(column).lower() in wanted]
+        columns = _relation_columns(con, *table)
+        read[table] = [column for column, _ in columns if column.lower() in wanted]
     return read
 
 
