@@ -11,7 +11,13 @@
     cast({{ expr }} as timestamp)
 {%- endmacro %}
 
+{#- DuckDB: the canonical form ingest writes (UTC `YYYY-MM-DD HH:MM:SS.ffffff`, 26
+    characters) is read by a fixed-format parse first, a third of the cost of the
+    offset check below, which every other text still takes (an offset suffix never
+    parses with that format, so both paths agree wherever the first one answers). -#}
 {% macro duckdb__parse_utc_timestamp(expr) -%}
+    coalesce(
+    case when length({{ expr }}) = 26 then try_strptime({{ expr }}, '%Y-%m-%d %H:%M:%S.%f') end,
     case
         when regexp_matches(trim({{ expr }}), '\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$')
             then timezone(
@@ -23,6 +29,7 @@
             )
         else try_cast(trim({{ expr }}) as timestamp)
     end
+    )
 {%- endmacro %}
 
 {#- Spark: its timestamp cast reads every accepted form, offsets included ('Z', '+02:00',

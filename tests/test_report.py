@@ -37,7 +37,7 @@ STAGING_DDL = """
 create table staging.stg_raw__hook_events (
     event_id varchar, event_type varchar, source_app varchar, session_id varchar,
     workflow_id varchar, event_at timestamp, tool_name varchar, tool_input json,
-    tool_response json, tool_use_id varchar, cwd varchar, is_success boolean,
+    tool_use_id varchar, cwd varchar, is_success boolean,
     reported_duration_ms bigint, is_tool_event boolean, source varchar, source_line bigint,
     batch_id varchar, ingested_at timestamp, quarantine_reason varchar
 )

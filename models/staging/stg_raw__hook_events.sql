@@ -192,10 +192,12 @@ fields_extracted as (
             nullif(trim({{ json_field('payload_fields', payload_fields, '$.tool_name') }}), '')
         ) as tool_name,
         {{ json_field('payload_fields', payload_fields, '$.tool_input') }} as tool_input,
+        -- the response itself is not kept (raw.hook_events' payload holds it): only
+        -- whether there is one, and its is_error / error below
         coalesce(
             {{ json_field('payload_fields', payload_fields, '$.tool_response') }},
             {{ json_field('payload_fields', payload_fields, '$.tool_result') }}
-        ) as tool_response,
+        ) is not null as has_tool_response,
         {{ json_field('payload_fields', payload_fields, '$.tool_response') }} as response_field,
         nullif({{ json_field('payload_fields', payload_fields, '$.tool_use_id') }}, '') as tool_use_id,
         coalesce(
@@ -236,7 +238,7 @@ success_derived as (
             -- for the Post events that report no success
             when {{ response_is_error }} is not null then not {{ response_is_error }}
             when coalesce({{ json_has_path('response_field', '$.error') }}, false) then false
-            when tool_response is not null then true
+            when has_tool_response then true
         end as is_success
     from fields_extracted
 
@@ -277,7 +279,6 @@ final as (
         event_at,
         tool_name,
         tool_input,
-        tool_response,
         tool_use_id,
         cwd,
         is_success,
