@@ -20,6 +20,16 @@ docs/ARCHITECTURE.md). Of a table that is copied only because a kept view reads 
 at 10M events the publish took 20.9 to 25.5 s before and 16.4 to 17.3 s after, the copy 1.29 GB
 before and 1.18 GB after (benchmarks/README.md, session 13). The file is made read-only
 (mode 0444).
+
+A publish after the first one starts from a file copy of the previous copy, not from
+nothing, and brings each table up to date: a table whose columns are as they were and
+that has a ``session_id`` column has only the rows of its changed sessions replaced (a
+session is changed when its row count or the sum of its rows' 64-bit hashes differs
+between the warehouse and the copy, so nothing is trusted about how the build ran); any
+other table is copied whole again. After the update every table must hold as many rows
+as the warehouse's, else the publish starts again from nothing. A daily build changes
+the sessions that received events, a small part of the big tables, and rewriting the
+rest cost most of the publish (benchmarks/README.md, session 14).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +66,18 @@ _COPY = "published_copy"
 _WAREHOUSE_SCHEMAS = frozenset({"raw", "reference", "staging", "intermediate", "marts", "runner"})
 
 
+#: An update deletes the old rows of the changed sessions, and DuckDB keeps deleted rows
+#: in their row groups: a table whose deleted rows (earlier ones and this update's)
+#: would pass this share of its rows is copied whole instead, so the copy never grows
+#: far beyond what a copy from nothing holds.
+DELETED_SHARE_LIMIT = 0.1
+#: A copy whose free blocks pass this share of its blocks after an update (space the
+#: tables copied whole left behind), and hold more than FREE_BYTES_LIMIT, is written
+#: again from nothing.
+FREE_BLOCK_SHARE_LIMIT = 0.25
+FREE_BYTES_LIMIT = 64 * 2**20
+
+
 @dataclass
 class PublishResult:
     path: Path
@@ -62,13 +85,25 @@ class PublishResult:
     views: int
     size_bytes: int
     seconds: float
+    #: None when the copy was written from nothing; else how many sessions' rows the
+    #: update replaced, over all session tables.
+    sessions_updated: int | None = None
 
     def describe(self) -> str:
         views = "1 view" if self.views == 1 else f"{self.views} views"
+        how = (
+            ""
+            if self.sessions_updated is None
+            else f", updated: {self.sessions_updated:,} changed sessions"
+        )
         return (
             f"published {self.tables} tables and {views} to {self.path} "
-            f"({self.size_bytes / 1e6:.1f} MB, {self.seconds:.1f} s)"
+            f"({self.size_bytes / 1e6:.1f} MB, {self.seconds:.1f} s{how})"
         )
+
+
+class _UpdateFailed(Exception):
+    """The previous copy cannot be brought up to date: write one from nothing."""
 
 
 def publish_marts(warehouse: Path, published: Path) -> PublishResult:
@@ -80,7 +115,13 @@ def publish_marts(warehouse: Path, published: Path) -> PublishResult:
     temporary = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     _remove(temporary)
     try:
-        tables, views = _write_copy(warehouse, temporary)
+        updated = _update_previous_copy(warehouse, published, temporary)
+        sessions_updated: int | None = None
+        if updated is None:
+            _remove(temporary)
+            tables, views, _ = _write_copy(warehouse, temporary)
+        else:
+            tables, views, sessions_updated = updated
         temporary.chmod(0o444)
         # A write-ahead log left by a connection that wrote to the old copy would be
         # replayed into the new one by the next open: it goes first.
@@ -89,11 +130,35 @@ def publish_marts(warehouse: Path, published: Path) -> PublishResult:
     finally:
         _remove(temporary)
     return PublishResult(
-        published, tables, views, published.stat().st_size, time.monotonic() - started
+        published,
+        tables,
+        views,
+        published.stat().st_size,
+        time.monotonic() - started,
+        sessions_updated,
     )
 
 
-def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
+def _update_previous_copy(
+    warehouse: Path, published: Path, temporary: Path
+) -> tuple[int, int, int] | None:
+    """Copy the previous copy to ``temporary`` and bring it up to date; None when there
+    is none to start from, or it could not be brought up to date."""
+    if not published.is_file() or published.with_name(published.name + ".wal").exists():
+        return None
+    shutil.copyfile(published, temporary)
+    temporary.chmod(0o644)
+    try:
+        return _write_copy(warehouse, temporary, update=True)
+    except (_UpdateFailed, duckdb.Error):
+        # the previous copy is unreadable, or disagrees with the warehouse after the
+        # update: the copy from nothing that follows does not depend on it
+        return None
+
+
+def _write_copy(warehouse: Path, temporary: Path, *, update: bool = False) -> tuple[int, int, int]:
+    """Write (or with ``update``, bring up to date) the copy at ``temporary``: the
+    number of tables and of views, and of the sessions an update replaced."""
     with duckdb.connect(config=warehouse_db.WAREHOUSE_CONFIG) as con:
         con.execute("set enable_progress_bar = false")
         # under an alias of its own: a catalog named after the file could shadow a schema
@@ -113,21 +178,27 @@ def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
                     known += [c for c in columns if c not in known]
         shapes = {view: _relation_columns(con, *view) for view in kept}
         copied = set(tables) | set(read_only_by_views)
+        # every relation the copy holds as a table, with the columns copied (None: all)
+        planned: dict[tuple[str, str], list[str] | None] = dict.fromkeys(tables)
+        planned |= read_only_by_views
+        planned |= {(s, n): None for s, n, _ in views if (s, n) not in kept}
+        previous = _copy_relations(con) if update else set()
+        for schema, name in previous - set(planned) - set(kept):
+            con.execute(f'drop {_previous_kind(con, schema, name)} "{schema}"."{name}"')
+        for schema, name in kept:
+            con.execute(f'drop view if exists "{schema}"."{name}"')
         for schema in sorted({schema for schema, _ in copied} | {s for s, _, _ in views}):
             con.execute(f'create schema if not exists "{schema}"')
-        for schema, name in sorted(tables):
-            con.execute(f'create table "{schema}"."{name}" as from {_SOURCE}."{schema}"."{name}"')
-        for (schema, name), columns in sorted(read_only_by_views.items()):
-            listed = ", ".join(_quoted(column) for column in columns)
-            con.execute(
-                f'create table "{schema}"."{name}" as '
-                f'select {listed} from {_SOURCE}."{schema}"."{name}"'
-            )
-        for schema, name, _ in views:
-            if (schema, name) not in kept:
-                con.execute(
-                    f'create table "{schema}"."{name}" as from {_SOURCE}."{schema}"."{name}"'
-                )
+        con.execute("create or replace temp table all_changed_sessions (session_id varchar)")
+        for (schema, name), copied_columns in sorted(planned.items()):
+            if update:
+                _bring_up_to_date(con, schema, name, copied_columns)
+            else:
+                con.execute(_create_table_sql(schema, name, copied_columns))
+        if update:
+            _require_same_row_counts(con, planned)
+        row = con.execute("select count(distinct session_id) from all_changed_sessions").fetchone()
+        sessions = int(row[0]) if row else 0
         con.execute(f"detach {_SOURCE}")
         for (schema, name), sql in kept.items():
             con.execute(sql)  # schema.table names, the warehouse detached: they bind to the copies
@@ -138,9 +209,123 @@ def _write_copy(warehouse: Path, temporary: Path) -> tuple[int, int]:
                     "keep it out of runner.publish.VIEWS_KEPT, so that it is copied as a table",
                 )
         con.execute(f"checkpoint {_COPY}")
+        if update:
+            _require_few_free_blocks(con)
         con.execute("use memory")
         con.execute(f"detach {_COPY}")
-    return len(copied) + len(views) - len(kept), len(kept)
+    return len(copied) + len(views) - len(kept), len(kept), sessions
+
+
+def _create_table_sql(schema: str, name: str, columns: list[str] | None) -> str:
+    listed = "*" if columns is None else ", ".join(_quoted(column) for column in columns)
+    return (
+        f'create or replace table "{schema}"."{name}" as '
+        f'select {listed} from {_SOURCE}."{schema}"."{name}"'
+    )
+
+
+def _copy_relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """The tables and views the copy being updated holds."""
+    rows = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? "
+        "union all select schema_name, view_name from duckdb_views() "
+        "where database_name = ? and not internal",
+        [_COPY, _COPY],
+    ).fetchall()
+    return {(str(schema), str(name)) for schema, name in rows}
+
+
+def _previous_kind(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
+    row = con.execute(
+        "select count(*) from duckdb_views() where database_name = ? and schema_name = ? "
+        "and view_name = ?",
+        [_COPY, schema, name],
+    ).fetchone()
+    return "view" if row and row[0] else "table"
+
+
+def _bring_up_to_date(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, columns: list[str] | None
+) -> None:
+    """Bring the copy's ``schema.name`` up to the warehouse's: replace the rows of its
+    changed sessions (listed in ``all_changed_sessions``), or copy it whole."""
+    source = _relation_columns(con, schema, name)
+    wanted = source if columns is None else [c for c in source if c[0] in columns]
+    held = _relation_columns(con, schema, name, _COPY)
+    if held != wanted or ("session_id", "VARCHAR") not in wanted:
+        con.execute(_create_table_sql(schema, name, columns))
+        return
+    listed = ", ".join(_quoted(column) for column, _ in wanted)
+    target, origin = f'"{schema}"."{name}"', f'{_SOURCE}."{schema}"."{name}"'
+    per_session = (
+        "select session_id, count(*) as row_count, sum(hash({cols})::hugeint) as hashed "
+        "from {table} group by session_id"
+    )
+    con.execute(
+        f"""
+        create or replace temp table changed_sessions as
+        with
+            source_sessions as materialized ({per_session.format(cols=listed, table=origin)}),
+            copy_sessions as materialized ({per_session.format(cols=listed, table=target)})
+        select session_id, sum(copy_row_count) as copy_row_count
+        from (
+            select session_id, 0 as copy_row_count
+            from (from source_sessions except from copy_sessions)
+            union all
+            select session_id, row_count as copy_row_count
+            from (from copy_sessions except from source_sessions)
+        )
+        group by session_id
+        """
+    )
+    row = con.execute(
+        f"""
+        select
+            (select count(*) from changed_sessions),
+            (select coalesce(sum(copy_row_count), 0) from changed_sessions),
+            (select count(*) from {target}),
+            (select coalesce(sum(count), 0) from pragma_storage_info('{schema}.{name}')
+             where column_id = 0 and segment_type <> 'VALIDITY')
+        """
+    ).fetchone()
+    changed, deleting, live, stored = row if row else (0, 0, 0, 0)
+    if (stored - live) + deleting > DELETED_SHARE_LIMIT * live:
+        con.execute(_create_table_sql(schema, name, columns))
+        return
+    if changed:
+        is_changed = (
+            "exists (select 1 from changed_sessions "
+            "where changed_sessions.session_id is not distinct from {table}.session_id)"
+        )
+        con.execute(f"delete from {target} where {is_changed.format(table=target)}")
+        con.execute(
+            f"insert into {target} select {listed} from {origin} "
+            f"where {is_changed.format(table=origin)}"
+        )
+        con.execute("insert into all_changed_sessions select session_id from changed_sessions")
+
+
+def _require_same_row_counts(
+    con: duckdb.DuckDBPyConnection, planned: dict[tuple[str, str], list[str] | None]
+) -> None:
+    for schema, name in planned:
+        row = con.execute(
+            f'select (select count(*) from {_SOURCE}."{schema}"."{name}"), '
+            f'(select count(*) from "{schema}"."{name}")'
+        ).fetchone()
+        if not row or row[0] != row[1]:
+            raise _UpdateFailed(f"{schema}.{name}: {row}")
+
+
+def _require_few_free_blocks(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute(
+        "select free_blocks, total_blocks, block_size from pragma_database_size() "
+        "where database_name = ?",
+        [_COPY],
+    ).fetchone()
+    free, total, size = row if row else (0, 0, 0)
+    if free > FREE_BLOCK_SHARE_LIMIT * total and free * size > FREE_BYTES_LIMIT:
+        raise _UpdateFailed(f"{free} of {total} blocks free")
 
 
 def _require_usable_name(published: Path) -> None:

@@ -203,6 +203,159 @@ def test_a_kept_view_whose_output_has_every_column_of_a_table_gets_them_all(
         assert copy.sql(query).fetchall() == source.sql(query).fetchall()
 
 
+# --- a publish after the first: an update of the previous copy ---------------------
+SESSION_ROWS_DDL = """
+create table marts.fct_session_rows as
+    select 's' || (i % 40) as session_id, i as row_no, 'v' || i as value from range(400) t(i);
+"""
+
+
+def same_rows(warehouse: Path, published: Path, relation: str) -> bool:
+    query = f"select * from {relation} order by all"
+    with (
+        duckdb.connect(str(warehouse), read_only=True) as source,
+        duckdb.connect(str(published), read_only=True) as copy,
+    ):
+        return copy.sql(query).fetchall() == source.sql(query).fetchall()
+
+
+def test_a_second_publish_replaces_the_rows_of_the_changed_sessions_only(
+    tmp_path: Path,
+) -> None:
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SESSION_ROWS_DDL)
+    published = tmp_path / "analytics.duckdb"
+    first = publish_marts(warehouse, published)
+    assert first.sessions_updated is None
+    assert "updated" not in first.describe()
+
+    # s4: a value changed; s1: a row added; s2: gone; s50: new, a row twice (a sum of
+    # hashes that cancelled out would hide it); the other 37 as they were
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.fct_session_rows set value = 'changed' where row_no = 44")
+        con.execute("insert into marts.fct_session_rows values ('s1', 1000, 'new')")
+        con.execute("delete from marts.fct_session_rows where session_id = 's2'")
+        con.execute("insert into marts.fct_session_rows values ('s50', 1, 'x'), ('s50', 1, 'x')")
+    rebuild_marts(warehouse, version=2)
+    second = publish_marts(warehouse, published)
+
+    assert second.sessions_updated == 4
+    assert second.describe().endswith("updated: 4 changed sessions)")
+    for relation in (
+        "marts.fct_session_rows",
+        "marts.pattern_classifications",
+        "marts.pattern_occurrence_calls",
+        "marts.quarantined_events",
+    ):
+        assert same_rows(warehouse, published, relation), relation
+    assert stat.S_IMODE(published.stat().st_mode) == 0o444
+
+    # the same rows again: nothing to replace
+    assert publish_marts(warehouse, published).sessions_updated == 0
+    assert same_rows(warehouse, published, "marts.fct_session_rows")
+
+
+def test_an_update_copies_whole_a_table_whose_columns_changed_and_drops_a_gone_one(
+    tmp_path: Path,
+) -> None:
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SESSION_ROWS_DDL)
+        con.execute("create table marts.dropped_later as select 1 as x")
+    published = tmp_path / "analytics.duckdb"
+    publish_marts(warehouse, published)
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.fct_session_rows add column added integer default 7")
+        con.execute("drop table marts.dropped_later")
+    result = publish_marts(warehouse, published)
+
+    assert result.sessions_updated == 0
+    assert copy_columns(published, "marts", "fct_session_rows") == [
+        "session_id",
+        "row_no",
+        "value",
+        "added",
+    ]
+    assert same_rows(warehouse, published, "marts.fct_session_rows")
+    assert copy_columns(published, "marts", "dropped_later") == []
+
+
+def test_a_previous_copy_that_cannot_be_read_is_replaced_by_a_copy_from_nothing(
+    tmp_path: Path,
+) -> None:
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    published = tmp_path / "analytics.duckdb"
+    published.write_bytes(b"not a DuckDB file")
+
+    result = publish_marts(warehouse, published)
+
+    assert result.sessions_updated is None
+    assert same_rows(warehouse, published, "marts.pattern_classifications")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analytics.duckdb", "wh.duckdb"]
+
+
+def test_an_update_that_ends_with_other_row_counts_starts_again_from_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row-count check after an update is what makes the update safe to trust."""
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SESSION_ROWS_DDL)
+    published = tmp_path / "analytics.duckdb"
+    publish_marts(warehouse, published)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into marts.fct_session_rows values ('s1', 1000, 'new')")
+    monkeypatch.setattr(publish, "_bring_up_to_date", lambda *args: 0)  # an update that forgets
+
+    result = publish_marts(warehouse, published)
+
+    assert result.sessions_updated is None
+    assert same_rows(warehouse, published, "marts.fct_session_rows")
+
+
+def test_a_copy_left_with_much_free_space_is_written_again_from_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    published = tmp_path / "analytics.duckdb"
+    publish_marts(warehouse, published)
+    rebuild_marts(warehouse, version=2)  # the table copied whole frees its old blocks
+    monkeypatch.setattr(publish, "FREE_BYTES_LIMIT", 0)
+
+    result = publish_marts(warehouse, published)
+
+    assert result.sessions_updated is None
+    assert builds(published) == [(2, 4)]
+    with duckdb.connect(str(published), read_only=True) as con:
+        row = con.sql("select free_blocks from pragma_database_size()").fetchone()
+    assert row == (0,)
+
+
+def test_a_table_with_many_deleted_rows_is_copied_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted rows may stay in their row groups: past the limit the table is written anew."""
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SESSION_ROWS_DDL)
+    published = tmp_path / "analytics.duckdb"
+    publish_marts(warehouse, published)
+    monkeypatch.setattr(publish, "DELETED_SHARE_LIMIT", 0.3)  # 120 of the 400 rows
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.fct_session_rows set value = 'changed' where row_no % 40 < 10")
+    assert publish_marts(warehouse, published).sessions_updated == 10  # 100 rows deleted
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.fct_session_rows set value = 'again' where row_no % 40 < 15")
+    result = publish_marts(warehouse, published)  # 150 rows to delete
+
+    assert result.sessions_updated == 0
+    assert same_rows(warehouse, published, "marts.fct_session_rows")
+
+
 def test_a_copy_named_like_a_schema_in_it_is_refused(tmp_path: Path) -> None:
     """marts.duckdb opens as the catalog `marts`: `marts.pattern_classifications` is ambiguous."""
     warehouse = make_warehouse(tmp_path / "wh.duckdb")
@@ -289,8 +442,8 @@ def test_a_failed_publish_leaves_the_previous_copy_as_it_was(
     rebuild_marts(warehouse, version=2)
     write_copy = publish._write_copy
 
-    def fail_after_writing(source: Path, temporary: Path) -> tuple[int, int]:
-        write_copy(source, temporary)
+    def fail_after_writing(source: Path, temporary: Path, *, update: bool = False) -> None:
+        write_copy(source, temporary, update=update)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(publish, "_write_copy", fail_after_writing)
