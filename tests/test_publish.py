@@ -210,6 +210,21 @@ create table marts.fct_session_rows as
 """
 
 
+def published_with_sessions(tmp_path: Path) -> tuple[Path, Path]:
+    """A warehouse with a session-keyed mart (40 sessions of 10 rows), published once."""
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    run_sql(warehouse, SESSION_ROWS_DDL)
+    published = tmp_path / "analytics.duckdb"
+    assert publish_marts(warehouse, published).sessions_updated is None
+    return warehouse, published
+
+
+def run_sql(warehouse: Path, *statements: str) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        for statement in statements:
+            con.execute(statement)
+
+
 def same_rows(warehouse: Path, published: Path, relation: str) -> bool:
     query = f"select * from {relation} order by all"
     with (
@@ -222,21 +237,17 @@ def same_rows(warehouse: Path, published: Path, relation: str) -> bool:
 def test_a_second_publish_replaces_the_rows_of_the_changed_sessions_only(
     tmp_path: Path,
 ) -> None:
-    warehouse = make_warehouse(tmp_path / "wh.duckdb")
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(SESSION_ROWS_DDL)
-    published = tmp_path / "analytics.duckdb"
-    first = publish_marts(warehouse, published)
-    assert first.sessions_updated is None
-    assert "updated" not in first.describe()
+    warehouse, published = published_with_sessions(tmp_path)
 
     # s4: a value changed; s1: a row added; s2: gone; s50: new, a row twice (a sum of
     # hashes that cancelled out would hide it); the other 37 as they were
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("update marts.fct_session_rows set value = 'changed' where row_no = 44")
-        con.execute("insert into marts.fct_session_rows values ('s1', 1000, 'new')")
-        con.execute("delete from marts.fct_session_rows where session_id = 's2'")
-        con.execute("insert into marts.fct_session_rows values ('s50', 1, 'x'), ('s50', 1, 'x')")
+    run_sql(
+        warehouse,
+        "update marts.fct_session_rows set value = 'changed' where row_no = 44",
+        "insert into marts.fct_session_rows values ('s1', 1000, 'new')",
+        "delete from marts.fct_session_rows where session_id = 's2'",
+        "insert into marts.fct_session_rows values ('s50', 1, 'x'), ('s50', 1, 'x')",
+    )
     rebuild_marts(warehouse, version=2)
     second = publish_marts(warehouse, published)
 
@@ -260,15 +271,15 @@ def test_an_update_copies_whole_a_table_whose_columns_changed_and_drops_a_gone_o
     tmp_path: Path,
 ) -> None:
     warehouse = make_warehouse(tmp_path / "wh.duckdb")
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(SESSION_ROWS_DDL)
-        con.execute("create table marts.dropped_later as select 1 as x")
+    run_sql(warehouse, SESSION_ROWS_DDL, "create table marts.dropped_later as select 1 as x")
     published = tmp_path / "analytics.duckdb"
     publish_marts(warehouse, published)
 
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("alter table marts.fct_session_rows add column added integer default 7")
-        con.execute("drop table marts.dropped_later")
+    run_sql(
+        warehouse,
+        "alter table marts.fct_session_rows add column added integer default 7",
+        "drop table marts.dropped_later",
+    )
     result = publish_marts(warehouse, published)
 
     assert result.sessions_updated == 0
@@ -300,13 +311,8 @@ def test_an_update_that_ends_with_other_row_counts_starts_again_from_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The row-count check after an update is what makes the update safe to trust."""
-    warehouse = make_warehouse(tmp_path / "wh.duckdb")
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(SESSION_ROWS_DDL)
-    published = tmp_path / "analytics.duckdb"
-    publish_marts(warehouse, published)
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("insert into marts.fct_session_rows values ('s1', 1000, 'new')")
+    warehouse, published = published_with_sessions(tmp_path)
+    run_sql(warehouse, "insert into marts.fct_session_rows values ('s1', 1000, 'new')")
     monkeypatch.setattr(publish, "_bring_up_to_date", lambda *args: 0)  # an update that forgets
 
     result = publish_marts(warehouse, published)
@@ -318,9 +324,7 @@ def test_an_update_that_ends_with_other_row_counts_starts_again_from_nothing(
 def test_a_copy_left_with_much_free_space_is_written_again_from_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    warehouse = make_warehouse(tmp_path / "wh.duckdb")
-    published = tmp_path / "analytics.duckdb"
-    publish_marts(warehouse, published)
+    warehouse, published = published_with_sessions(tmp_path)
     rebuild_marts(warehouse, version=2)  # the table copied whole frees its old blocks
     monkeypatch.setattr(publish, "FREE_BYTES_LIMIT", 0)
 
@@ -337,19 +341,13 @@ def test_a_table_with_many_deleted_rows_is_copied_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Deleted rows may stay in their row groups: past the limit the table is written anew."""
-    warehouse = make_warehouse(tmp_path / "wh.duckdb")
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(SESSION_ROWS_DDL)
-    published = tmp_path / "analytics.duckdb"
-    publish_marts(warehouse, published)
+    warehouse, published = published_with_sessions(tmp_path)
     monkeypatch.setattr(publish, "DELETED_SHARE_LIMIT", 0.3)  # 120 of the 400 rows
 
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("update marts.fct_session_rows set value = 'changed' where row_no % 40 < 10")
+    run_sql(warehouse, "update marts.fct_session_rows set value = 'changed' where row_no % 40 < 10")
     assert publish_marts(warehouse, published).sessions_updated == 10  # 100 rows deleted
 
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("update marts.fct_session_rows set value = 'again' where row_no % 40 < 15")
+    run_sql(warehouse, "update marts.fct_session_rows set value = 'again' where row_no % 40 < 15")
     result = publish_marts(warehouse, published)  # 150 rows to delete
 
     assert result.sessions_updated == 0
