@@ -12,7 +12,6 @@ in the same order: expected value = savings (median duration, all time) times co
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import duckdb
 
 from runner import warehouse as warehouse_db
 from runner.config import Settings
-from runner.errors import RunnerError
 from runner.report import QUERY_DIR as REPORT_QUERY_DIR
 from runner.report import decision_thresholds, query_params
 from runner.window import AnalysisWindow
@@ -118,12 +116,4 @@ def _query(
     con: duckdb.DuckDBPyConnection, path: Path, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Run the query with the named parameters it uses."""
-    sql = path.read_text()
-    used = {key: params[key] for key in set(re.findall(r"\$(\w+)", sql))}
-    try:
-        cursor = con.execute(sql, used or None)
-    except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise RunnerError(f"daily summary query {path.stem} failed: {first_line}") from exc
-    columns = [description[0] for description in cursor.description or []]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return warehouse_db.query_file_rows(con, path, params, what="daily summary query")

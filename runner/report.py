@@ -23,7 +23,6 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -353,18 +352,13 @@ def _query(
     con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Run ``queries/report/<name>.sql`` with the named parameters it uses."""
-    sql = (QUERY_DIR / f"{name}.sql").read_text()
-    used = {key: params[key] for key in set(re.findall(r"\$(\w+)", sql))}
-    try:
-        cursor = con.execute(sql, used)
-    except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise RunnerError(
-            f"report query {name} failed: {first_line}",
-            "the marts may be from an older version; " + BUILD_HINT,
-        ) from exc
-    columns = [description[0] for description in cursor.description or []]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return warehouse_db.query_file_rows(
+        con,
+        QUERY_DIR / f"{name}.sql",
+        params,
+        what="report query",
+        hint="the marts may be from an older version; " + BUILD_HINT,
+    )
 
 
 # --- step summaries from `runner daily` ----------------------------------------------

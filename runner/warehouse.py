@@ -6,8 +6,9 @@ One configuration and one set of errors for every step.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -125,3 +126,25 @@ def require_writable(path: Path) -> None:
     """
     if path.is_file():
         connect(path).close()
+
+
+def query_file_rows(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    params: Mapping[str, Any],
+    *,
+    what: str,
+    hint: str | None = None,
+) -> list[dict[str, Any]]:
+    """Run the SQL file ``path`` with those of ``params`` it names (``$name``); its rows
+    as dicts. A failing query is one line: "<what> <file stem> failed: <DuckDB's first
+    line>", with ``hint``."""
+    sql = path.read_text()
+    used = {key: params[key] for key in set(re.findall(r"\$(\w+)", sql))}
+    try:
+        cursor = con.execute(sql, used or None)
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise RunnerError(f"{what} {path.stem} failed: {first_line}", hint) from exc
+    columns = [description[0] for description in cursor.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
