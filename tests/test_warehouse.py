@@ -58,3 +58,26 @@ def test_missing_columns_are_listed_with_the_stale_hint(con: duckdb.DuckDBPyConn
 def test_missing_tables_lists_only_the_absent(con: duckdb.DuckDBPyConnection) -> None:
     found = warehouse_db.missing_tables(con, ["marts.patterns", "runner.daily_runs", "x.y"])
     assert found == ["runner.daily_runs", "x.y"]
+
+
+# --- SQL files of the report and the daily summary ----------------------------------
+def test_a_query_file_gets_the_parameters_it_names_and_returns_dicts(tmp_path: Path) -> None:
+    query = tmp_path / "pick.sql"
+    query.write_text("select $low as low, x from range(5) t(x) where x >= $low order by x")
+
+    with duckdb.connect() as con:
+        rows = warehouse_db.query_file_rows(con, query, {"low": 3, "unused": 1}, what="q")
+
+    assert rows == [{"low": 3, "x": 3}, {"low": 3, "x": 4}]
+
+
+def test_a_failing_query_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    query = tmp_path / "review_queue.sql"
+    query.write_text("select missing_column\nfrom range(1)")
+
+    with duckdb.connect() as con, pytest.raises(RunnerError) as caught:
+        warehouse_db.query_file_rows(con, query, {}, what="report query", hint="rebuild")
+
+    assert caught.value.message.startswith("report query review_queue failed: Binder Error")
+    assert "\n" not in caught.value.message
+    assert caught.value.hint == "rebuild"
