@@ -2,7 +2,9 @@
 
 {#- Text to a UTC timestamp; null when it can't be parsed. Accepts
     '2026-11-23 14:02:11.123456' (taken as UTC), ISO 8601 with `T`, `Z`, or an offset
-    ('+02:00', '+0200', ' +02:00'), which is converted to UTC. -#}
+    ('+02:00', '+0200', ' +02:00'), which is converted to UTC. RFC 3339 allows `t` and
+    `z` in lower case, and so do both engines here (the text is upper-cased first:
+    neither engine's cast reads them). -#}
 {% macro parse_utc_timestamp(expr) -%}
     {{ return(adapter.dispatch('parse_utc_timestamp', 'hook_patterns')(expr)) }}
 {%- endmacro %}
@@ -23,11 +25,11 @@
             then timezone(
                 'UTC',
                 try_cast(
-                    regexp_replace(trim({{ expr }}), '\s*([Zz]|[+-]\d{2}(:?\d{2})?)$', '\1')
+                    regexp_replace(upper(trim({{ expr }})), '\s*([Z]|[+-]\d{2}(:?\d{2})?)$', '\1')
                     as timestamptz
                 )
             )
-        else try_cast(trim({{ expr }}) as timestamp)
+        else try_cast(upper(trim({{ expr }})) as timestamp)
     end
     )
 {%- endmacro %}
@@ -36,7 +38,7 @@
     '+0200', ' +02:00'); the session time zone is UTC (profiles.yml), so the result is
     the UTC wall time. -#}
 {% macro spark__parse_utc_timestamp(expr) -%}
-    try_cast(trim({{ expr }}) as timestamp)
+    try_cast(upper(trim({{ expr }})) as timestamp)
 {%- endmacro %}
 
 
