@@ -370,6 +370,7 @@ def build(
     Example: runner build --target spark --lake data/lake --run-date 2026-11-23
     """
     from runner.build import build_warehouse
+    from runner.dbt_invocation import FULL_REFRESH_HINT
 
     settings = config.resolve(
         config=config_file,
@@ -395,7 +396,9 @@ def build(
     if not result.success:
         raise RunnerError(
             f"dbt build failed: {len(result.failed_nodes)} node(s) failed",
-            "see the failures above; the previous marts stay in place until a build succeeds",
+            FULL_REFRESH_HINT
+            if result.needs_full_refresh
+            else "see the failures above; the previous marts stay in place until a build succeeds",
         )
     if target is DbtTarget.duckdb and select is None:
         from runner.publish import publish_marts

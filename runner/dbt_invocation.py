@@ -64,6 +64,16 @@ class NodeOutcome:
         return f"{self.resource_type} {self.name}: {first_lines(self.message)}"
 
 
+#: What dbt says when an incremental model's columns no longer match its table (a new
+#: version of the project added or dropped a column): only a full refresh rebuilds it.
+SCHEMA_CHANGE_MARKER = "schemas on this incremental model are out of sync"
+FULL_REFRESH_HINT = (
+    "a model's columns changed in this version of the project: run "
+    "`runner build --full-refresh` once (it rebuilds every session from the raw events), "
+    "then run again"
+)
+
+
 @dataclass
 class DbtResult:
     """A dbt command's node outcomes; a :class:`runner.outcome.StepOutcome`."""
@@ -86,8 +96,14 @@ class DbtResult:
         return f"{self.count('success', 'pass')} dbt nodes"
 
     @property
+    def needs_full_refresh(self) -> bool:
+        """Whether a node failed because its table has other columns than the model."""
+        return any(SCHEMA_CHANGE_MARKER in (node.message or "") for node in self.failed_nodes)
+
+    @property
     def failures(self) -> list[str]:
-        return [f"dbt {node.describe()}" for node in self.failed_nodes]
+        lines = [f"dbt {node.describe()}" for node in self.failed_nodes]
+        return [*lines, FULL_REFRESH_HINT] if self.needs_full_refresh else lines
 
     @property
     def warnings(self) -> list[str]:

@@ -219,6 +219,32 @@ def test_a_destructive_pattern_auto_approved_fails_the_marts_tests(built, tmp_pa
     ]
 
 
+def test_a_warehouse_whose_model_columns_changed_is_told_to_full_refresh(
+    built, tmp_path: Path
+) -> None:
+    """An upgrade that drops a column (as staging's tool_response went): the operator is
+    told the one command that fixes it, and that command does."""
+    warehouse = tmp_path / "older.duckdb"
+    shutil.copy(built[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table staging.stg_raw__hook_events add column tool_response json")
+    args = ["build", "--run-date", RUN_DATE, "--warehouse", str(warehouse)]
+    select = ["--select", "stg_raw__hook_events"]
+
+    failed = CliRunner().invoke(app, [*args, *select])
+
+    assert failed.exit_code == 1
+    assert "run `runner build --full-refresh` once" in failed.output
+    refreshed = CliRunner().invoke(app, [*args, *select, "--full-refresh"])
+    assert refreshed.exit_code == 0, refreshed.output
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = con.execute(
+            "select column_name from duckdb_columns() "
+            "where table_name = 'stg_raw__hook_events' and column_name = 'tool_response'"
+        ).fetchall()
+    assert columns == []
+
+
 def test_the_grouped_column_tests_fail_on_one_broken_row(built, tmp_path: Path) -> None:
     """One `not_null_columns` test per model stands for a `not_null` test per column, one
     `relationships_of_columns` for a `relationships` test per column: one broken value
