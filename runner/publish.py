@@ -115,13 +115,9 @@ def publish_marts(warehouse: Path, published: Path) -> PublishResult:
     temporary = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     _remove(temporary)
     try:
-        updated = _update_previous_copy(warehouse, published, temporary)
-        sessions_updated: int | None = None
-        if updated is None:
-            _remove(temporary)
-            tables, views, _ = _write_copy(warehouse, temporary)
-        else:
-            tables, views, sessions_updated = updated
+        tables, views, sessions_updated = _update_previous_copy(
+            warehouse, published, temporary
+        ) or _write_copy(warehouse, temporary)
         temporary.chmod(0o444)
         # A write-ahead log left by a connection that wrote to the old copy would be
         # replayed into the new one by the next open: it goes first.
@@ -141,9 +137,10 @@ def publish_marts(warehouse: Path, published: Path) -> PublishResult:
 
 def _update_previous_copy(
     warehouse: Path, published: Path, temporary: Path
-) -> tuple[int, int, int] | None:
-    """Copy the previous copy to ``temporary`` and bring it up to date; None when there
-    is none to start from, or it could not be brought up to date."""
+) -> tuple[int, int, int | None] | None:
+    """Copy the previous copy to ``temporary`` and bring it up to date; None (and no
+    ``temporary``) when there is none to start from, or it could not be brought up to
+    date."""
     if not published.is_file() or published.with_name(published.name + ".wal").exists():
         return None
     shutil.copyfile(published, temporary)
@@ -153,12 +150,16 @@ def _update_previous_copy(
     except (_UpdateFailed, duckdb.Error):
         # the previous copy is unreadable, or disagrees with the warehouse after the
         # update: the copy from nothing that follows does not depend on it
+        _remove(temporary)
         return None
 
 
-def _write_copy(warehouse: Path, temporary: Path, *, update: bool = False) -> tuple[int, int, int]:
+def _write_copy(
+    warehouse: Path, temporary: Path, *, update: bool = False
+) -> tuple[int, int, int | None]:
     """Write (or with ``update``, bring up to date) the copy at ``temporary``: the
-    number of tables and of views, and of the sessions an update replaced."""
+    number of tables and of views, and of the sessions an update replaced (None when
+    the copy was written from nothing)."""
     with duckdb.connect(config=warehouse_db.WAREHOUSE_CONFIG) as con:
         con.execute("set enable_progress_bar = false")
         # under an alias of its own: a catalog named after the file could shadow a schema
@@ -177,28 +178,29 @@ def _write_copy(warehouse: Path, temporary: Path, *, update: bool = False) -> tu
                     known = read_only_by_views.setdefault(table, [])
                     known += [c for c in columns if c not in known]
         shapes = {view: _relation_columns(con, *view) for view in kept}
-        copied = set(tables) | set(read_only_by_views)
         # every relation the copy holds as a table, with the columns copied (None: all)
         planned: dict[tuple[str, str], list[str] | None] = dict.fromkeys(tables)
         planned |= read_only_by_views
         planned |= {(s, n): None for s, n, _ in views if (s, n) not in kept}
-        previous = _copy_relations(con) if update else set()
-        for schema, name in previous - set(planned) - set(kept):
-            con.execute(f'drop {_previous_kind(con, schema, name)} "{schema}"."{name}"')
-        for schema, name in kept:
-            con.execute(f'drop view if exists "{schema}"."{name}"')
-        for schema in sorted({schema for schema, _ in copied} | {s for s, _, _ in views}):
+        previous = _copy_relations(con) if update else {}
+        for (schema, name), kind in previous.items():
+            if (schema, name) not in planned:  # gone from the warehouse, or a kept view
+                con.execute(f'drop {kind} "{schema}"."{name}"')
+        for schema in sorted({schema for schema, _ in [*planned, *kept]}):
             con.execute(f'create schema if not exists "{schema}"')
-        con.execute("create or replace temp table all_changed_sessions (session_id varchar)")
-        for (schema, name), copied_columns in sorted(planned.items()):
-            if update:
-                _bring_up_to_date(con, schema, name, copied_columns)
-            else:
-                con.execute(_create_table_sql(schema, name, copied_columns))
+        sessions = None
         if update:
+            con.execute("create temp table all_changed_sessions (session_id varchar)")
+            for (schema, name), copied_columns in sorted(planned.items()):
+                _bring_up_to_date(con, schema, name, copied_columns)
             _require_same_row_counts(con, planned)
-        row = con.execute("select count(distinct session_id) from all_changed_sessions").fetchone()
-        sessions = int(row[0]) if row else 0
+            row = con.execute(
+                "select count(distinct session_id) from all_changed_sessions"
+            ).fetchone()
+            sessions = int(row[0]) if row else 0
+        else:
+            for (schema, name), copied_columns in sorted(planned.items()):
+                con.execute(_create_table_sql(schema, name, copied_columns))
         con.execute(f"detach {_SOURCE}")
         for (schema, name), sql in kept.items():
             con.execute(sql)  # schema.table names, the warehouse detached: they bind to the copies
@@ -213,7 +215,7 @@ def _write_copy(warehouse: Path, temporary: Path, *, update: bool = False) -> tu
             _require_few_free_blocks(con)
         con.execute("use memory")
         con.execute(f"detach {_COPY}")
-    return len(copied) + len(views) - len(kept), len(kept), sessions
+    return len(planned), len(kept), sessions
 
 
 def _create_table_sql(schema: str, name: str, columns: list[str] | None) -> str:
@@ -224,24 +226,15 @@ def _create_table_sql(schema: str, name: str, columns: list[str] | None) -> str:
     )
 
 
-def _copy_relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    """The tables and views the copy being updated holds."""
+def _copy_relations(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """The tables and views the copy being updated holds: "table" or "view" each."""
     rows = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ? "
-        "union all select schema_name, view_name from duckdb_views() "
+        "select schema_name, table_name, 'table' from duckdb_tables() where database_name = ? "
+        "union all select schema_name, view_name, 'view' from duckdb_views() "
         "where database_name = ? and not internal",
         [_COPY, _COPY],
     ).fetchall()
-    return {(str(schema), str(name)) for schema, name in rows}
-
-
-def _previous_kind(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
-    row = con.execute(
-        "select count(*) from duckdb_views() where database_name = ? and schema_name = ? "
-        "and view_name = ?",
-        [_COPY, schema, name],
-    ).fetchone()
-    return "view" if row and row[0] else "table"
+    return {(str(schema), str(name)): str(kind) for schema, name, kind in rows}
 
 
 def _bring_up_to_date(
