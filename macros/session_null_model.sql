@@ -30,3 +30,36 @@
 {% macro session_signature_key(session_code, signature_code) -%}
     (cast({{ signature_code }} as bigint) * 4294967296 + {{ session_code }})
 {%- endmacro %}
+
+{#- The config of int_pattern_session_null_sums. Where rows can be deleted (DuckDB), it
+    is incremental: a run replaces the (pattern, bucket) rows it computes, and the
+    post-hook drops every row whose bucket and fingerprint are not among the run's
+    buckets (int_session_evidence_buckets), so the table holds the current window only.
+    Spark can only overwrite partitions: there it is a table computed whole. -#}
+{% macro session_null_sums_config() -%}
+    {{ return(adapter.dispatch('session_null_sums_config', 'hook_patterns')()) }}
+{%- endmacro %}
+
+{% macro default__session_null_sums_config() -%}
+    {#- rendered when the hook runs -#}
+    {%- set prune -%}{% raw %}
+        delete from {{ this }} as stored_sums
+        where not exists (
+            select 1
+            from {{ ref('int_session_evidence_buckets') }} as current_buckets
+            where current_buckets.evidence_bucket = stored_sums.evidence_bucket
+                and current_buckets.bucket_fingerprint = stored_sums.bucket_fingerprint
+        )
+    {% endraw %}{%- endset -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': ['pattern_id', 'evidence_bucket'],
+        'on_schema_change': 'fail',
+        'post_hook': [prune],
+    }) }}
+{%- endmacro %}
+
+{% macro spark__session_null_sums_config() -%}
+    {{ return({'materialized': 'table'}) }}
+{%- endmacro %}

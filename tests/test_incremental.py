@@ -31,6 +31,7 @@ COMPARED = {
     "intermediate.int_tool_calls_signed": "* exclude (session_loaded_at, session_load_date)",
     "intermediate.int_tool_steps_sequenced": "* exclude (session_loaded_at, session_load_date)",
     "marts.fct_pattern_occurrences": "* exclude (session_loaded_at, session_load_date)",
+    "intermediate.int_pattern_session_null_model": "*",
     "marts.quarantined_events": "quarantine_reason, event_id, event_type, session_id, event_at",
     "marts.pattern_classifications": "*",
 }
@@ -100,8 +101,9 @@ def test_building_batch_by_batch_equals_one_full_build(tmp_path: Path) -> None:
 
     built_incrementally, built_at_once = _snapshot(incremental), _snapshot(full)
     for model in COMPARED:
-        assert len(built_incrementally[model]) > len(after_first[model]) or model.startswith(
-            "marts.quarantined"
+        assert len(built_incrementally[model]) > len(after_first[model]) or model in (
+            "marts.quarantined_events",
+            "intermediate.int_pattern_session_null_model",  # one row per candidate
         ), f"{model}: the second batch added nothing"
         assert built_incrementally[model] == built_at_once[model], f"{model} differs"
     reasons = {row[0] for row in built_at_once["marts.quarantined_events"]}
@@ -122,3 +124,97 @@ def test_a_build_with_nothing_new_changes_nothing(tmp_path: Path) -> None:
     before = _snapshot(warehouse)
     _run(cli, "build", "--run-date", RUN_DATE, "--warehouse", str(warehouse))
     assert _snapshot(warehouse) == before
+
+
+def _sums(warehouse: Path) -> dict[tuple[str, str], tuple[object, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql(
+            "select pattern_id, evidence_bucket, bucket_fingerprint, null_session_count,"
+            " expected_count_sum from intermediate.int_pattern_session_null_sums"
+        ).fetchall()
+    return {(row[0], row[1]): row[2:] for row in rows}
+
+
+@pytest.mark.slow
+def test_the_next_day_reuses_the_null_model_sums_and_equals_a_full_build(tmp_path: Path) -> None:
+    """Day after day, the session null model computes only the buckets of sessions that
+    changed and the new candidates (int_pattern_session_null_sums); the window moves, so
+    sessions leave it and others are cut by its edges. The second day's run must equal a
+    full build of that day, and a stored sum of a bucket that did not change must be
+    reused, not computed again."""
+    first_day, next_day = "2026-11-21", "2026-11-22"
+    config = tmp_path / "runner.toml"
+    config.write_text("[vars]\nhook_patterns_evidence_days = 3\n")
+    events = tmp_path / "events.jsonl"
+    generate_sample(
+        events, SampleOptions(sessions=60, days=5, seed=11, end_date=dt.date(2026, 11, 22))
+    )
+    lines = events.read_text().splitlines()
+    first = write_lines(tmp_path / "first.jsonl", [line for line in lines if _day(line) < next_day])
+    second = write_lines(tmp_path / "second.jsonl", [line for line in lines if _day(line) >= next_day])
+    cli = CliRunner()
+
+    full = tmp_path / "full.duckdb"
+    _run(cli, "ingest", "--source", str(events), "--config", str(config), "--warehouse", str(full))
+    _run(cli, "build", "--run-date", next_day, "--config", str(config), "--warehouse", str(full))
+    expected = _sums(full)
+    assert any(bucket.endswith("/edge") for _, bucket in expected), "no session is cut by the window"
+
+    incremental = tmp_path / "incremental.duckdb"
+    common = ("--config", str(config), "--warehouse", str(incremental))
+    _run(cli, "ingest", "--source", str(first), *common)
+    _run(cli, "build", "--run-date", first_day, *common)
+    before = _sums(incremental)
+    # a pair whose bucket the next day leaves as it is, made wrong on purpose: only reuse
+    # carries it over
+    tampered = min(
+        key
+        for key, row in before.items()
+        if key in expected and expected[key][0] == row[0] and row[1] > 0
+    )
+    with duckdb.connect(str(incremental)) as con:
+        con.execute(
+            "update intermediate.int_pattern_session_null_sums"
+            " set expected_count_sum = expected_count_sum + 1000"
+            " where pattern_id = ? and evidence_bucket = ?",
+            list(tampered),
+        )
+    before = _sums(incremental)
+    _run(cli, "ingest", "--source", str(second), *common)
+    _run(cli, "build", "--run-date", next_day, *common)
+    after = _sums(incremental)
+
+    assert after[tampered] == before[tampered], "a sum of an unchanged bucket was computed again"
+    # every pair of the full build is in the incremental table with the same sum (but the
+    # one tampered with); the rows of buckets that left the window or changed are gone
+    for key, row in expected.items():
+        if key != tampered:
+            assert after.get(key) == row, f"{key}: {after.get(key)} != {row}"
+    assert {bucket for _, bucket in after} <= {bucket for _, bucket in expected}
+    recomputed = sum(1 for key, row in after.items() if before.get(key) != row)
+    assert 0 < recomputed < len(expected), "the next day computed everything again (or nothing)"
+    # and once the tampered row is put right, the day's null model equals the full build's
+    with duckdb.connect(str(incremental)) as con:
+        con.execute(
+            "update intermediate.int_pattern_session_null_sums"
+            " set expected_count_sum = expected_count_sum - 1000"
+            " where pattern_id = ? and evidence_bucket = ?",
+            list(tampered),
+        )
+    _run(cli, "build", "--run-date", next_day, "--select", "int_pattern_session_null_model+", *common)
+    assert _null_model(incremental) == _null_model(full)
+
+
+def _null_model(warehouse: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sorted(
+            con.sql("select * from intermediate.int_pattern_session_null_model").fetchall(),
+            key=repr,
+        )
+
+
+def _day(line: str) -> str:
+    try:
+        return str(json.loads(line).get("timestamp") or "")[:10]
+    except json.JSONDecodeError:
+        return ""
