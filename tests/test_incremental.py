@@ -180,10 +180,14 @@ def test_the_next_day_reuses_the_null_model_sums_and_equals_a_full_build(tmp_pat
     )
     full = tmp_path / "full.duckdb"
     for batch in (first, second):
-        _run(cli, "ingest", "--source", str(batch), "--config", str(config), "--warehouse", str(full))
+        _run(
+            cli, "ingest", "--source", str(batch), "--config", str(config), "--warehouse", str(full)
+        )
     _run(cli, "build", "--run-date", next_day, "--config", str(config), "--warehouse", str(full))
     expected = _sums(full)
-    assert any(bucket.endswith("/edge") for _, bucket in expected), "no session is cut by the window"
+    assert any(bucket.endswith("/edge") for _, bucket in expected), (
+        "no session is cut by the window"
+    )
 
     # one of its sums, of a candidate of both days, made wrong on purpose: only reuse
     # carries it over
@@ -220,7 +224,9 @@ def test_the_next_day_reuses_the_null_model_sums_and_equals_a_full_build(tmp_pat
             " where pattern_id = ? and evidence_bucket = ?",
             list(tampered),
         )
-    _run(cli, "build", "--run-date", next_day, "--select", "int_pattern_session_null_model+", *common)
+    _run(
+        cli, "build", "--run-date", next_day, "--select", "int_pattern_session_null_model+", *common
+    )
     assert _null_model(incremental) == _null_model(full)
 
 
