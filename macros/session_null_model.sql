@@ -31,11 +31,38 @@
     (cast({{ signature_code }} as bigint) * 4294967296 + {{ session_code }})
 {%- endmacro %}
 
+{#- The columns of int_session_null_inputs the sums read, of `inputs` (a relation or
+    CTE name): the current inputs and the previous ones are read alike. -#}
+{% macro session_null_input_columns(inputs) -%}
+    {%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
+    {{ inputs }}.session_id,
+    {{ inputs }}.tool_signature,
+    {{ inputs }}.signature_call_count,
+    {{ inputs }}.session_call_count,
+    {%- for length in range(1, max_length + 1) %}
+    {{ inputs }}.start_position_count_{{ length }},
+    {%- endfor %}
+    {{ inputs }}.session_inputs_hash
+{%- endmacro %}
+
+{#- The inputs the stored sums of int_pattern_session_null_sums were computed from
+    (int_session_null_inputs_applied, the copy the previous run left), or none when there
+    is none yet. Read without a ref: that model runs after the sums, so that the sums read
+    the previous run's copy. -#}
+{% macro session_null_previous_inputs() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(
+        database=this.database, schema=this.schema, identifier='int_session_null_inputs_applied'
+    )) }}
+{%- endmacro %}
+
 {#- The config of int_pattern_session_null_sums. Where rows can be deleted (DuckDB), it
-    is incremental: a run replaces the (pattern, bucket) rows it computes, and the
-    post-hook drops every row whose bucket and fingerprint are not among the run's
-    buckets (int_session_evidence_buckets), so the table holds the current window only.
-    Spark can only overwrite partitions: there it is a table computed whole. -#}
+    is incremental: a run writes a row per candidate (delete+insert on pattern_id), and
+    the post-hook deletes the rows it did not write (patterns that are no longer
+    candidates, whose sums the run did not bring up to date). Spark can only overwrite
+    partitions: there it is a table computed whole. -#}
 {% macro session_null_sums_config() -%}
     {{ return(adapter.dispatch('session_null_sums_config', 'hook_patterns')()) }}
 {%- endmacro %}
@@ -43,18 +70,12 @@
 {% macro default__session_null_sums_config() -%}
     {#- rendered when the hook runs -#}
     {%- set prune -%}{% raw %}
-        delete from {{ this }} as stored_sums
-        where not exists (
-            select 1
-            from {{ ref('int_session_evidence_buckets') }} as current_buckets
-            where current_buckets.evidence_bucket = stored_sums.evidence_bucket
-                and current_buckets.bucket_fingerprint = stored_sums.bucket_fingerprint
-        )
+        delete from {{ this }} where sums_version <> '{{ invocation_id }}'
     {% endraw %}{%- endset -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
-        'unique_key': ['pattern_id', 'evidence_bucket'],
+        'unique_key': 'pattern_id',
         'on_schema_change': 'fail',
         'post_hook': [prune],
     }) }}

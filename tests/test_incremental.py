@@ -126,22 +126,34 @@ def test_a_build_with_nothing_new_changes_nothing(tmp_path: Path) -> None:
     assert _snapshot(warehouse) == before
 
 
-def _sums(warehouse: Path) -> dict[tuple[str, str], tuple[object, ...]]:
+def _sums(warehouse: Path) -> dict[str, tuple[object, ...]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.sql(
-            "select pattern_id, evidence_bucket, bucket_fingerprint, null_session_count,"
-            " expected_count_sum from intermediate.int_pattern_session_null_sums"
+            "select pattern_id, null_session_count, expected_count_sum"
+            " from intermediate.int_pattern_session_null_sums"
         ).fetchall()
-    return {(row[0], row[1]): row[2:] for row in rows}
+    return {row[0]: row[1:] for row in rows}
+
+
+def _shift_sum(warehouse: Path, pattern_id: str, by: int) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update intermediate.int_pattern_session_null_sums"
+            " set expected_count_sum = expected_count_sum + ? where pattern_id = ?",
+            [by, pattern_id],
+        )
 
 
 @pytest.mark.slow
-def test_the_next_day_reuses_the_null_model_sums_and_equals_a_full_build(tmp_path: Path) -> None:
-    """Day after day, the session null model computes only the buckets of sessions that
-    changed and the new candidates (int_pattern_session_null_sums); the window moves, so
-    sessions leave it and others are cut by its edges. The second day's run must equal a
-    full build of that day, and a stored sum of a bucket that did not change must be
-    reused, not computed again."""
+def test_the_next_day_updates_the_null_model_sums_and_equals_a_full_build(
+    tmp_path: Path,
+) -> None:
+    """Day after day, the session null model keeps its sums (int_pattern_session_null_sums)
+    and adds or subtracts only the sessions whose inputs changed: the next day's events
+    continue sessions and start new ones, and the moving window drops some and cuts
+    others. The next day's run must equal a full build of that day; a stored sum must be
+    brought up to date, not computed again; and when the copy of the inputs does not go
+    with the stored sums, everything is computed again."""
     first_day, next_day = "2026-11-21", "2026-11-22"
     config = tmp_path / "runner.toml"
     config.write_text("[vars]\nhook_patterns_evidence_days = 3\n")
@@ -151,82 +163,46 @@ def test_the_next_day_reuses_the_null_model_sums_and_equals_a_full_build(tmp_pat
     )
     lines = events.read_text().splitlines()
     first = write_lines(tmp_path / "first.jsonl", [line for line in lines if _day(line) < next_day])
+    second = write_lines(
+        tmp_path / "second.jsonl", [line for line in lines if _day(line) >= next_day]
+    )
     cli = CliRunner()
+
+    full = tmp_path / "full.duckdb"
+    _run(cli, "ingest", "--source", str(events), "--config", str(config), "--warehouse", str(full))
+    _run(cli, "build", "--run-date", next_day, "--config", str(config), "--warehouse", str(full))
+    expected = _sums(full)
 
     incremental = tmp_path / "incremental.duckdb"
     common = ("--config", str(config), "--warehouse", str(incremental))
     _run(cli, "ingest", "--source", str(first), *common)
     _run(cli, "build", "--run-date", first_day, *common)
     before = _sums(incremental)
-    # the sessions wholly on 2026-11-20, inside both days' windows: the second delivery
-    # (the next day's events) leaves them as they are, so their bucket does not change
-    kept = "2026-11-20/2026-11-20"
-    with duckdb.connect(str(incremental), read_only=True) as con:
-        kept_sessions = {
-            row[0]
-            for row in con.execute(
-                "select session_id from intermediate.int_session_evidence_buckets"
-                " where evidence_bucket = ?",
-                [kept],
-            ).fetchall()
-        }
-    second = write_lines(
-        tmp_path / "second.jsonl",
-        [
-            line
-            for line in lines
-            if _day(line) >= next_day and json.loads(line).get("session_id") not in kept_sessions
-        ],
-    )
-    full = tmp_path / "full.duckdb"
-    for batch in (first, second):
-        _run(
-            cli, "ingest", "--source", str(batch), "--config", str(config), "--warehouse", str(full)
-        )
-    _run(cli, "build", "--run-date", next_day, "--config", str(config), "--warehouse", str(full))
-    expected = _sums(full)
-    assert any(bucket.endswith("/edge") for _, bucket in expected), (
-        "no session is cut by the window"
-    )
-
-    # one of its sums, of a candidate of both days, made wrong on purpose: only reuse
-    # carries it over
-    tampered = min(
-        key for key, row in before.items() if key[1] == kept and row[1] > 0 and key in expected
-    )
-    with duckdb.connect(str(incremental)) as con:
-        con.execute(
-            "update intermediate.int_pattern_session_null_sums"
-            " set expected_count_sum = expected_count_sum + 1000"
-            " where pattern_id = ? and evidence_bucket = ?",
-            list(tampered),
-        )
-    before = _sums(incremental)
+    # a candidate of both days, its stored sum made wrong on purpose: only an update
+    # carries the error over
+    tampered = min(before.keys() & expected.keys())
+    _shift_sum(incremental, tampered, 1000)
     _run(cli, "ingest", "--source", str(second), *common)
     _run(cli, "build", "--run-date", next_day, *common)
     after = _sums(incremental)
 
-    assert after[tampered] == before[tampered], "a sum of an unchanged bucket was computed again"
-    # every pair of the full build is in the incremental table with the same sum (but the
-    # one tampered with); the rows of buckets that left the window or changed are gone
-    # (the fingerprints differ: the sessions were loaded at other times)
-    for key, row in expected.items():
-        if key != tampered:
-            assert after[key][1:] == row[1:], f"{key}: {after[key]} != {row}"
-    assert {bucket for _, bucket in after} <= {bucket for _, bucket in expected}
-    recomputed = sum(1 for key, row in after.items() if before.get(key) != row)
-    assert 0 < recomputed < len(expected), "the next day computed everything again (or nothing)"
-    # and once the tampered row is put right, the day's null model equals the full build's
-    with duckdb.connect(str(incremental)) as con:
-        con.execute(
-            "update intermediate.int_pattern_session_null_sums"
-            " set expected_count_sum = expected_count_sum - 1000"
-            " where pattern_id = ? and evidence_bucket = ?",
-            list(tampered),
-        )
-    _run(
-        cli, "build", "--run-date", next_day, "--select", "int_pattern_session_null_model+", *common
+    assert after.keys() == expected.keys(), "the candidates of the day differ"
+    assert after[tampered] == (expected[tampered][0], expected[tampered][1] + 1000), (
+        "the stored sum was computed again instead of updated"
     )
+    assert {key: row for key, row in after.items() if key != tampered} == {
+        key: row for key, row in expected.items() if key != tampered
+    }
+    assert sum(1 for key in after if key not in before) > 0, "no new candidate the next day"
+
+    # the copy of the inputs names another run: the stored sums are not trusted, and the
+    # day's run computes every session again
+    with duckdb.connect(str(incremental)) as con:
+        con.execute("update intermediate.int_session_null_inputs_applied set sums_version = 'x'")
+    _run(
+        cli, "build", "--run-date", next_day, "--select", "int_pattern_session_null_sums+", *common
+    )
+    assert _sums(incremental) == expected
     assert _null_model(incremental) == _null_model(full)
 
 

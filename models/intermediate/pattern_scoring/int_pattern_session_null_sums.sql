@@ -1,25 +1,35 @@
 {#-
     Expected evidence-window count of every candidate pattern of the day under the null
-    model "the order of the tool calls inside each session is random", summed by bucket of
-    sessions (int_session_evidence_buckets): each session keeps its own calls (its
-    make-up, its segments' sizes); only their order is left to chance. The day's window
-    decides the candidates; int_pattern_session_null_model adds up the buckets of the
-    evidence window. This is the null of a permutation test that shuffles the calls
-    inside each session (SPEck, ProMiSe), computed in closed form. The rules are
-    documented in int_pattern_session_null_model.yml.
+    model "the order of the tool calls inside each session is random": Σ over the
+    sessions u of the evidence window of N_k(u) · P_u, as an exact decimal. Each session
+    keeps its own calls (its make-up, its segments' sizes); only their order is left to
+    chance. This is the null of a permutation test that shuffles the calls inside each
+    session (SPEck, ProMiSe), computed in closed form. The rules are documented in
+    int_pattern_session_null_model.yml; int_pattern_session_null_model reads the sums.
 
-    Incremental (DuckDB): a (pattern, bucket) row stays valid while the bucket's
-    fingerprint (its sessions and their versions) is the same, so a daily run computes
-    only the pairs it lacks: every candidate on the buckets that changed (the new day's
-    sessions, those that received events, those cut by the window's edges) and the new
-    candidates on every bucket. The post-hook drops the rows of buckets that are no
-    longer the window's.
+    Incremental (DuckDB): the sums are kept from one run to the next. A run compares
+    its inputs (int_session_null_inputs) with those the stored sums were computed from
+    (int_session_null_inputs_applied, the copy the previous run left), session by
+    session, and computes
+      - for a candidate with a stored sum: that sum, plus the share of every session
+        whose inputs are new or changed, minus the old share of every session that
+        changed or left the window;
+      - for a new candidate: the share of every session.
+    Decimal sums add and subtract exactly, so the result is bit-identical to computing
+    every session again. Stored sums count only when the copy names the run that wrote
+    them (a run that stopped between the two models computes everything again).
 -#}
 
 {{ config(**session_null_sums_config()) }}
 
 {%- set max_length = var('hook_patterns_max_pattern_length') | int -%}
 {%- set collapse = (var('hook_patterns_collapse_repeated_steps') | string | lower) in ['true', '1', 'yes'] -%}
+{%- set previous_inputs = session_null_previous_inputs() if is_incremental() else none -%}
+{#- the kinds of per-session rows: a new or changed session's current inputs (every
+    candidate reads them, +1), a changed or departed session's previous inputs (the
+    stored candidates subtract them, -1), an unchanged session's inputs (only the new
+    candidates read them, +1) -#}
+{%- set current_changed, previous_changed, current_unchanged = 1, 2, 3 -%}
 
 with
 
@@ -36,82 +46,165 @@ window_patterns as (
 
 ),
 
-tool_steps as (
-
-    -- the steps from the evidence window's start on
-    select * from {{ ref('int_tool_steps_sequenced') }}
-    where started_at >= {{ analysis_evidence_start_at() }}
-
-),
-
 pattern_signatures as (
 
     select * from {{ ref('int_pattern_window_signatures') }}
 
 ),
 
-signature_counts as (
+current_inputs as (
 
-    select * from {{ ref('int_session_signature_counts') }}
+    select * from {{ ref('int_session_null_inputs') }}
+
+),
+{%- if previous_inputs %}
+
+previous_inputs as (
+
+    select * from {{ previous_inputs }}
 
 ),
 
-session_buckets as (
+stored_sums as (
 
-    select * from {{ ref('int_session_evidence_buckets') }}
+    -- the stored sums, when they are those of the previous inputs: the copy names the
+    -- run whose sums it was made after
+    select stored.*
+    from {{ this }} as stored
+    where stored.sums_version = (select max(previous_inputs.sums_version) from previous_inputs)
 
 ),
+{%- endif %}
 
 candidates as (
 
     -- pattern_code: a dense integer per candidate, the key of the per-session rows below
     select
         window_patterns.pattern_id,
-        window_patterns.pattern_length,
-        evidence_counts.evidence_occurrence_count,
+        {%- if previous_inputs %}
+        stored_sums.pattern_id is not null as is_stored,
+        {%- else %}
+        false as is_stored,
+        {%- endif %}
         row_number() over (order by window_patterns.pattern_id) as pattern_code
     from window_patterns
     inner join evidence_counts
         on window_patterns.pattern_id = evidence_counts.pattern_id
+    {%- if previous_inputs %}
+    left join stored_sums
+        on window_patterns.pattern_id = stored_sums.pattern_id
+    {%- endif %}
     where window_patterns.is_candidate
 
 ),
 
-buckets_coded as (
+candidate_row_kinds as (
 
+    -- the kinds of per-session rows each candidate reads, and their sign
     select
-        buckets_listed.evidence_bucket,
-        buckets_listed.bucket_fingerprint,
-        row_number() over (order by buckets_listed.evidence_bucket) as bucket_code
-    from (
-        select distinct
-            session_buckets.evidence_bucket,
-            session_buckets.bucket_fingerprint
-        from session_buckets
-    ) as buckets_listed
+        candidates.pattern_code,
+        row_kinds.row_kind,
+        row_kinds.row_sign
+    from candidates
+    inner join (
+        select {{ current_changed }} as row_kind, 1 as row_sign, true as for_stored, true as for_new
+        union all
+        select {{ previous_changed }}, -1, true, false
+        union all
+        select {{ current_unchanged }}, 1, false, true
+    ) as row_kinds
+        on (candidates.is_stored and row_kinds.for_stored)
+        or (not candidates.is_stored and row_kinds.for_new)
 
 ),
 
-pairs_needed as (
+sessions_compared as (
 
-    -- the (candidate, bucket) pairs this run computes: all of them on a full build; on an
-    -- incremental one those without a stored row of the bucket's current fingerprint
+    -- one row per session and kind of row: on a full build every session's current
+    -- inputs; on an incremental one, the sessions compared by the hash of their inputs
+    {%- if previous_inputs %}
     select
-        candidates.pattern_code,
-        candidates.pattern_id,
-        buckets_coded.bucket_code,
-        buckets_coded.evidence_bucket,
-        buckets_coded.bucket_fingerprint
-    from candidates
-    cross join buckets_coded
-    {%- if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as stored_sums
-        where stored_sums.pattern_id = candidates.pattern_id
-            and stored_sums.evidence_bucket = buckets_coded.evidence_bucket
-            and stored_sums.bucket_fingerprint = buckets_coded.bucket_fingerprint
-    )
+        coalesce(current_sessions.session_id, previous_sessions.session_id) as session_id,
+        case
+            when previous_sessions.session_id is null then {{ current_changed }}
+            when current_sessions.session_id is null then {{ previous_changed }}
+            when current_sessions.session_inputs_hash = previous_sessions.session_inputs_hash
+                then {{ current_unchanged }}
+            else {{ current_changed }}
+        end as row_kind
+    from (
+        select distinct
+            current_inputs.session_id,
+            current_inputs.session_inputs_hash
+        from current_inputs
+    ) as current_sessions
+    full outer join (
+        select distinct
+            previous_inputs.session_id,
+            previous_inputs.session_inputs_hash
+        from previous_inputs
+    ) as previous_sessions
+        on current_sessions.session_id = previous_sessions.session_id
+
+    union all
+
+    -- a changed session's previous inputs, beside its current ones (above)
+    select
+        current_sessions.session_id,
+        {{ previous_changed }} as row_kind
+    from (
+        select distinct
+            current_inputs.session_id,
+            current_inputs.session_inputs_hash
+        from current_inputs
+    ) as current_sessions
+    inner join (
+        select distinct
+            previous_inputs.session_id,
+            previous_inputs.session_inputs_hash
+        from previous_inputs
+    ) as previous_sessions
+        on current_sessions.session_id = previous_sessions.session_id
+    where current_sessions.session_inputs_hash <> previous_sessions.session_inputs_hash
+    {%- else %}
+    select distinct
+        current_inputs.session_id,
+        {{ current_changed }} as row_kind
+    from current_inputs
+    {%- endif %}
+
+),
+
+sessions_needed as (
+
+    -- the kinds some candidate reads
+    select sessions_compared.*
+    from sessions_compared
+    where sessions_compared.row_kind in (select candidate_row_kinds.row_kind from candidate_row_kinds)
+
+),
+
+session_inputs as (
+
+    -- the inputs of each needed (session, kind): the current ones, or the previous ones
+    select
+        sessions_needed.row_kind,
+        {{ session_null_input_columns('current_inputs') }}
+    from current_inputs
+    inner join sessions_needed
+        on current_inputs.session_id = sessions_needed.session_id
+    where sessions_needed.row_kind <> {{ previous_changed }}
+    {%- if previous_inputs %}
+
+    union all
+
+    select
+        sessions_needed.row_kind,
+        {{ session_null_input_columns('previous_inputs') }}
+    from previous_inputs
+    inner join sessions_needed
+        on previous_inputs.session_id = sessions_needed.session_id
+    where sessions_needed.row_kind = {{ previous_changed }}
     {%- endif %}
 
 ),
@@ -134,26 +227,21 @@ signatures_coded as (
 
 sessions_coded as (
 
-    -- n(u): the calls of session u in the evidence window, and its bucket
+    -- n(u) and N_k(u) of each (session, kind), with its dense code
     select
-        sessions_listed.session_id,
-        sessions_listed.session_call_count,
-        buckets_coded.bucket_code,
-        row_number() over (order by sessions_listed.session_id) as session_code
+        sessions_listed.*,
+        row_number() over (order by sessions_listed.session_id, sessions_listed.row_kind) as session_code
     from (
         select distinct
-            signature_counts.session_id,
-            signature_counts.session_call_count
-        from signature_counts
+            session_inputs.session_id,
+            session_inputs.row_kind,
+            session_inputs.session_call_count,
+            {%- for length in range(1, max_length + 1) %}
+            session_inputs.start_position_count_{{ length }}
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        from session_inputs
     ) as sessions_listed
-    inner join session_buckets
-        on sessions_listed.session_id = session_buckets.session_id
-    inner join buckets_coded
-        on session_buckets.evidence_bucket = buckets_coded.evidence_bucket
-    {%- if is_incremental() %}
-    -- only the sessions of the buckets some pair needs
-    where buckets_coded.bucket_code in (select pairs_needed.bucket_code from pairs_needed)
-    {%- endif %}
 
 ),
 
@@ -165,58 +253,16 @@ session_signatures_counted as (
         {{ session_signature_key('sessions_coded.session_code', 'signatures_coded.signature_code') }}
             as session_signature_key,
         sessions_coded.session_code,
-        sessions_coded.bucket_code,
+        sessions_coded.row_kind,
         signatures_coded.signature_code,
-        signature_counts.signature_call_count,
-        signature_counts.session_call_count
-    from signature_counts
+        session_inputs.signature_call_count,
+        session_inputs.session_call_count
+    from session_inputs
     inner join signatures_coded
-        on signature_counts.tool_signature = signatures_coded.tool_signature
+        on session_inputs.tool_signature = signatures_coded.tool_signature
     inner join sessions_coded
-        on signature_counts.session_id = sessions_coded.session_id
-
-),
-
-steps_in_evidence_window as (
-
-    select
-        tool_steps.session_id,
-        tool_steps.segment_id,
-        tool_steps.call_count
-    from tool_steps
-    where tool_steps.started_at < {{ analysis_window_end_at() }}
-        and not tool_steps.is_beyond_step_cap
-        {%- if is_incremental() %}
-        and tool_steps.session_id in (select sessions_coded.session_id from sessions_coded)
-        {%- endif %}
-
-),
-
-segments_counted as (
-
-    select
-        steps_in_evidence_window.session_id,
-        steps_in_evidence_window.segment_id,
-        sum(steps_in_evidence_window.call_count) as segment_call_count
-    from steps_in_evidence_window
-    group by steps_in_evidence_window.session_id, steps_in_evidence_window.segment_id
-
-),
-
-sessions_start_positions_counted as (
-
-    -- N_k(u), one column per pattern length k: the call positions of session u where a
-    -- length-k pattern can start, summed over its segments (an occurrence never crosses
-    -- a segment boundary)
-    select
-        segments_counted.session_id,
-        {%- for length in range(1, max_length + 1) %}
-        cast(sum(greatest(segments_counted.segment_call_count - {{ length }} + 1, 0)) as bigint)
-            as start_position_count_{{ length }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from segments_counted
-    group by segments_counted.session_id
+        on session_inputs.session_id = sessions_coded.session_id
+        and session_inputs.row_kind = sessions_coded.row_kind
 
 ),
 
@@ -225,18 +271,16 @@ session_last_signatures_counted as (
     -- what the last step of a pattern reads in a session: c(u, s), n(u) and N_k(u)
     select
         session_signatures_counted.session_signature_key,
-        session_signatures_counted.bucket_code,
+        session_signatures_counted.row_kind,
         session_signatures_counted.signature_call_count,
         session_signatures_counted.session_call_count,
         {%- for length in range(1, max_length + 1) %}
-        sessions_start_positions_counted.start_position_count_{{ length }}
+        sessions_coded.start_position_count_{{ length }}
         {{- ',' if not loop.last }}
         {%- endfor %}
     from session_signatures_counted
     inner join sessions_coded
         on session_signatures_counted.session_code = sessions_coded.session_code
-    inner join sessions_start_positions_counted
-        on sessions_coded.session_id = sessions_start_positions_counted.session_id
 
 ),
 
@@ -346,17 +390,18 @@ prefix_steps_listed as (
     where pattern_steps_keyed.step_position < pattern_steps_keyed.pattern_length
 
 ),
-{%- if is_incremental() %}
+{%- if previous_inputs %}
 
-prefix_buckets_needed as (
+prefix_row_kinds_needed as (
 
-    -- the buckets whose sessions a prefix is extended on: those of its patterns' pairs
+    -- the kinds of per-session rows a prefix is extended on: those its patterns read
+    -- (most sessions are unchanged, and only new candidates read them)
     select distinct
         pattern_steps_keyed.prefix_id,
-        pairs_needed.bucket_code
+        candidate_row_kinds.row_kind
     from pattern_steps_keyed
-    inner join pairs_needed
-        on pattern_steps_keyed.pattern_code = pairs_needed.pattern_code
+    inner join candidate_row_kinds
+        on pattern_steps_keyed.pattern_code = candidate_row_kinds.pattern_code
     where pattern_steps_keyed.step_position < pattern_steps_keyed.pattern_length
 
 ),
@@ -378,8 +423,8 @@ prefix_sessions_extended_{{ position }} as (
         prefix_steps_listed.step_position,
         prefix_steps_listed.earlier_use_count,
         parent_prefixes.session_code,
-        {%- if is_incremental() %}
-        parent_prefixes.bucket_code,
+        {%- if previous_inputs %}
+        parent_prefixes.row_kind,
         {%- endif %}
         parent_prefixes.prefix_probability as parent_prefix_probability,
         {{ session_signature_key('parent_prefixes.session_code', 'prefix_steps_listed.signature_code') }}
@@ -398,8 +443,8 @@ prefix_probabilities_{{ position }} as (
     select
         prefix_steps_listed.prefix_id,
         session_signatures_counted.session_code,
-        {%- if is_incremental() %}
-        session_signatures_counted.bucket_code,
+        {%- if previous_inputs %}
+        session_signatures_counted.row_kind,
         {%- endif %}
         {{ session_draw_share(
             'prefix_steps_listed', 'session_signatures_counted', 'session_signatures_counted'
@@ -407,10 +452,10 @@ prefix_probabilities_{{ position }} as (
     from prefix_steps_listed
     inner join session_signatures_counted
         on prefix_steps_listed.signature_code = session_signatures_counted.signature_code
-    {%- if is_incremental() %}
-    inner join prefix_buckets_needed
-        on prefix_steps_listed.prefix_id = prefix_buckets_needed.prefix_id
-        and session_signatures_counted.bucket_code = prefix_buckets_needed.bucket_code
+    {%- if previous_inputs %}
+    inner join prefix_row_kinds_needed
+        on prefix_steps_listed.prefix_id = prefix_row_kinds_needed.prefix_id
+        and session_signatures_counted.row_kind = prefix_row_kinds_needed.row_kind
     {%- endif %}
     where prefix_steps_listed.step_position = 1
         and session_signatures_counted.signature_call_count > prefix_steps_listed.earlier_use_count
@@ -419,8 +464,8 @@ prefix_probabilities_{{ position }} as (
     select
         prefix_sessions_extended.prefix_id,
         prefix_sessions_extended.session_code,
-        {%- if is_incremental() %}
-        prefix_sessions_extended.bucket_code,
+        {%- if previous_inputs %}
+        prefix_sessions_extended.row_kind,
         {%- endif %}
         prefix_sessions_extended.parent_prefix_probability
         * ({{ session_middle_factor(
@@ -429,10 +474,10 @@ prefix_probabilities_{{ position }} as (
     from prefix_sessions_extended_{{ position }} as prefix_sessions_extended
     inner join session_signatures_counted
         on prefix_sessions_extended.session_signature_key = session_signatures_counted.session_signature_key
-    {%- if is_incremental() %}
-    inner join prefix_buckets_needed
-        on prefix_sessions_extended.prefix_id = prefix_buckets_needed.prefix_id
-        and prefix_sessions_extended.bucket_code = prefix_buckets_needed.bucket_code
+    {%- if previous_inputs %}
+    inner join prefix_row_kinds_needed
+        on prefix_sessions_extended.prefix_id = prefix_row_kinds_needed.prefix_id
+        and prefix_sessions_extended.row_kind = prefix_row_kinds_needed.row_kind
     {%- endif %}
     where session_signatures_counted.signature_call_count > prefix_sessions_extended.earlier_use_count
         and session_signatures_counted.session_call_count > prefix_sessions_extended.step_position
@@ -478,7 +523,7 @@ session_probabilities_multiplied as (
     -- P_u(pattern) = Q_(k−1)(prefix, u) · the draw of the last step, beside N_k(u)
     select
         pattern_sessions_extended.pattern_code,
-        session_last_signatures_counted.bucket_code,
+        session_last_signatures_counted.row_kind,
         case pattern_sessions_extended.step_position
             {%- for length in range(1, max_length + 1) %}
             when {{ length }} then session_last_signatures_counted.start_position_count_{{ length }}
@@ -501,35 +546,62 @@ expected_counts_summed as (
 
     select
         session_probabilities_multiplied.pattern_code,
-        session_probabilities_multiplied.bucket_code,
+        session_probabilities_multiplied.row_kind,
         count(*) as null_session_count,
-        -- an exact decimal sum: the same last bit whatever the order of the sessions, and
-        -- sums of buckets add up exactly
+        -- an exact decimal sum: the same last bit whatever the order of the sessions,
+        -- and sums that add and subtract exactly
         sum(cast(
             session_probabilities_multiplied.start_position_count
             * session_probabilities_multiplied.sequence_probability
             as decimal(38, 18)
         )) as expected_count_sum
     from session_probabilities_multiplied
-    group by session_probabilities_multiplied.pattern_code, session_probabilities_multiplied.bucket_code
+    group by session_probabilities_multiplied.pattern_code, session_probabilities_multiplied.row_kind
+
+),
+
+changes_summed as (
+
+    -- each candidate's share of the kinds of rows it reads, signed
+    select
+        candidate_row_kinds.pattern_code,
+        sum(candidate_row_kinds.row_sign * expected_counts_summed.null_session_count) as null_session_count,
+        sum(candidate_row_kinds.row_sign * expected_counts_summed.expected_count_sum) as expected_count_sum
+    from candidate_row_kinds
+    inner join expected_counts_summed
+        on candidate_row_kinds.pattern_code = expected_counts_summed.pattern_code
+        and candidate_row_kinds.row_kind = expected_counts_summed.row_kind
+    group by candidate_row_kinds.pattern_code
 
 ),
 
 final as (
 
-    -- every pair computed has a row, a bucket where the pattern cannot occur included:
-    -- a stored row says the pair is done
     select
-        pairs_needed.pattern_id,
-        pairs_needed.evidence_bucket,
-        pairs_needed.bucket_fingerprint,
-        cast(coalesce(expected_counts_summed.null_session_count, 0) as bigint) as null_session_count,
-        cast(coalesce(expected_counts_summed.expected_count_sum, 0) as decimal(38, 18))
-            as expected_count_sum
-    from pairs_needed
-    left join expected_counts_summed
-        on pairs_needed.pattern_code = expected_counts_summed.pattern_code
-        and pairs_needed.bucket_code = expected_counts_summed.bucket_code
+        candidates.pattern_id,
+        cast(
+            {%- if previous_inputs %}
+            coalesce(stored_sums.null_session_count, 0) +
+            {%- endif %}
+            coalesce(changes_summed.null_session_count, 0)
+            as bigint
+        ) as null_session_count,
+        cast(
+            {%- if previous_inputs %}
+            coalesce(stored_sums.expected_count_sum, 0) +
+            {%- endif %}
+            coalesce(changes_summed.expected_count_sum, 0)
+            as decimal(38, 18)
+        ) as expected_count_sum,
+        -- the run that wrote the row (the copy of the inputs names it too)
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as sums_version
+    from candidates
+    left join changes_summed
+        on candidates.pattern_code = changes_summed.pattern_code
+    {%- if previous_inputs %}
+    left join stored_sums
+        on candidates.pattern_id = stored_sums.pattern_id
+    {%- endif %}
 
 )
 
