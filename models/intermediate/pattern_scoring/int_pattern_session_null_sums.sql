@@ -98,6 +98,20 @@ candidates as (
 
 ),
 
+row_kinds as (
+
+    -- the kinds of per-session rows, their sign, and which candidates read them
+    select
+        {{ current_changed }} as row_kind, 1 as row_sign, true as for_stored, true as for_new
+    union all
+    select
+        {{ previous_changed }} as row_kind, -1 as row_sign, true as for_stored, false as for_new
+    union all
+    select
+        {{ current_unchanged }} as row_kind, 1 as row_sign, false as for_stored, true as for_new
+
+),
+
 candidate_row_kinds as (
 
     -- the kinds of per-session rows each candidate reads, and their sign
@@ -106,13 +120,7 @@ candidate_row_kinds as (
         row_kinds.row_kind,
         row_kinds.row_sign
     from candidates
-    inner join (
-        select {{ current_changed }} as row_kind, 1 as row_sign, true as for_stored, true as for_new
-        union all
-        select {{ previous_changed }}, -1, true, false
-        union all
-        select {{ current_unchanged }}, 1, false, true
-    ) as row_kinds
+    inner join row_kinds
         on (candidates.is_stored and row_kinds.for_stored)
         or (not candidates.is_stored and row_kinds.for_new)
 

@@ -81,7 +81,8 @@ inputs_joined as (
         ) }} as decimal(38, 0)) as row_hash,
         cast(signature_counts.session_call_count as {{ dbt.type_string() }})
         {%- for length in range(1, max_length + 1) %}
-        || '|' || cast(sessions_start_positions_counted.start_position_count_{{ length }} as {{ dbt.type_string() }})
+        || '|'
+        || cast(sessions_start_positions_counted.start_position_count_{{ length }} as {{ dbt.type_string() }})
         {%- endfor %} as session_counts_text
     from signature_counts
     inner join sessions_start_positions_counted
