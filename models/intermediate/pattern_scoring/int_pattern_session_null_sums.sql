@@ -289,7 +289,6 @@ session_last_signatures_counted as (
     -- what the last step of a pattern reads in a session: c(u, s), n(u) and N_k(u)
     select
         session_signatures_counted.session_signature_key,
-        session_signatures_counted.row_kind,
         session_signatures_counted.signature_call_count,
         session_signatures_counted.session_call_count,
         {%- for length in range(1, max_length + 1) %}
@@ -510,6 +509,9 @@ prefix_probabilities as (
     select
         prefix_id,
         session_code,
+        {%- if previous_inputs %}
+        row_kind,
+        {%- endif %}
         prefix_probability
     from prefix_probabilities_{{ position }}
     where prefix_probability > 0
@@ -521,9 +523,13 @@ prefix_probabilities as (
 pattern_sessions_extended as (
 
     -- each pattern's rows: its parent prefix's sessions (step_position: the last one,
-    -- the pattern's length)
+    -- the pattern's length); on an incremental run only the kinds of rows the pattern
+    -- reads (a prefix it shares with a new candidate holds every session)
     select
         pattern_steps_keyed.pattern_code,
+        {%- if previous_inputs %}
+        prefix_probabilities.row_kind,
+        {%- endif %}
         pattern_steps_keyed.step_position,
         pattern_steps_keyed.earlier_use_count,
         prefix_probabilities.prefix_probability,
@@ -532,6 +538,11 @@ pattern_sessions_extended as (
     from pattern_steps_keyed
     inner join prefix_probabilities
         on pattern_steps_keyed.parent_prefix_id = prefix_probabilities.prefix_id
+    {%- if previous_inputs %}
+    inner join candidate_row_kinds
+        on pattern_steps_keyed.pattern_code = candidate_row_kinds.pattern_code
+        and prefix_probabilities.row_kind = candidate_row_kinds.row_kind
+    {%- endif %}
     where pattern_steps_keyed.step_position = pattern_steps_keyed.pattern_length
 
 ),
@@ -541,7 +552,9 @@ session_probabilities_multiplied as (
     -- P_u(pattern) = Q_(k−1)(prefix, u) · the draw of the last step, beside N_k(u)
     select
         pattern_sessions_extended.pattern_code,
-        session_last_signatures_counted.row_kind,
+        {%- if previous_inputs %}
+        pattern_sessions_extended.row_kind,
+        {%- endif %}
         case pattern_sessions_extended.step_position
             {%- for length in range(1, max_length + 1) %}
             when {{ length }} then session_last_signatures_counted.start_position_count_{{ length }}
@@ -564,7 +577,11 @@ expected_counts_summed as (
 
     select
         session_probabilities_multiplied.pattern_code,
+        {%- if previous_inputs %}
         session_probabilities_multiplied.row_kind,
+        {%- else %}
+        {{ current_changed }} as row_kind,
+        {%- endif %}
         count(*) as null_session_count,
         -- an exact decimal sum: the same last bit whatever the order of the sessions,
         -- and sums that add and subtract exactly
@@ -574,7 +591,11 @@ expected_counts_summed as (
             as decimal(38, 18)
         )) as expected_count_sum
     from session_probabilities_multiplied
-    group by session_probabilities_multiplied.pattern_code, session_probabilities_multiplied.row_kind
+    group by
+        session_probabilities_multiplied.pattern_code
+        {%- if previous_inputs %},
+        session_probabilities_multiplied.row_kind
+        {%- endif %}
 
 ),
 
