@@ -30,15 +30,13 @@
 {%- endmacro %}
 
 
-{#- True when `relation` is one of this project's session-incremental models: those
-    rebuild by session and carry session_loaded_at (runner/tested_sessions.py picks them
-    alike). -#}
+{#- True when `relation` is one of this project's incremental models: those rebuild by
+    session and carry session_loaded_at. -#}
 {% macro is_session_incremental_relation(relation) -%}
     {%- for node in graph.nodes.values() -%}
         {%- if node.resource_type == 'model'
             and node.package_name == project_name
             and node.config.materialized == 'incremental'
-            and 'session_loaded_at' in node.columns
             and (node.alias or node.name) | lower == (relation.identifier or '') | lower
             and node.schema | lower == (relation.schema or '') | lower -%}
             {{ return(true) }}

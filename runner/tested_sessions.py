@@ -22,9 +22,7 @@ VAR = "hook_patterns_tested_through"
 
 
 def session_incremental_relations(manifest: Path | None = None) -> list[tuple[str, str]] | None:
-    """(schema, table) of this project's session-incremental models, from dbt's manifest:
-    the incremental models with a session_loaded_at column (not, for instance, the null
-    model's sums by bucket, which are incremental by bucket fingerprint).
+    """(schema, table) of this project's incremental models, from dbt's manifest.
 
     None when there is no manifest yet (no build has run from this checkout).
     """
@@ -39,7 +37,6 @@ def session_incremental_relations(manifest: Path | None = None) -> list[tuple[st
         if node["resource_type"] == "model"
         and node["package_name"] == "hook_patterns"
         and node["config"].get("materialized") == "incremental"
-        and "session_loaded_at" in node["columns"]
     )
 
 
