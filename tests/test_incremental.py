@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 
 from runner.cli import app
 from runner.sample import SampleOptions, generate_sample
-from tests.support.batches import split_in_two_batches, write_lines
+from tests.support.batches import event_day, split_in_two_batches, write_lines
 
 RUN_DATE = "2026-11-22"
+NULL_MODEL = "intermediate.int_pattern_session_null_model"
 #: model -> columns compared (lineage of the load itself differs between the two runs)
 COMPARED = {
     "staging.stg_raw__hook_events": (
@@ -31,7 +32,7 @@ COMPARED = {
     "intermediate.int_tool_calls_signed": "* exclude (session_loaded_at, session_load_date)",
     "intermediate.int_tool_steps_sequenced": "* exclude (session_loaded_at, session_load_date)",
     "marts.fct_pattern_occurrences": "* exclude (session_loaded_at, session_load_date)",
-    "intermediate.int_pattern_session_null_model": "*",
+    NULL_MODEL: "*",
     "marts.quarantined_events": "quarantine_reason, event_id, event_type, session_id, event_at",
     "marts.pattern_classifications": "*",
 }
@@ -103,7 +104,7 @@ def test_building_batch_by_batch_equals_one_full_build(tmp_path: Path) -> None:
     for model in COMPARED:
         assert len(built_incrementally[model]) > len(after_first[model]) or model in (
             "marts.quarantined_events",
-            "intermediate.int_pattern_session_null_model",  # one row per candidate
+            NULL_MODEL,  # one row per candidate
         ), f"{model}: the second batch added nothing"
         assert built_incrementally[model] == built_at_once[model], f"{model} differs"
     reasons = {row[0] for row in built_at_once["marts.quarantined_events"]}
@@ -140,9 +141,11 @@ def test_the_next_day_equals_a_full_build_of_that_day(tmp_path: Path) -> None:
         events, SampleOptions(sessions=160, days=4, seed=11, end_date=dt.date(2026, 11, 22))
     )
     lines = events.read_text().splitlines()
-    first = write_lines(tmp_path / "first.jsonl", [line for line in lines if _day(line) < next_day])
+    first = write_lines(
+        tmp_path / "first.jsonl", [line for line in lines if event_day(line) < next_day]
+    )
     second = write_lines(
-        tmp_path / "second.jsonl", [line for line in lines if _day(line) >= next_day]
+        tmp_path / "second.jsonl", [line for line in lines if event_day(line) >= next_day]
     )
     cli = CliRunner()
 
@@ -150,7 +153,7 @@ def test_the_next_day_equals_a_full_build_of_that_day(tmp_path: Path) -> None:
     common = ("--config", str(config), "--warehouse", str(incremental))
     _run(cli, "ingest", "--source", str(first), *common)
     _run(cli, "build", "--run-date", first_day, *common)
-    first_day_model = _null_model(incremental)
+    first_day_model = _snapshot(incremental)[NULL_MODEL]
     _run(cli, "ingest", "--source", str(second), *common)
     _run(cli, "build", "--run-date", next_day, *common)
 
@@ -158,24 +161,10 @@ def test_the_next_day_equals_a_full_build_of_that_day(tmp_path: Path) -> None:
     _run(cli, "ingest", "--source", str(events), "--config", str(config), "--warehouse", str(full))
     _run(cli, "build", "--run-date", next_day, "--config", str(config), "--warehouse", str(full))
 
-    assert _null_model(incremental) == _null_model(full)
-    assert _null_model(full) != first_day_model, "the next day changed nothing"
+    built_incrementally, built_at_once = _snapshot(incremental), _snapshot(full)
+    assert built_incrementally[NULL_MODEL] == built_at_once[NULL_MODEL]
+    assert built_at_once[NULL_MODEL] != first_day_model, "the next day changed nothing"
     assert (
-        _snapshot(incremental)["marts.pattern_classifications"]
-        == (_snapshot(full)["marts.pattern_classifications"])
+        built_incrementally["marts.pattern_classifications"]
+        == built_at_once["marts.pattern_classifications"]
     )
-
-
-def _null_model(warehouse: Path) -> list[tuple[object, ...]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return sorted(
-            con.sql("select * from intermediate.int_pattern_session_null_model").fetchall(),
-            key=repr,
-        )
-
-
-def _day(line: str) -> str:
-    try:
-        return str(json.loads(line).get("timestamp") or "")[:10]
-    except json.JSONDecodeError:
-        return ""

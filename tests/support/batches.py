@@ -11,12 +11,18 @@ def split_in_two_batches(events: Path, run_date: str) -> tuple[list[str], list[s
     sessions of the first and starts new ones. Unreadable lines go to the second."""
     first, second = [], []
     for number, line in enumerate(events.read_text().splitlines()):
-        try:
-            early = str(json.loads(line).get("timestamp") or "")[:10] < run_date
-        except json.JSONDecodeError:
-            early = False
+        early = event_day(line) < run_date
         (first if early and number % 9 else second).append(line)
     return first, second
+
+
+def event_day(line: str) -> str:
+    """The YYYY-MM-DD of a JSONL event line's timestamp; "" when it has none or the line
+    is not JSON."""
+    try:
+        return str(json.loads(line).get("timestamp") or "")[:10]
+    except json.JSONDecodeError:
+        return ""
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
