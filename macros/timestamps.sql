@@ -4,7 +4,11 @@
     '2026-11-23 14:02:11.123456' (taken as UTC), ISO 8601 with `T`, `Z`, or an offset
     ('+02:00', '+0200', ' +02:00'), which is converted to UTC. RFC 3339 allows `t` and
     `z` in lower case, and so do both engines here (the text is upper-cased first:
-    neither engine's cast reads them). -#}
+    neither engine's cast reads them). ISO 8601 lets a time leave out its seconds
+    ('2026-11-23T01:30-05:00'); neither engine's cast reads that beside an offset, so
+    ':00' is written in first. Only text that starts with a date is a timestamp: DuckDB's
+    cast also reads the words 'epoch', 'infinity' and '-infinity', which no agent writes
+    for the time of a tool call (1970, year 9999, year 1). -#}
 {% macro parse_utc_timestamp(expr) -%}
     {{ return(adapter.dispatch('parse_utc_timestamp', 'hook_patterns')(expr)) }}
 {%- endmacro %}
@@ -21,11 +25,15 @@
     coalesce(
     case when length({{ expr }}) = 26 then try_strptime({{ expr }}, '%Y-%m-%d %H:%M:%S.%f') end,
     case
+        when not regexp_matches(trim({{ expr }}), '^\d{4}-\d{2}-\d{2}') then null
         when regexp_matches(trim({{ expr }}), '\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$')
             then timezone(
                 'UTC',
                 try_cast(
-                    regexp_replace(upper(trim({{ expr }})), '\s*([Z]|[+-]\d{2}(:?\d{2})?)$', '\1')
+                    regexp_replace(
+                        regexp_replace(upper(trim({{ expr }})), '\s*([Z]|[+-]\d{2}(:?\d{2})?)$', '\1'),
+                        '([T ]\d{2}:\d{2})([Z+-])', '\1:00\2'
+                    )
                     as timestamptz
                 )
             )
@@ -38,7 +46,10 @@
     '+0200', ' +02:00'); the session time zone is UTC (profiles.yml), so the result is
     the UTC wall time. -#}
 {% macro spark__parse_utc_timestamp(expr) -%}
-    try_cast(upper(trim({{ expr }})) as timestamp)
+    case when trim({{ expr }}) rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then try_cast(
+        regexp_replace(upper(trim({{ expr }})), '([T ][0-9]{2}:[0-9]{2})(\\s*[Z+-])', '$1:00$2')
+        as timestamp
+    ) end
 {%- endmacro %}
 
 

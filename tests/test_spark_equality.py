@@ -18,6 +18,7 @@ tests fail (in CI) or are skipped with the reason (elsewhere), never silently.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -199,3 +200,46 @@ def test_spark_incremental_build_equals_duckdb_full_build(
             == con.sql(occurrences.format("duck.marts.fct_pattern_occurrences")).fetchall()
         )
     shutil.rmtree(spark_dir, ignore_errors=True)
+
+
+_SPARK_PARSE = """
+import json, sys
+from pyspark.sql import SparkSession
+
+texts, expression = json.loads(sys.stdin.read())
+spark = (
+    SparkSession.builder.master("local[1]")
+    .config("spark.sql.session.timeZone", "UTC")
+    .config("spark.ui.enabled", "false")
+    .getOrCreate()
+)
+spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "i int, timestamp string") \\
+    .createOrReplaceTempView("t")
+rows = spark.sql(f"select i, {expression} as parsed from t order by i").collect()
+print(json.dumps([None if r.parsed is None else r.parsed.isoformat(sep=" ") for r in rows]))
+spark.stop()
+"""
+
+
+def test_spark_parses_event_times_as_duckdb_does(spark_ready: None) -> None:
+    """Spark's parse_utc_timestamp on every text of tests/test_window.TIMESTAMPS (offsets,
+    missing seconds, DuckDB's words for times, impossible dates) gives staging's answer."""
+    from runner.dbt_macros import project_macros
+    from tests.test_window import TIMESTAMPS
+
+    expression = project_macros("timestamps.sql")["spark__parse_utc_timestamp"]("`timestamp`")
+    result = subprocess.run(
+        [sys.executable, "-c", _SPARK_PARSE],
+        input=json.dumps([[text for text, _ in TIMESTAMPS], expression]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    parsed = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = [
+        None if want is None else str(dt.datetime.fromisoformat(want)) for _, want in TIMESTAMPS
+    ]
+    assert list(zip([t for t, _ in TIMESTAMPS], parsed, strict=True)) == list(
+        zip([t for t, _ in TIMESTAMPS], expected, strict=True)
+    )

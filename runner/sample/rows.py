@@ -94,7 +94,15 @@ def _truncated(text: str, rng: random.Random) -> str:
     return text[: rng.randint(1, max(1, len(text) - 2))]
 
 
-_BAD_TIMESTAMPS = ("31/02/2025 10:00", "yesterday 14:03", "2025-13-45 99:99:99")
+#: Times that are not times; "epoch" and "-infinity" are words DuckDB's cast reads (as 1970
+#: and year 1), which staging must refuse all the same.
+_BAD_TIMESTAMPS = (
+    "31/02/2025 10:00",
+    "yesterday 14:03",
+    "2025-13-45 99:99:99",
+    "epoch",
+    "-infinity",
+)
 
 
 class TableRows:

@@ -105,9 +105,14 @@ end;
 
 # Temporary macros: the canonical forms, defined once per connection.
 MACROS = f"""
-create or replace temp macro ingest_parsed_ts(v) as coalesce(
-    strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'), v
-);
+create or replace temp macro ingest_parsed_ts(v) as case
+    -- DuckDB's cast also reads 'epoch' and '(-)infinity': only a date is a time, and
+    -- any other text is kept as written for staging to quarantine
+    when regexp_matches(trim(v), '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then coalesce(
+        strftime(timezone('UTC', try_cast(v as timestamptz)), '%Y-%m-%d %H:%M:%S.%f'), v
+    )
+    else v
+end;
 create or replace temp macro ingest_canonical_ts(v) as case
     -- already canonical: parsing and formatting would return the same text (a date
     -- that does not exist fails to parse and is kept as written either way)
