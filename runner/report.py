@@ -257,7 +257,7 @@ def _timeline_call(call: Mapping[str, Any]) -> dict[str, Any]:
         if started is not None and occurrence_started is not None
         else None
     )
-    target = _clip(call["command"] if call["command"] is not None else call["file_path"])
+    target = _clip(call["call_target"])  # command, file path or input: example_calls.sql
     return {
         "number": call["call_number"],
         "tool": call["tool_name"],

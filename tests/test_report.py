@@ -62,7 +62,8 @@ create table intermediate.int_tool_calls_signed (
     tool_call_id varchar, session_id varchar, tool_name varchar, command varchar,
     file_path varchar, started_at timestamp, duration_ms double, is_success boolean,
     is_destructive boolean, destructive_rule_id varchar
-)
+);
+create table intermediate.int_tool_calls_paired (tool_call_id varchar, tool_input json);
 """
 CLASSIFICATIONS_DDL = mart_ddl("pattern_classifications", FAMILY_HEAD_DEFAULTS)
 REVIEW_URL = "http://review.test/ui/patterns"
@@ -155,11 +156,31 @@ OCCURRENCES = [
     ("p6", "s9", "2026-03-11 05:00:00", False),
 ]
 # The calls of p6's most recent occurrence (session s2, 04:30): the first example of its
-# drill-down. The command still holds a secret the marts' rules missed: the report redacts
-# it once more.
+# drill-down, as (tool, command, file path, duration, success, tool input). The command
+# still holds a secret the marts' rules missed: the report redacts it once more. The
+# search, the sub-agent and the MCP call have neither command nor file path: the timeline
+# shows what their input asked for (the MCP input's password redacted too).
 EXAMPLE_CALLS = [
-    ("Bash", "make deploy PASSWORD=hunter2 --target prod", None, 2_000.0, True),
-    ("Read", None, "/home/ana/app/Makefile", 50.0, False),
+    ("Bash", "make deploy PASSWORD=hunter2 --target prod", None, 2_000.0, True, None),
+    ("Read", None, "/home/ana/app/Makefile", 50.0, False, {"file_path": "/home/ana/app/Makefile"}),
+    (
+        "Grep",
+        None,
+        None,
+        150.0,
+        True,
+        {"pattern": "def deploy", "path": "/home/ana/app", "glob": "*.py", "output_mode": "count"},
+    ),
+    ("Glob", None, None, 20.0, True, {"pattern": "**/*.tf"}),
+    (
+        "Task",
+        None,
+        None,
+        90_000.0,
+        True,
+        {"description": "Review the diff", "prompt": "…", "subagent_type": "code-reviewer"},
+    ),
+    ("mcp__db__query", None, None, 30.0, True, {"sql": "select 1", "password": "hunter3"}),
 ]
 
 
@@ -200,7 +221,7 @@ def _insert_marts(con: duckdb.DuckDBPyConnection) -> None:
         calls = (
             EXAMPLE_CALLS
             if (pattern_id, session_id, started_at[11:]) == ("p6", "s2", "04:30:00")
-            else [("Bash", "rm -rf build/" if is_destructive else "ls", None, 10.0, True)]
+            else [("Bash", "rm -rf build/" if is_destructive else "ls", None, 10.0, True, None)]
         )
         call_ids = [f"{occurrence_id}-c{number}" for number in range(len(calls))]
         con.execute(
@@ -208,9 +229,13 @@ def _insert_marts(con: duckdb.DuckDBPyConnection) -> None:
             "tool_call_ids) values (?, ?, ?, ?)",
             [occurrence_id, pattern_id, session_id, call_ids],
         )
-        for call_id, (tool, command, file_path, duration, success) in zip(
+        for call_id, (tool, command, file_path, duration, success, tool_input) in zip(
             call_ids, calls, strict=True
         ):
+            con.execute(
+                "insert into intermediate.int_tool_calls_paired values (?, ?)",
+                [call_id, json.dumps(tool_input or {"command": command})],
+            )
             con.execute(
                 "insert into intermediate.int_tool_calls_signed values "
                 "(?, ?, ?, ?, ?, cast(? as timestamp), ?, ?, ?, ?)",
@@ -373,7 +398,7 @@ def test_drilldown_shows_redacted_example_calls(report_dir: Path) -> None:
     # one example per session, the most recent first; nothing after the window end
     assert [example["session_id"] for example in examples] == ["s2", "s1"]
     assert examples[0]["started_at"] == "2026-03-10T04:30:00Z"
-    bash, read = examples[0]["calls"]
+    bash, read, grep, glob, task, mcp = examples[0]["calls"]
     assert (bash["tool"], bash["target"], bash["duration_ms"], bash["is_success"]) == (
         "Bash",
         "make deploy PASSWORD=*** --target prod",
@@ -386,8 +411,17 @@ def test_drilldown_shows_redacted_example_calls(report_dir: Path) -> None:
         False,
     )
 
+    assert [(call["tool"], call["target"]) for call in (grep, glob, task)] == [
+        ("Grep", "def deploy in /home/ana/app (*.py)"),
+        ("Glob", "**/*.tf"),
+        ("Task", "Review the diff (code-reviewer)"),
+    ]
+    assert json.loads(mcp["target"]) == {"sql": "select 1", "password": "***"}
+
     page = (report_dir / RUN_DATE / "report.html").read_text()
     section = _section(page, "pattern-p6")
+    assert "def deploy in /home/ana/app (*.py)" in section
+    assert "hunter3" not in page and "hunter3" not in json.dumps(doc)
     assert "make deploy PASSWORD=*** --target prod" in section
     assert "/home/ana/app/Makefile" in section and "failed" in section
     assert "hunter2" not in page and "hunter2" not in json.dumps(doc)
@@ -781,6 +815,25 @@ def test_the_demo_report_is_the_reviewers_desk(workdir: Path, cli: CliRunner) ->
         ), (session, target)
     target = sorted(shown)[0][1]
     assert str(escape(target)) in _section(page.read_text(), f"pattern-{head['pattern_id']}")
+
+    # a search shows what it looked for, read from the call's own input
+    searches = [
+        call
+        for drilldown in doc["drilldowns"].values()
+        for example in drilldown["examples"]
+        for call in example["calls"]
+        if call["tool"] in ("Grep", "Glob") and call["target"]
+    ]
+    assert searches, "no Grep or Glob call with a target in any drill-down"
+    with duckdb.connect(str(workdir / "data" / "warehouse.duckdb"), read_only=True) as con:
+        patterns = {
+            row[0]
+            for row in con.execute(
+                "select tool_input ->> '$.pattern' from intermediate.int_tool_calls_paired "
+                "where tool_name in ('Grep', 'Glob')"
+            ).fetchall()
+        }
+    assert all(call["target"].split(" in ")[0] in patterns for call in searches)
 
     dom = _chromium("--dump-dom", page.resolve().as_uri(), profile=workdir / "profile")
     assert dom.returncode == 0, dom.stderr[-2000:]

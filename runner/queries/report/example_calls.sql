@@ -2,7 +2,9 @@
 -- recent occurrence of each of its most recent sessions (the marts' example_sessions
 -- order), at most $max_examples per pattern and $max_calls calls per occurrence.
 -- Occurrences holding a destructive operation come first: they are the evidence.
--- Commands and file paths are the marts' redacted text.
+-- Commands and file paths are the marts' redacted text. A call with neither (Grep, Glob,
+-- Task, an MCP tool, …) is described by its tool input, read for these calls only: the
+-- report redacts every text once more before showing it.
 with classifications as (
     select * from marts.pattern_classifications
     where list_contains($pattern_ids, pattern_id)
@@ -21,6 +23,10 @@ occurrence_calls as (
 
 tool_calls as (
     select * from intermediate.int_tool_calls_signed
+),
+
+tool_inputs as (
+    select * from intermediate.int_tool_calls_paired
 ),
 
 occurrences_ranked as (
@@ -89,8 +95,41 @@ calls_described as (
     from calls_unnested
     left join tool_calls
         on calls_unnested.tool_call_id = tool_calls.tool_call_id
+),
+
+-- call_target: what the timeline shows of a call. Its command, else its file path,
+-- else what its input asked for, in a reviewer's words: a search's pattern, folder and
+-- files; a sub-agent's task; else the input as compact JSON.
+calls_targeted as (
+    select
+        calls_described.*,
+        coalesce(calls_described.command, calls_described.file_path, case
+            when calls_described.tool_name in ('Grep', 'Glob')
+                then concat_ws(
+                    ' ',
+                    json_extract_string(tool_inputs.tool_input, '$.pattern'),
+                    'in ' || json_extract_string(tool_inputs.tool_input, '$.path'),
+                    '(' || json_extract_string(tool_inputs.tool_input, '$.glob') || ')'
+                )
+            when calls_described.tool_name = 'Task'
+                then concat_ws(
+                    ' ',
+                    json_extract_string(tool_inputs.tool_input, '$.description'),
+                    '(' || json_extract_string(tool_inputs.tool_input, '$.subagent_type') || ')'
+                )
+            when calls_described.tool_name = 'LS'
+                then json_extract_string(tool_inputs.tool_input, '$.path')
+            when calls_described.tool_name = 'WebFetch'
+                then json_extract_string(tool_inputs.tool_input, '$.url')
+            when calls_described.tool_name = 'WebSearch'
+                then json_extract_string(tool_inputs.tool_input, '$.query')
+            else nullif(cast(tool_inputs.tool_input as varchar), '{}')
+        end) as call_target
+    from calls_described
+    left join tool_inputs
+        on calls_described.tool_call_id = tool_inputs.tool_call_id
 )
 
-select * from calls_described
+select * from calls_targeted
 where call_number <= $max_calls
 order by pattern_id asc, example_number asc, call_number asc
