@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +29,10 @@ from runner.sources.base import ReadCounts
 from runner.sources.conform import prepare_warehouse
 
 #: DuckDB memory limit for an ingest run (spills to disk beyond it).
+#: Test hook, read only here: print a line to stderr and sleep this many seconds inside the
+#: ingest's transaction, after every record is loaded and before the commit, so a test can
+#: stop the process at that moment. Unset in normal use.
+PAUSE_BEFORE_COMMIT_ENV = "RUNNER_INGEST_PAUSE_SECONDS"
 MEMORY_LIMIT = "1GB"
 
 
@@ -100,6 +107,13 @@ def ingest_source(source: str, warehouse: Path, *, lake: str | Path | None = Non
         try:
             counts = reader.load(con, batch_id)
             summary = _finish_batch(con, reader, batch_id, started_at, counts)
+            if pause := os.environ.get(PAUSE_BEFORE_COMMIT_ENV):
+                print(
+                    f"ingest paused before its commit ({PAUSE_BEFORE_COMMIT_ENV})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                time.sleep(float(pause))
             con.commit()
         except BaseException:
             con.rollback()

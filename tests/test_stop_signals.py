@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from runner.ingest import PAUSE_BEFORE_COMMIT_ENV
 from tests.support.approvals import Db, PausedSync
 from tests.support.marts import pattern, write_mart
 
@@ -285,21 +286,33 @@ def test_a_stopped_daily_run_is_recorded_as_stopped(workspace: Workspace) -> Non
 
 # --- in-process steps: their transactions roll back ---------------------------------
 def test_a_signal_during_ingest_rolls_it_back(workspace: Workspace) -> None:
-    """The ingest's DuckDB transaction is rolled back, with the same line and exit code."""
-    many = workspace.folder / "many.jsonl"
-    text = workspace.sample.read_text()
-    many.write_text(text * 60)  # about 270,000 lines: several seconds of loading
+    """The ingest's DuckDB transaction is rolled back, with the same line and exit code.
+
+    The signal comes while the ingest pauses inside its transaction, every record loaded
+    and the commit next (runner.ingest.PAUSE_BEFORE_COMMIT_ENV), however fast the machine.
+    """
     fresh = workspace.folder / "fresh.duckdb"
     runner = start_runner(
-        workspace.folder, "ingest", "--source", str(many), "--warehouse", str(fresh)
+        workspace.folder,
+        "ingest",
+        "--source",
+        str(workspace.sample),
+        "--warehouse",
+        str(fresh),
+        **{PAUSE_BEFORE_COMMIT_ENV: "60"},
     )
-    wait_for(lambda: holds_open(runner.pid, fresh), 60, "the ingest opened the warehouse", runner)
-    time.sleep(1.0)  # inside the load
+    assert runner.stderr is not None
+    before = []
+    for line in runner.stderr:  # until the pause's line, or the end of an ingest that ended
+        if "ingest paused before its commit" in line:
+            break
+        before.append(line)
+    assert runner.poll() is None, f"the ingest ended without pausing: {before}"
     os.kill(runner.pid, signal.SIGTERM)
     out, err = runner.communicate(timeout=STOP_TIMEOUT)
 
     assert runner.returncode == 143, err
-    assert "ingested" not in out, "the ingest finished before the signal: use a larger file"
+    assert "ingested" not in out, out
     assert stopped_lines(err) == [
         "stopped by SIGTERM during ingest; the warehouse is as the last completed step "
         "left it; run the same command again"
