@@ -221,12 +221,20 @@ def test_a_stage_that_ran_beside_other_work_is_flagged(
 
 def test_a_stage_own_cpu_is_not_counted_as_other_work(tmp_path: Path) -> None:
     """A child that keeps a core busy is the stage's own work: counted in cpu_seconds,
-    not as other work (the machine is otherwise idle while the tests run alone)."""
+    not as other work. Other processes may run beside the tests, so the stage runs up to
+    three times and one quiet run is enough; counting the child's own CPU as other work
+    would make every run fail."""
     burner = [sys.executable, "-c", _BURN.format(seconds=1.5)]
-    stage = bench.run_child("limit", burner, 1, tmp_path / "burn.log")
-    assert stage.cpu_seconds > 1.2, stage.cpu_seconds
-    assert stage.other_cpu_seconds is not None
-    assert stage.other_cpu_seconds < stage.cpu_seconds / 2, stage
+    stages = []
+    for attempt in range(3):
+        stage = bench.run_child("limit", burner, 1, tmp_path / f"burn-{attempt}.log")
+        assert stage.cpu_seconds > 1.2, stage.cpu_seconds
+        assert stage.other_cpu_seconds is not None
+        stages.append(stage)
+        if stage.other_cpu_seconds < stage.cpu_seconds / 2:
+            break
+    else:
+        raise AssertionError(f"the child's own CPU counted as other work: {stages}")
 
 
 def test_each_timed_pipeline_starts_once_the_disk_has_settled(
