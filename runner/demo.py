@@ -31,45 +31,41 @@ def run_demo(settings: Settings, *, sample: Path, console: Console, out: Console
 
 
 def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
-    """Print the top patterns, the counts by status and the destructive catches."""
+    """What the daily summary above does not show: the families decided without a
+    reviewer (the review queue lists the pending ones), then the destructive catches.
+
+    Each family appears once: a destructive family is only among the catches.
+    """
     with warehouse_db.connect(warehouse, read_only=True) as con:
-        statuses = con.sql(
-            "select status, count(*) from marts.pattern_classifications "
-            "where is_family_head group by all order by 2 desc"
-        ).fetchall()
-        top = con.sql(
+        decided = con.sql(
             f"""
-            select tool_sequence, occurrence_count, round(confidence_score, 4),
-                   round(estimated_savings_usd, 2), status
+            select tool_sequence, occurrence_count, round(estimated_savings_usd, 2), status,
+                   regexp_replace(status_reason, '^' || status || ': ', '') as reason
             from marts.pattern_classifications
-            where is_family_head
-            order by estimated_savings_usd desc, pattern_id
+            where is_family_head and status <> 'pending' and not is_destructive
+            order by status = 'auto-approved' desc, estimated_savings_usd desc, pattern_id
             limit {int(limit)}
             """
         ).fetchall()
         destructive = con.sql(
-            """
+            f"""
             select tool_sequence, destructive_rule_id, destructive_example
             from marts.pattern_classifications
             where is_destructive and is_family_head
             order by occurrence_count desc, pattern_id
-            limit 10
+            limit {int(limit)}
             """
         ).fetchall()
 
-    out.print(
-        "\n[bold]Families by status[/] (one review row each): "
-        + ", ".join(f"{s} {n}" for s, n in statuses)
-    )
     table = Table(
         "tool sequence",
         "occurrences",
-        "confidence",
         "savings $",
         "status",
-        title="Top families by estimated savings",
+        "why",
+        title="Decided without a reviewer (auto-approved first, then by savings)",
     )
-    for row in top:
+    for row in decided:
         table.add_row(*(str(v) for v in row))
     out.print(table)
     catches = Table("tool sequence", "rule", "example (redacted)", title="Destructive catches")
