@@ -103,7 +103,9 @@ def bare_sql(jsonl: str, seed: Path = SEED) -> str:
     events as (
         select trim(event_id) as event_id, event_type, line_no,
             trim(session_id) as session_id,
-            try_cast(trim("timestamp") as timestamp) as event_at,
+            -- a time starts with its date: DuckDB's cast also reads 'epoch', '(-)infinity'
+            case when left(trim("timestamp"), 1) between '0' and '9'
+                then try_cast(trim("timestamp") as timestamp) end as event_at,
             coalesce(nullif(trim(tool_name), ''),
                      nullif(trim(payload::json ->> '$.tool_name'), '')) as tool_name,
             nullif(payload::json ->> '$.tool_use_id', '') as tool_use_id,

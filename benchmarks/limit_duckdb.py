@@ -182,7 +182,11 @@ def limit_sql(jsonl: str, seed: Path = SEED) -> str:
     tool_events as materialized (
         -- materialized: the payload's filters below must not parse it again
         select f.line_no, f.event_id, f.event_type = 'PreToolUse' as is_pre, f.session_id,
-            try_cast(trim(f.event_time) as timestamp) as event_at, f.column_tool,
+            -- a time starts with a digit (its date): DuckDB's cast also reads the words
+            -- 'epoch' and '(-)infinity', which the pipeline and the reference refuse
+            case when left(trim(f.event_time), 1) between '0' and '9'
+                then try_cast(trim(f.event_time) as timestamp) end as event_at,
+            f.column_tool,
             from_json(f.payload, '{PAYLOAD_TYPE}') as p
         from fields as f left join first_lines as d on f.event_id = d.event_id
         where f.event_id is not null

@@ -125,6 +125,11 @@ def test_the_limit_statement_counts_what_the_reference_counts_on_edge_cases(
         _row(90, pre, None, at.format(9), "Grep"),  # no session
         _row(91, pre, S2, "yesterday 14:03", "Grep"),  # unparseable time
         _row(92, pre, S2, "2099-01-31 10:02:00", "Grep"),  # future
+        # words DuckDB's cast reads as times (1970, year 1): not times, so no pattern
+        _row(93, pre, "s-words", "epoch", "Grep", tool_input={"pattern": "x"}),
+        _row(94, pre, "s-words", " epoch", "Read", tool_input={"file_path": "/a"}),
+        _row(95, pre, "s-words", "-infinity", "Edit", tool_input={"file_path": "/a"}),
+        _row(96, pre, "s-words", "-infinity", "Glob", tool_input={"pattern": "*"}),
     ]
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(lines) + "\n")
