@@ -181,6 +181,14 @@ EXAMPLE_CALLS = [
         {"description": "Review the diff", "prompt": "…", "subagent_type": "code-reviewer"},
     ),
     ("mcp__db__query", None, None, 30.0, True, {"sql": "select 1", "password": "hunter3"}),
+    (
+        "TodoWrite",
+        None,
+        None,
+        5.0,
+        True,
+        {"todos": [{"content": "Fix the bug", "status": "done"}, {"content": "Run the tests"}]},
+    ),
 ]
 
 
@@ -398,7 +406,7 @@ def test_drilldown_shows_redacted_example_calls(report_dir: Path) -> None:
     # one example per session, the most recent first; nothing after the window end
     assert [example["session_id"] for example in examples] == ["s2", "s1"]
     assert examples[0]["started_at"] == "2026-03-10T04:30:00Z"
-    bash, read, grep, glob, task, mcp = examples[0]["calls"]
+    bash, read, grep, glob, task, mcp, todo = examples[0]["calls"]
     assert (bash["tool"], bash["target"], bash["duration_ms"], bash["is_success"]) == (
         "Bash",
         "make deploy PASSWORD=*** --target prod",
@@ -411,10 +419,11 @@ def test_drilldown_shows_redacted_example_calls(report_dir: Path) -> None:
         False,
     )
 
-    assert [(call["tool"], call["target"]) for call in (grep, glob, task)] == [
+    assert [(call["tool"], call["target"]) for call in (grep, glob, task, todo)] == [
         ("Grep", "def deploy in /home/ana/app (*.py)"),
         ("Glob", "**/*.tf"),
         ("Task", "Review the diff (code-reviewer)"),
+        ("TodoWrite", "Fix the bug; Run the tests"),
     ]
     assert json.loads(mcp["target"]) == {"sql": "select 1", "password": "***"}
 

@@ -99,7 +99,7 @@ calls_described as (
 
 -- call_target: what the timeline shows of a call. Its command, else its file path,
 -- else what its input asked for, in a reviewer's words: a search's pattern, folder and
--- files; a sub-agent's task; else the input as compact JSON.
+-- files; a sub-agent's task; a to-do list's items; else the input as compact JSON.
 calls_targeted as (
     select
         calls_described.*,
@@ -117,6 +117,10 @@ calls_targeted as (
                     json_extract_string(tool_inputs.tool_input, '$.description'),
                     '(' || json_extract_string(tool_inputs.tool_input, '$.subagent_type') || ')'
                 )
+            when calls_described.tool_name = 'TodoWrite'
+                then nullif(array_to_string(
+                    json_extract_string(tool_inputs.tool_input, '$.todos[*].content'), '; '
+                ), '')
             when calls_described.tool_name = 'LS'
                 then json_extract_string(tool_inputs.tool_input, '$.path')
             when calls_described.tool_name = 'WebFetch'
