@@ -29,11 +29,12 @@ from runner.sources.base import ReadCounts
 from runner.sources.conform import prepare_warehouse
 
 #: DuckDB memory limit for an ingest run (spills to disk beyond it).
+MEMORY_LIMIT = "1GB"
+
 #: Test hook, read only here: print a line to stderr and sleep this many seconds inside the
 #: ingest's transaction, after every record is loaded and before the commit, so a test can
 #: stop the process at that moment. Unset in normal use.
 PAUSE_BEFORE_COMMIT_ENV = "RUNNER_INGEST_PAUSE_SECONDS"
-MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
