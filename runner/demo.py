@@ -57,17 +57,14 @@ def show_findings(warehouse: Path, out: Console, *, limit: int = 10) -> None:
             """
         ).fetchall()
 
-    table = Table(
-        "tool sequence",
-        "occurrences",
-        "savings $",
-        "status",
-        "why",
-        title="Decided without a reviewer (auto-approved first, then by savings)",
-    )
-    for row in decided:
-        table.add_row(*(str(v) for v in row))
-    out.print(table)
+    # one line per family, like the review queue above: a cron log or a pipe is 80
+    # columns, where a table's reason column would wrap over five lines
+    out.print("\n[bold]Decided without a reviewer[/] (auto-approved first, then by savings):")
+    for number, (sequence, seen, saved, status, reason) in enumerate(decided, start=1):
+        out.print(  # the text is data, not markup
+            f"  {number}. {sequence}: {status} ({seen} seen, ${saved:,.0f} savings): {reason}",
+            markup=False,
+        )
     catches = Table("tool sequence", "rule", "example (redacted)", title="Destructive catches")
     for row in destructive:
         catches.add_row(*(str(v) for v in row))
